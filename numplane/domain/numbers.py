@@ -1,0 +1,145 @@
+"""A number and its document (SPEC §1): the Kazoo-style `pvt_` document is the storage form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from numplane.domain.clock import format_time, parse_time
+from numplane.domain.states import State
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One entry of `pvt_history`."""
+
+    at: datetime
+    action: str
+    from_state: State | None
+    to_state: State | None
+    requester: str | None  # account id, or "system"
+    owner_before: str | None
+    owner_after: str | None
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "at": format_time(self.at),
+            "action": self.action,
+            "from": self.from_state.value if self.from_state else None,
+            "to": self.to_state.value if self.to_state else None,
+            "requester": self.requester,
+            "owner_before": self.owner_before,
+            "owner_after": self.owner_after,
+        }
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Transition:
+        return cls(
+            at=parse_time(doc["at"]),
+            action=doc.get("action", ""),
+            from_state=State(doc["from"]) if doc.get("from") else None,
+            to_state=State(doc["to"]) if doc.get("to") else None,
+            requester=doc.get("requester"),
+            owner_before=doc.get("owner_before"),
+            owner_after=doc.get("owner_after"),
+        )
+
+
+_MODELLED = frozenset(
+    {
+        "_id", "_rev", "_deleted", "pvt_type", "pvt_state", "pvt_assigned_to", "pvt_previously_assigned_to",
+        "pvt_assigned_tree", "pvt_reserve_history", "pvt_module_name", "pvt_ported_in", "pvt_used_by",
+        "pvt_features", "pvt_features_denied", "pvt_carrier_data", "pvt_created", "pvt_modified",
+        "pvt_state_changed_at", "pvt_history",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    e164: str
+    state: State
+    module: str = "local"  # pvt_module_name: the carrier module
+    owner: str | None = None
+    previous_owner: str | None = None
+    assigned_tree: tuple[str, ...] = ()  # owner's ancestors plus the owner, root first
+    reserve_history: tuple[str, ...] = ()  # newest first
+    ported_in: bool = False
+    used_by: str | None = None
+    features: dict[str, Any] = field(default_factory=dict)  # active features (pvt_features)
+    features_denied: tuple[str, ...] = ()
+    carrier_data: dict[str, Any] = field(default_factory=dict)
+    public: dict[str, Any] = field(default_factory=dict)  # every non-private field
+    created: datetime | None = None
+    modified: datetime | None = None
+    state_changed_at: datetime | None = None
+    history: tuple[Transition, ...] = ()  # oldest first
+    rev: str | None = None
+    extra_private: dict[str, Any] = field(default_factory=dict)  # pvt_ keys of imported data we keep
+
+    @property
+    def owner_ancestors(self) -> tuple[str, ...]:
+        """The owner's ancestors, root first (the assigned tree without the owner)."""
+        return self.assigned_tree[:-1] if self.assigned_tree else ()
+
+    def with_changes(self, **changes: Any) -> Number:
+        return replace(self, **changes)
+
+    def to_doc(self) -> dict[str, Any]:
+        doc: dict[str, Any] = dict(self.public)
+        doc.update(self.extra_private)
+        doc.update(
+            {
+                "_id": self.e164,
+                "pvt_type": "number",
+                "pvt_state": self.state.value,
+                "pvt_module_name": self.module,
+                "pvt_reserve_history": list(self.reserve_history),
+                "pvt_ported_in": self.ported_in,
+                "pvt_features": self.features,
+                "pvt_history": [t.to_doc() for t in self.history],
+            }
+        )
+        optional: dict[str, Any] = {
+            "pvt_assigned_to": self.owner,
+            "pvt_assigned_tree": list(self.assigned_tree) if self.owner else None,
+            "pvt_previously_assigned_to": self.previous_owner,
+            "pvt_used_by": self.used_by,
+            "pvt_features_denied": list(self.features_denied) if self.features_denied else None,
+            "pvt_carrier_data": self.carrier_data or None,
+            "pvt_created": format_time(self.created) if self.created else None,
+            "pvt_modified": format_time(self.modified) if self.modified else None,
+            "pvt_state_changed_at": format_time(self.state_changed_at) if self.state_changed_at else None,
+            "_rev": self.rev,
+        }
+        doc.update({k: v for k, v in optional.items() if v is not None})
+        return doc
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Number:
+        def when(key: str) -> datetime | None:
+            value = doc.get(key)
+            return parse_time(value) if isinstance(value, str) and value else None
+
+        return cls(
+            e164=doc["_id"],
+            state=State(doc.get("pvt_state", State.AVAILABLE.value)),
+            module=doc.get("pvt_module_name") or "local",
+            owner=doc.get("pvt_assigned_to") or None,
+            previous_owner=doc.get("pvt_previously_assigned_to") or None,
+            assigned_tree=tuple(doc.get("pvt_assigned_tree") or ()),
+            reserve_history=tuple(doc.get("pvt_reserve_history") or ()),
+            ported_in=bool(doc.get("pvt_ported_in", False)),
+            used_by=doc.get("pvt_used_by") or None,
+            features=dict(doc.get("pvt_features") or {}),
+            features_denied=tuple(doc.get("pvt_features_denied") or ()),
+            carrier_data=dict(doc.get("pvt_carrier_data") or {}),
+            public={k: v for k, v in doc.items() if not k.startswith(("pvt_", "_"))},
+            created=when("pvt_created"),
+            modified=when("pvt_modified"),
+            state_changed_at=when("pvt_state_changed_at"),
+            history=tuple(Transition.from_doc(t) for t in doc.get("pvt_history") or ()),
+            rev=doc.get("_rev"),
+            extra_private={k: v for k, v in doc.items() if k.startswith("pvt_") and k not in _MODELLED},
+        )

@@ -1,0 +1,37 @@
+"""Process settings, read from the environment in one place (NUMPLANE_*)."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NUMPLANE_", extra="ignore")
+
+    store: str = "sqlite:///./numplane.db"
+    db_prefix: str = "numplane"
+    debug: bool = False  # GraphiQL, introspection and unmasked errors: development only
+
+    # Defaults of the admin-editable system config (SPEC §11) before an admin changes them.
+    default_region: str = "US"
+    carriers: str = ""  # comma-separated upstream carriers enabled by default, e.g. "simulated"
+    simulated_carrier_failures: str = ""  # E.164 numbers or prefixes whose acquire fails
+    simulated_carrier_latency_ms: int = 0
+
+    # Abuse limits (SPEC §12).
+    max_depth: int = 10
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_body_bytes: int = 1024 * 1024
+
+    # Scheduled jobs (SPEC §8).
+    scheduler: bool = True
+    discovery_expiry_interval_seconds: int = 3600
+    aging_interval_seconds: int = 3600
+    purge_deleted_interval_seconds: int = 86400
+
+    allowed_origins: str = ""  # comma-separated origins allowed for browser WebSocket handshakes
+
+    @property
+    def carrier_list(self) -> tuple[str, ...]:
+        return tuple(c.strip() for c in self.carriers.split(",") if c.strip())

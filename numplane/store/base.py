@@ -1,0 +1,111 @@
+"""The Store interface every backend implements (SQLite embedded, CouchDB over HTTP).
+
+Documents are plain JSON objects in CouchDB's shape (`_id`, `_rev`, `_deleted`). Writes are conditional
+on `_rev`; indexed reads go through the *views* of `numplane.store.views` (the same definitions drive the
+CouchDB design documents and the SQLite index table), always with keyset bounds, never offsets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Protocol
+
+Doc = dict[str, Any]
+Key = tuple[str, ...]
+
+HIGH = "\ufff0"
+"""Sorts after every character used in keys (CouchDB's documented upper sentinel for strings)."""
+
+
+class Db(str, Enum):
+    NUMBERS = "numbers"
+    ACCOUNTS = "accounts"
+    SYSTEM = "system"  # config, API keys, job claims
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    id: str
+    ok: bool
+    rev: str | None = None
+    error: str | None = None  # "conflict" when the revision did not match (or the doc exists on create)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    key: Key
+    id: str
+    doc: Doc
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    cursor: str  # opaque: the position just after this change
+    id: str
+    deleted: bool
+    doc: Doc  # the document after the change; for a deletion, the tombstone (keeps state, owner, tree)
+
+
+@dataclass(frozen=True, slots=True)
+class ChangePage:
+    changes: list[Change]
+    cursor: str  # resume from here (equal to the input cursor when nothing changed)
+
+
+class StoreUnavailable(Exception):
+    """The backend cannot be reached or failed; resolvers turn it into STORE_UNAVAILABLE."""
+
+
+class InvalidCursor(ValueError):
+    """A change-feed cursor that this store did not issue."""
+
+
+class Store(Protocol):
+    """What numplane needs from a database, and nothing more."""
+
+    async def open(self) -> None:
+        """Create databases and indexes if missing (idempotent)."""
+
+    async def close(self) -> None: ...
+
+    async def ping(self) -> None:
+        """Raise StoreUnavailable if the backend cannot serve requests."""
+
+    async def get_many(self, db: Db, ids: Sequence[str]) -> dict[str, Doc]:
+        """Live documents by id in one round trip; missing and deleted ids are absent from the result."""
+
+    async def put_many(self, db: Db, docs: Sequence[Doc]) -> list[WriteResult]:
+        """Write documents in one batch, each conditional on its `_rev`, one result per doc in input order.
+
+        A doc without `_rev` is a create: it conflicts if a live document has that id. A doc with
+        `"_deleted": true` is a deletion whose body is kept as the tombstone (state, owner, tree), so the
+        change feed can tell who could see it.
+        """
+
+    async def query(
+        self,
+        db: Db,
+        view: str,
+        *,
+        start: Key,
+        end: Key,
+        after: Key | None = None,
+        limit: int,
+    ) -> list[Row]:
+        """Rows of `view` with start <= key < end (and key > after, for keyset paging), ascending.
+
+        Keys are tuples of strings compared element by element; a shorter tuple sorts before any longer
+        one it prefixes. Documents are included.
+        """
+
+    async def id_range(self, db: Db, *, start: str, end: str, after: str | None = None, limit: int) -> list[Doc]:
+        """Live documents with start <= _id < end (and _id > after), ascending by id."""
+
+    async def changes(self, db: Db, since: str | None, limit: int) -> ChangePage:
+        """Changes after `since` (None: from the beginning), oldest first, each document once at its
+        latest change. Raises InvalidCursor for a cursor this store did not issue."""
+
+    async def current_cursor(self, db: Db) -> str:
+        """The cursor of "now": changes() from it returns only later changes."""

@@ -1,0 +1,111 @@
+"""Indexes as data: one definition per view, read by both stores.
+
+Each view has a Python `emit` function (used by the SQLite store to fill its index table) and the same
+map function in JavaScript (installed by the CouchDB store as a design document). The contract test suite
+runs every query against both stores, so the two forms cannot drift silently. Every key is a tuple of
+three strings so one ordering rule serves both backends.
+
+Numbers, view `tree`: one row per (scope, facet) where scope is "*" (every number: admins), each
+account in pvt_assigned_tree (the owner's tree: "numbers of X and its sub-accounts"), and "=" + owner
+(numbers of X alone); facet is "" (any), "s:" + state, or "c:" + carrier module. The third element is the
+E.164 id, so a prefix is a key range and paging is keyset on the id.
+
+Numbers, view `clock`: (state, pvt_state_changed_at, id): due numbers for the jobs, oldest first.
+
+Accounts, view `tree`: ("c:" + parent, "", id) for children, ("d:" + ancestor, "", id) for descendants,
+("*", "", id) for every account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from numplane.store.base import Db, Doc, Key
+
+VIEWS_VERSION = "1"
+
+
+def _number_tree(doc: Doc) -> Iterator[Key]:
+    number_id = doc["_id"]
+    owner = doc.get("pvt_assigned_to")
+    scopes = ["*", *(doc.get("pvt_assigned_tree") or [])]
+    if owner:
+        scopes.append("=" + owner)
+    facets = ["", "s:" + str(doc.get("pvt_state", "")), "c:" + str(doc.get("pvt_module_name", ""))]
+    for scope in scopes:
+        for facet in facets:
+            yield (scope, facet, number_id)
+
+
+def _number_clock(doc: Doc) -> Iterator[Key]:
+    yield (str(doc.get("pvt_state", "")), str(doc.get("pvt_state_changed_at", "")), doc["_id"])
+
+
+def _account_tree(doc: Doc) -> Iterator[Key]:
+    tree = doc.get("pvt_tree") or []
+    yield ("*", "", doc["_id"])
+    if tree:
+        yield ("c:" + tree[-1], "", doc["_id"])
+    for ancestor in tree:
+        yield ("d:" + ancestor, "", doc["_id"])
+
+
+_NUMBER_TREE_JS = """function (doc) {
+  if (doc.pvt_type !== 'number') return;
+  var scopes = ['*'].concat(doc.pvt_assigned_tree || []);
+  if (doc.pvt_assigned_to) scopes.push('=' + doc.pvt_assigned_to);
+  var facets = ['', 's:' + (doc.pvt_state || ''), 'c:' + (doc.pvt_module_name || '')];
+  for (var i = 0; i < scopes.length; i++) {
+    for (var j = 0; j < facets.length; j++) emit([scopes[i], facets[j], doc._id], null);
+  }
+}"""
+
+_NUMBER_CLOCK_JS = """function (doc) {
+  if (doc.pvt_type !== 'number') return;
+  emit([String(doc.pvt_state || ''), String(doc.pvt_state_changed_at || ''), doc._id], null);
+}"""
+
+_ACCOUNT_TREE_JS = """function (doc) {
+  if (doc.pvt_type !== 'account') return;
+  var tree = doc.pvt_tree || [];
+  emit(['*', '', doc._id], null);
+  if (tree.length) emit(['c:' + tree[tree.length - 1], '', doc._id], null);
+  for (var i = 0; i < tree.length; i++) emit(['d:' + tree[i], '', doc._id], null);
+}"""
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    db: Db
+    name: str
+    doc_type: str  # only documents with this pvt_type are indexed
+    emit: Callable[[Doc], Iterator[Key]]
+    map_js: str
+
+    def keys(self, doc: Doc) -> list[Key]:
+        if doc.get("pvt_type") != self.doc_type or doc.get("_deleted"):
+            return []
+        return list(self.emit(doc))
+
+
+VIEWS: tuple[View, ...] = (
+    View(Db.NUMBERS, "tree", "number", _number_tree, _NUMBER_TREE_JS),
+    View(Db.NUMBERS, "clock", "number", _number_clock, _NUMBER_CLOCK_JS),
+    View(Db.ACCOUNTS, "tree", "account", _account_tree, _ACCOUNT_TREE_JS),
+)
+
+
+def views_of(db: Db) -> tuple[View, ...]:
+    return tuple(v for v in VIEWS if v.db is db)
+
+
+def design_document(db: Db) -> dict[str, Any]:
+    """The CouchDB design document `_design/numplane` holding this database's views."""
+    return {
+        "_id": "_design/numplane",
+        "language": "javascript",
+        "numplane_version": VIEWS_VERSION,
+        "views": {v.name: {"map": v.map_js} for v in views_of(db)},
+    }

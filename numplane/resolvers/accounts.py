@@ -1,0 +1,134 @@
+"""Accounts (SPEC §10): the tree of tenants, who may see and change which account."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from numplane.domain.accounts import Account
+from numplane.domain.errors import DomainError, ErrorCode
+from numplane.resolvers.context import Requester, Services
+from numplane.resolvers.paging import Page, decode_cursor, encode_cursor, page_size
+from numplane.store.base import HIGH, Db
+
+
+def can_see(requester: Requester, account: Account) -> bool:
+    """Admins see all; others see their own lineage (ancestors) and everything under them."""
+    return (
+        requester.is_admin
+        or requester.account.controls(account.id, account.tree)
+        or account.id in requester.account.tree
+    )
+
+
+def ensure_can_act(requester: Requester) -> None:
+    if not requester.account.enabled:
+        raise DomainError(ErrorCode.ACCOUNT_DISABLED, "Your account is disabled: it can read but not change anything.")
+
+
+async def load_accounts(services: Services, ids: Iterable[str]) -> dict[str, Account]:
+    """Accounts by id in one store request (missing ids are absent)."""
+    wanted = sorted({i for i in ids if i})
+    if not wanted:
+        return {}
+    docs = await services.store.get_many(Db.ACCOUNTS, wanted)
+    return {i: Account.from_doc(d) for i, d in docs.items()}
+
+
+async def get_account(services: Services, requester: Requester, account_id: str) -> Account:
+    """The account, or NOT_FOUND when it does not exist or is outside what the requester may see."""
+    if account_id == requester.id:
+        return requester.account
+    account = (await load_accounts(services, [account_id])).get(account_id)
+    if account is None or not can_see(requester, account):
+        raise DomainError(ErrorCode.NOT_FOUND, f"No account {account_id} visible to you.")
+    return account
+
+
+async def create_account(
+    services: Services, requester: Requester, name: str, parent_id: str | None = None
+) -> Account:
+    """A sub-account under the requester or one of its descendants."""
+    ensure_can_act(requester)
+    name = name.strip()
+    if not name:
+        raise DomainError(ErrorCode.INVALID_FIELD, "An account needs a name.", field=("name",))
+    parent = await get_account(services, requester, parent_id or requester.id)
+    if not (requester.is_admin or requester.account.controls(parent.id, parent.tree)):
+        raise DomainError(
+            ErrorCode.FORBIDDEN, "You can create accounts only under your own account or its sub-accounts."
+        )
+    now = services.clock()
+    account = Account(id=uuid.uuid4().hex, name=name, tree=parent.lineage, created=now, modified=now)
+    (result,) = await services.store.put_many(Db.ACCOUNTS, [account.to_doc()])
+    if not result.ok:
+        raise DomainError(ErrorCode.CONFLICT, "Account id collision; retry.")
+    return account.with_changes(rev=result.rev)
+
+
+async def update_account(
+    services: Services,
+    requester: Requester,
+    account_id: str,
+    *,
+    name: str | None = None,
+    enabled: bool | None = None,
+    good_standing: bool | None = None,
+    allow_additions: bool | None = None,
+) -> Account:
+    """Rename (owner or ancestors) and change flags (admins only)."""
+    ensure_can_act(requester)
+    flags = {"enabled": enabled, "good_standing": good_standing, "allow_additions": allow_additions}
+    flags = {k: v for k, v in flags.items() if v is not None}
+    if flags and not requester.is_admin:
+        raise DomainError(ErrorCode.FORBIDDEN, f"Only admins change account flags ({', '.join(flags)}).")
+    changes: dict[str, object] = dict(flags)
+    if name is not None:
+        if not name.strip():
+            raise DomainError(ErrorCode.INVALID_FIELD, "An account needs a name.", field=("name",))
+        changes["name"] = name.strip()
+    for _attempt in range(5):
+        account = (await load_accounts(services, [account_id])).get(account_id)
+        if account is None or not can_see(requester, account):
+            raise DomainError(ErrorCode.NOT_FOUND, f"No account {account_id} visible to you.")
+        if not (requester.is_admin or requester.account.controls(account.id, account.tree)):
+            raise DomainError(ErrorCode.FORBIDDEN, "Only the account itself, its ancestors and admins can change it.")
+        updated = account.with_changes(**changes, modified=services.clock())
+        (result,) = await services.store.put_many(Db.ACCOUNTS, [updated.to_doc()])
+        if result.ok:
+            services.cache.clear()  # cached authentications carry account flags
+            return updated.with_changes(rev=result.rev)
+    raise DomainError(ErrorCode.CONFLICT, "The account kept changing under this update; retry.")
+
+
+async def _page(services: Services, scope: str, first: int, after: str | None) -> Page[Account]:
+    size = page_size(first)
+    position = decode_cursor(after)
+    rows = await services.store.query(
+        Db.ACCOUNTS, "tree", start=(scope, ""), end=(scope, "", HIGH),
+        after=(scope, "", position) if position else None, limit=size + 1,
+    )
+    items = [Account.from_doc(r.doc) for r in rows[:size]]
+    return Page(items, [encode_cursor(a.id) for a in items], has_next=len(rows) > size)
+
+
+async def children(
+    services: Services, requester: Requester, account: Account, first: int = 50, after: str | None = None
+) -> Page[Account]:
+    if not (requester.is_admin or requester.account.controls(account.id, account.tree)):
+        return Page([], [], has_next=False)  # an ancestor's other sub-accounts are not the requester's business
+    return await _page(services, "c:" + account.id, first, after)
+
+
+async def descendants(
+    services: Services, requester: Requester, account: Account, first: int = 50, after: str | None = None
+) -> Page[Account]:
+    if not (requester.is_admin or requester.account.controls(account.id, account.tree)):
+        return Page([], [], has_next=False)
+    return await _page(services, "d:" + account.id, first, after)
+
+
+async def ancestors(services: Services, account: Account) -> list[Account]:
+    """Root first. Every ancestor of a visible account is visible (it is in the requester's lineage)."""
+    found = await load_accounts(services, account.tree)
+    return [found[i] for i in account.tree if i in found]

@@ -1,0 +1,51 @@
+"""What every use case receives: the process-wide services and the authenticated requester."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from numplane.domain.accounts import Account
+from numplane.settings import Settings
+from numplane.store.base import Store
+
+
+class Role(str, Enum):
+    USER = "user"
+    ROUTER = "router"  # the call router: may hunt
+    ADMIN = "admin"  # keys of the root (super-admin) account
+
+
+@dataclass(frozen=True, slots=True)
+class Requester:
+    account: Account
+    role: Role
+    key_id: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        # Admin power comes from the account (pvt_superduper_admin), as in Kazoo; a router key of the
+        # root account is still only a router.
+        return self.account.is_admin and self.role is Role.ADMIN
+
+    @property
+    def id(self) -> str:
+        return self.account.id
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    """Built once by the composition root (app.py / cli.py) and shared by every request."""
+
+    store: Store
+    settings: Settings = field(default_factory=Settings)
+    clock: Callable[[], datetime] = system_clock
+    # Small process-local caches (config, authenticated keys), each entry (monotonic time, value).
+    cache: dict[str, tuple[float, Any]] = field(default_factory=dict)

@@ -1,0 +1,143 @@
+"""API keys (SPEC §10): random tokens shown once, stored hashed, bound to an account and a role."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from typing import Any
+
+from numplane.domain.accounts import Account
+from numplane.domain.clock import format_time
+from numplane.domain.errors import DomainError, ErrorCode
+from numplane.resolvers.accounts import ensure_can_act, get_account, load_accounts
+from numplane.resolvers.context import Requester, Role, Services
+from numplane.store.base import Db
+
+PREFIX = "np_"
+AUTH_CACHE_SECONDS = 2.0
+"""Authenticating costs two store reads; a router sending many hunts per second should not pay them on
+every call. Revocation in this process takes effect at once, on other replicas within this window."""
+
+
+def _hash(secret: str) -> str:
+    # Tokens carry 256 random bits, so a fast hash is safe: there is nothing to brute-force.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _doc_id(key_id: str) -> str:
+    return "key:" + key_id
+
+
+async def create_key(
+    services: Services, requester: Requester, account_id: str, role: str = "user", name: str | None = None
+) -> tuple[str, str]:
+    """A new key for an account in the requester's tree: (the token, shown only now; its key id)."""
+    ensure_can_act(requester)
+    try:
+        wanted = Role(role)
+    except ValueError:
+        raise DomainError(
+            ErrorCode.INVALID_FIELD, f"Unknown role {role!r}: use user, router or admin.", field=("role",)
+        ) from None
+    account = await get_account(services, requester, account_id)
+    if not (requester.is_admin or requester.account.controls(account.id, account.tree)):
+        raise DomainError(ErrorCode.FORBIDDEN, "You can create keys only for your account or its sub-accounts.")
+    if wanted is Role.ADMIN and not (requester.is_admin and account.is_admin):
+        raise DomainError(ErrorCode.FORBIDDEN, "Admin keys exist only for the root account, made by an admin.")
+    return await issue_key(services, account, wanted, name)
+
+
+async def issue_key(services: Services, account: Account, role: Role, name: str | None) -> tuple[str, str]:
+    key_id = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    doc: dict[str, Any] = {
+        "_id": _doc_id(key_id),
+        "pvt_type": "api_key",
+        "account_id": account.id,
+        "role": role.value,
+        "name": name or "",
+        "hash": _hash(secret),
+        "created": format_time(services.clock()),
+        "revoked": False,
+    }
+    (result,) = await services.store.put_many(Db.SYSTEM, [doc])
+    if not result.ok:
+        raise DomainError(ErrorCode.CONFLICT, "Key id collision; retry.")
+    return f"{PREFIX}{key_id}_{secret}", key_id
+
+
+async def revoke_key(services: Services, requester: Requester, key_id: str) -> str:
+    ensure_can_act(requester)
+    for _attempt in range(5):
+        doc = (await services.store.get_many(Db.SYSTEM, [_doc_id(key_id)])).get(_doc_id(key_id))
+        account = (await load_accounts(services, [doc["account_id"]])).get(doc["account_id"]) if doc else None
+        if doc is None or account is None or not (
+            requester.is_admin or requester.account.controls(account.id, account.tree)
+        ):
+            raise DomainError(ErrorCode.NOT_FOUND, f"No key {key_id} visible to you.")
+        if doc.get("revoked"):
+            return key_id
+        (result,) = await services.store.put_many(
+            Db.SYSTEM, [{**doc, "revoked": True, "revoked_at": format_time(services.clock())}]
+        )
+        if result.ok:
+            services.cache.clear()
+            return key_id
+    raise DomainError(ErrorCode.CONFLICT, "The key kept changing under this update; retry.")
+
+
+async def authenticate(services: Services, token: str) -> Requester | None:
+    """The requester behind a bearer token, or None for a malformed, unknown or revoked key."""
+    if not token.startswith(PREFIX) or token.count("_") < 2:
+        return None
+    key_id, _, secret = token[len(PREFIX):].partition("_")
+    cache_key = "auth:" + _hash(token)
+    cached = services.cache.get(cache_key)
+    if cached is not None and time.monotonic() - cached[0] < AUTH_CACHE_SECONDS:
+        requester: Requester = cached[1]
+        return requester
+    doc = (await services.store.get_many(Db.SYSTEM, [_doc_id(key_id)])).get(_doc_id(key_id))
+    if doc is None or doc.get("revoked") or not hmac.compare_digest(doc.get("hash", ""), _hash(secret)):
+        return None
+    account = (await load_accounts(services, [doc["account_id"]])).get(doc["account_id"])
+    if account is None:
+        return None
+    requester = Requester(account=account, role=Role(doc["role"]), key_id=key_id)
+    services.cache[cache_key] = (time.monotonic(), requester)
+    return requester
+
+
+ROOT_ID = "root"
+
+
+async def init_root(services: Services, name: str = "root") -> tuple[Account, str, bool]:
+    """Create the root admin account if missing and issue a new admin key: (root, key, created)."""
+    pointer = (await services.store.get_many(Db.SYSTEM, [ROOT_ID])).get(ROOT_ID)
+    created = False
+    if pointer is None:
+        now = services.clock()
+        root = Account(
+            id=secrets.token_hex(16), name=name, allow_additions=True, is_admin=True, created=now, modified=now
+        )
+        # The account is written before the pointer so the pointer never names a missing account; a
+        # second `init` racing this one loses the pointer claim and removes its own account.
+        (written,) = await services.store.put_many(Db.ACCOUNTS, [root.to_doc()])
+        (claim,) = await services.store.put_many(
+            Db.SYSTEM, [{"_id": ROOT_ID, "pvt_type": "root", "account_id": root.id}]
+        )
+        if claim.ok:
+            created = True
+        else:
+            await services.store.put_many(
+                Db.ACCOUNTS, [{**root.to_doc(), "_rev": written.rev, "_deleted": True}]
+            )
+        pointer = (await services.store.get_many(Db.SYSTEM, [ROOT_ID]))[ROOT_ID]
+    root_account = (await load_accounts(services, [pointer["account_id"]]))[pointer["account_id"]]
+    key, _key_id = await issue_key(services, root_account, Role.ADMIN, "init")
+    return root_account, key, created
+
+
+async def root_exists(services: Services) -> bool:
+    return ROOT_ID in await services.store.get_many(Db.SYSTEM, [ROOT_ID])

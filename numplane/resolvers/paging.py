@@ -1,0 +1,53 @@
+"""Keyset pages with opaque cursors (never offsets)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from numplane.domain.errors import DomainError, ErrorCode
+
+T = TypeVar("T")
+
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    cursors: list[str]  # one per item: where the next page starts if it ended there
+    has_next: bool
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursors[-1] if self.cursors else None
+
+
+def encode_cursor(position: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps(["k", position]).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    """The keyset position of a cursor from `encode_cursor`; anything else is INVALID_FIELD."""
+    if cursor is None:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        tag, position = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if tag != "k" or not isinstance(position, str):
+            raise ValueError(cursor)
+        return position
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise DomainError(
+            ErrorCode.INVALID_FIELD, "Not a cursor this API issued; pass a cursor from a previous page.",
+            field=("after",),
+        ) from None
+
+
+def page_size(first: int) -> int:
+    if first < 0:
+        raise DomainError(ErrorCode.INVALID_FIELD, "first must be 0 or more.", field=("first",))
+    return min(first, MAX_PAGE)

@@ -38,6 +38,13 @@ from numplane.domain.transitions import (
 S = State
 
 
+_PORT_IN = frozenset({S.PORT_IN})
+_PORT_OUT = frozenset({S.PORT_OUT})
+_ASSIGNED = frozenset({S.RESERVED, S.IN_SERVICE})
+_RETURNABLE = frozenset({S.RELEASED, S.AGING})
+_ACQUIRABLE = frozenset({S.DISCOVERY, S.AVAILABLE, S.RESERVED, S.IN_SERVICE, S.AGING})
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What to do with one number. `number` is what to save (for a deletion: the tombstone's content)."""
@@ -95,6 +102,7 @@ def acquire(
     ensure_active(ctx.actor)
     if number.state is S.PORT_IN and to_state is S.IN_SERVICE:
         return complete_port_in(number, ctx)  # activating a port_in number is completing the port
+    _pinned(number, _ACQUIRABLE, to_state)
     who = check_move(number, e164, to_state)
     authorize(who, ctx.actor, number, e164, target, previous_owner)
     move = (number.state, to_state)
@@ -152,16 +160,29 @@ def create(
     return Decision(settle(None, number, action, ctx))
 
 
-def _simple_move(number: Number, to_state: State, action: str, ctx: Context, **changes: Any) -> Decision:
+def _pinned(number: Number, accepts: frozenset[State], to_state: State | None) -> None:
+    """Each named action starts from its own states, even where the table has the same move for another
+    action (cancelPortOut is not a way to move an in_service number)."""
+    if number.state not in accepts:
+        raise invalid(number.e164, number.state, to_state)
+
+
+def _simple_move(
+    number: Number, accepts: frozenset[State], to_state: State, action: str, ctx: Context, **changes: Any
+) -> Decision:
     ensure_active(ctx.actor)
+    _pinned(number, accepts, to_state)
     who = check_move(number, number.e164, to_state)
     authorize(who, ctx.actor, number, number.e164, None)
     return Decision(settle(number, number.with_changes(state=to_state, **changes), action, ctx))
 
 
-def _removal(number: Number, action: str, ctx: Context, *, disconnect: bool = False) -> Decision:
+def _removal(
+    number: Number, accepts: frozenset[State], action: str, ctx: Context, *, disconnect: bool = False
+) -> Decision:
     """Delete the document; the tombstone keeps state `deleted`, the last owner and tree."""
     ensure_active(ctx.actor)
+    _pinned(number, accepts, None)
     who = check_move(number, number.e164, None)
     authorize(who, ctx.actor, number, number.e164, None)
     tombstone = settle(number, number.with_changes(state=S.DELETED), action, ctx, deleted=True)
@@ -169,7 +190,7 @@ def _removal(number: Number, action: str, ctx: Context, *, disconnect: bool = Fa
 
 
 def complete_port_in(number: Number, ctx: Context) -> Decision:
-    return _simple_move(number, S.IN_SERVICE, "complete_port_in", ctx, ported_in=True)
+    return _simple_move(number, _PORT_IN, S.IN_SERVICE, "complete_port_in", ctx, ported_in=True)
 
 
 def hunt_completes_port(number: Number, ctx: Context) -> Decision:
@@ -181,26 +202,26 @@ def hunt_completes_port(number: Number, ctx: Context) -> Decision:
 
 
 def cancel_port_in(number: Number, ctx: Context) -> Decision:
-    return _removal(number, "cancel_port_in", ctx)
+    return _removal(number, _PORT_IN, "cancel_port_in", ctx)
 
 
 def port_out(number: Number, ctx: Context) -> Decision:
-    return _simple_move(number, S.PORT_OUT, "port_out", ctx)
+    return _simple_move(number, _ASSIGNED, S.PORT_OUT, "port_out", ctx)
 
 
 def cancel_port_out(number: Number, ctx: Context) -> Decision:
-    return _simple_move(number, S.IN_SERVICE, "cancel_port_out", ctx)
+    return _simple_move(number, _PORT_OUT, S.IN_SERVICE, "cancel_port_out", ctx)
 
 
 def complete_port_out(number: Number, ctx: Context) -> Decision:
-    return _removal(number, "complete_port_out", ctx, disconnect=True)
+    return _removal(number, _PORT_OUT, "complete_port_out", ctx, disconnect=True)
 
 
 def return_number(number: Number, ctx: Context) -> Decision:
     """Admins return released numbers to the pool (through aging when configured) or end aging early."""
     if number.state is S.RELEASED and ctx.config.should_age and number.module not in ALWAYS_DELETED_MODULES:
-        return _simple_move(number, S.AGING, "return", ctx)
-    return _simple_move(number, S.AVAILABLE, "return", ctx)
+        return _simple_move(number, _RETURNABLE, S.AGING, "return", ctx)
+    return _simple_move(number, _RETURNABLE, S.AVAILABLE, "return", ctx)
 
 
 def delete(number: Number, ctx: Context) -> Decision:
@@ -213,11 +234,11 @@ def delete(number: Number, ctx: Context) -> Decision:
 
 
 def expire_discovery(number: Number, ctx: Context) -> Decision:
-    return _removal(number, "expire", ctx)
+    return _removal(number, frozenset({S.DISCOVERY}), "expire", ctx)
 
 
 def purge_deleted(number: Number, ctx: Context) -> Decision:
-    return _removal(number, "purge", ctx)
+    return _removal(number, frozenset({S.DELETED}), "purge", ctx)
 
 
 def quarantine_ended(number: Number, config: SystemConfig, now: datetime) -> bool:

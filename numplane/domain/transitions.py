@@ -61,9 +61,18 @@ TABLE: dict[tuple[State | None, State | None], Who] = {
     (S.PORT_OUT, S.IN_SERVICE): Who.ADMIN,  # port-out cancelled
     (S.PORT_OUT, None): Who.ADMIN,  # port-out completed
     (S.DELETED, None): Who.SYSTEM,  # legacy purge
+    # Release (§3.3) leaves the account into one of these, or back to `reserved` for the history's head.
+    (S.RESERVED, S.RELEASED): Who.OWNER_OR_ANCESTOR,
+    (S.IN_SERVICE, S.RELEASED): Who.OWNER_OR_ANCESTOR,
+    (S.RESERVED, S.AGING): Who.OWNER_OR_ANCESTOR,
+    (S.IN_SERVICE, S.AGING): Who.OWNER_OR_ANCESTOR,
+    (S.RESERVED, S.AVAILABLE): Who.OWNER_OR_ANCESTOR,
+    (S.IN_SERVICE, S.AVAILABLE): Who.OWNER_OR_ANCESTOR,
+    (S.RESERVED, None): Who.OWNER_OR_ANCESTOR,
+    (S.IN_SERVICE, None): Who.OWNER_OR_ANCESTOR,
 }
-# Release (reserved / in_service -> §3.3) is decided by numplane.domain.release; an admin's hard delete
-# of any state by `delete` below.
+# Which release row applies is decided by numplane.domain.release; an admin's hard delete of any state by
+# lifecycle.delete. Each named action is pinned to its own from-states, so sharing a row is harmless.
 
 ACQUIRING = frozenset({(S.DISCOVERY, S.RESERVED), (S.DISCOVERY, S.IN_SERVICE), (S.AVAILABLE, S.RESERVED),
                        (S.AVAILABLE, S.IN_SERVICE), (S.AGING, S.RESERVED), (S.AGING, S.IN_SERVICE),

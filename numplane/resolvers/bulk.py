@@ -62,7 +62,9 @@ def actor_of(requester: Requester | None) -> Actor:
     return SYSTEM_ACTOR if requester is None else Actor(requester.account, requester.is_admin)
 
 
-def normalize_refs(refs: Sequence[NumberRef], region: str) -> tuple[list[tuple[str, NumberRef]], dict[int, DomainError]]:
+def normalize_refs(
+    refs: Sequence[NumberRef], region: str
+) -> tuple[list[tuple[str, NumberRef]], dict[int, DomainError]]:
     """(e164, ref) for each distinct good number in input order, and errors by input position."""
     seen: set[str] = set()
     good: list[tuple[str, NumberRef]] = []
@@ -95,7 +97,7 @@ async def run(services: Services, requester: Requester | None, refs: Sequence[Nu
     outcome: dict[str, Number | DomainError] = {}
     pending = dict(good)
     accounts: dict[str, Account] = {} if requester is None else {requester.id: requester.account}
-    for _round in range(MAX_ROUNDS):
+    for _attempt in range(MAX_ROUNDS):
         if not pending:
             break
         ctx = Context(actor=actor, config=config, now=services.clock())

@@ -8,10 +8,9 @@ from typing import Any
 from numplane.domain import e164, lifecycle, release
 from numplane.domain.accounts import Account
 from numplane.domain.errors import DomainError, ErrorCode
-from numplane.domain.lifecycle import Context, Decision
+from numplane.domain.lifecycle import Context, Decision, default_target
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
-from numplane.domain.lifecycle import default_target
 from numplane.domain.transitions import Actor
 from numplane.resolvers.accounts import get_account
 from numplane.resolvers.bulk import BulkResult, NumberRef, Plan, run

@@ -204,8 +204,8 @@ async def _carrier_effects(
     """Acquire before writing (a failure leaves the number as it was); disconnect on release."""
 
     async def effect(number_id: str, decision: Decision) -> None:
-        carrier = services.carriers.get(decision.number.module)
         try:
+            carrier = services.carriers.get(decision.number.module)
             if decision.acquire:
                 data = await carrier.acquire(number_id)
                 if data:

@@ -6,6 +6,7 @@ NUMPLANE_TEST_COUCH_URL to test against another server (for example a real Couch
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -62,10 +63,8 @@ class CouchServer:
     def stop(self) -> None:
         if self._process is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self._process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         try:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:

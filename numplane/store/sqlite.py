@@ -190,11 +190,13 @@ class SqliteStore:
         if self._executor is None:
             raise StoreUnavailable("the SQLite store is not open")
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(f"SQLite failed: {exc}") from exc
-        except RuntimeError as exc:  # the executor was shut down under us
+            future = asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
+        except RuntimeError as exc:  # the executor was shut down by a concurrent close()
             raise StoreUnavailable(f"the SQLite store is closed: {exc}") from exc
+        try:
+            return await future
+        except sqlite3.Error as exc:  # disk I/O, locked beyond the busy timeout, corrupt file, ...
+            raise StoreUnavailable(f"SQLite failed: {exc}") from exc
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from numplane.domain.accounts import Account, Relation, relation
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
@@ -42,3 +44,77 @@ def could_see_owned(viewer: Account, owner: str | None, owner_tree: tuple[str, .
     if owner is None:
         return False
     return relation(viewer, owner, owner_tree[:-1] if owner_tree else ()) in (Relation.SAME, Relation.ANCESTOR)
+
+
+# -- the change feed (SPEC §9): who hears of a change ------------------------------------------------
+
+
+def accounts_needed_for_change(number: Number) -> set[str]:
+    """Accounts whose ancestors the change rules need and the document does not carry: the owner before
+    the latest change (when it changed hands) and the previous owner (when aging before or after)."""
+    last = number.history[-1] if number.history else None
+    needed: set[str] = set()
+    if last is not None and last.owner_before and last.owner_before != number.owner:
+        needed.add(last.owner_before)
+    aging = number.state is State.AGING or (last is not None and last.from_state is State.AGING)
+    if aging and number.previous_owner:
+        needed.add(number.previous_owner)
+    return needed
+
+
+def number_before_change(number: Number, ancestors: Mapping[str, tuple[str, ...]]) -> Number | None:
+    """The number just before its latest change, as its last audit entry tells (None: it was created then,
+    or it carries no audit trail). `ancestors` maps account ids to their ancestors (root first)."""
+    last = number.history[-1] if number.history else None
+    if last is None or last.from_state is None:
+        return None
+    owner = last.owner_before
+    if owner is None:
+        tree: tuple[str, ...] = ()
+    elif owner == number.owner:
+        tree = number.assigned_tree
+    else:
+        # An owner that no longer exists keeps only itself: nobody else can be shown to have seen it.
+        tree = (*ancestors.get(owner, ()), owner)
+    # An aging or unowned number keeps its previous owner through the change, so it stays as it is.
+    return number.with_changes(state=last.from_state, owner=owner, assigned_tree=tree)
+
+
+def can_see_after_change(
+    number: Number, viewer: Account, *, is_admin: bool, ancestors: Mapping[str, tuple[str, ...]]
+) -> bool:
+    """The viewer may see the number as it is now (never a deleted one, whose data is gone)."""
+    if number.state is State.DELETED:
+        return False
+    return can_see(
+        number, viewer, is_admin=is_admin,
+        previous_owner_tree=_lineage(number.previous_owner, ancestors),
+    )
+
+
+def could_see_change(
+    number: Number,
+    before: Number | None,
+    viewer: Account,
+    *,
+    is_admin: bool,
+    ancestors: Mapping[str, tuple[str, ...]],
+) -> bool:
+    """An account hears of a change if it could see the number before or after it (SPEC §9). A deletion
+    reaches those who could see the number before; a tombstone without an audit trail, its last owner
+    and that owner's ancestors."""
+    if is_admin or can_see_after_change(number, viewer, is_admin=False, ancestors=ancestors):
+        return True
+    if before is not None:
+        return can_see(
+            before, viewer, is_admin=False,
+            previous_owner_tree=_lineage(before.previous_owner, ancestors),
+        )
+    return number.state is State.DELETED and could_see_owned(viewer, number.owner, number.assigned_tree)
+
+
+def _lineage(account_id: str | None, ancestors: Mapping[str, tuple[str, ...]]) -> tuple[str, ...] | None:
+    # can_see asks whether the viewer is the previous owner's ancestor; the owner itself is checked apart.
+    if account_id is None or account_id not in ancestors:
+        return None
+    return ancestors[account_id]

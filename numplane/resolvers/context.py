@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Any
 
 from numplane.carriers.registry import CarrierSet
+from numplane.changes.hub import ChangeHub
 from numplane.domain.accounts import Account
 from numplane.settings import Settings
 from numplane.store.base import Store
@@ -51,3 +52,5 @@ class Services:
     carriers: CarrierSet = field(default_factory=CarrierSet.build)
     # Small process-local caches (config, authenticated keys), each entry (monotonic time, value).
     cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
+    # The process's one reader of the change feed (started and stopped by the app's lifespan).
+    hub: ChangeHub | None = None

@@ -1,0 +1,321 @@
+"""One reader of the store's change feeds per process, fanned out to every waiter, subscriber and listener.
+
+A hundred clients following changes must not mean a hundred store polls: the hub alone polls the numbers
+and accounts feeds (a short sleep between empty polls, since pouchdb-server ignores longpoll timeouts),
+is woken at once by this process's own writes (ObservedStore), decodes each number change once, and keeps
+the recent ones in memory so long-pollers resuming from a recent cursor are served without a store read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from numplane.domain.numbers import Number
+from numplane.domain.states import State
+from numplane.domain.visibility import accounts_needed_for_change, number_before_change
+from numplane.store.base import Change, Db, Store, StoreUnavailable
+from numplane.store.observed import ObservedStore
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Db, Sequence[Change]], None]
+"""Called by the reader with each batch of raw changes of a database (numbers or accounts), in order."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """A number change, decoded once for every receiver."""
+
+    cursor: str
+    e164: str
+    deleted: bool
+    number: Number  # after the change; for a deletion the tombstone (state deleted, last owner and tree)
+    before: Number | None  # as the last audit entry tells; None when created by this change
+    ancestors: dict[str, tuple[str, ...]] = field(default_factory=dict)  # of the accounts the rules need
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPage:
+    entries: list[FeedEntry]
+    cursor: str
+    has_more: bool
+
+
+class SubscriberTooSlow(Exception):
+    """The subscriber fell behind by more than its queue holds and was dropped; it may reconnect."""
+
+
+class Subscription:
+    """The entries one subscriber accepts, in a bounded queue: the hub never waits for a slow reader."""
+
+    def __init__(self, accept: Callable[[FeedEntry], bool], limit: int, on_close: Callable[[Subscription], None]):
+        self._accept = accept
+        self._limit = limit
+        self._on_close = on_close
+        self._queue: deque[FeedEntry] = deque()
+        self._ready = asyncio.Event()
+        self._ended = False
+        self._dropped = False
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
+
+    @property
+    def dropped(self) -> bool:
+        return self._dropped
+
+    def offer(self, entries: Iterable[FeedEntry]) -> None:
+        if self._ended:
+            return
+        for entry in entries:
+            if not self._accept(entry):
+                continue
+            if len(self._queue) >= self._limit:
+                # Memory stays bounded: the backlog is freed and the reader learns it must reconnect.
+                self._queue.clear()
+                self._dropped = True
+                self.close()
+                return
+            self._queue.append(entry)
+        if self._queue:
+            self._ready.set()
+
+    def close(self) -> None:
+        if not self._ended:
+            self._ended = True
+            self._ready.set()
+            self._on_close(self)
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> FeedEntry:
+        while not self._queue:
+            if self._ended:
+                if self._dropped:
+                    raise SubscriberTooSlow("this subscriber fell too far behind the change feed")
+                raise StopAsyncIteration
+            self._ready.clear()
+            await self._ready.wait()
+        return self._queue.popleft()
+
+
+class ChangeHub:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        poll_interval: float = 0.25,
+        batch: int = 500,
+        retain: int = 10_000,
+        queue_limit: int = 1_000,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self.store = store
+        self.poll_interval = poll_interval
+        self.batch = batch
+        self.retain = retain
+        self.queue_limit = queue_limit
+        self.max_backoff = max_backoff
+        self._listeners: list[Listener] = []
+        self._subscriptions: set[Subscription] = set()
+        self._ancestors: dict[str, tuple[str, ...]] = {}  # account trees never change: cached for good
+        self._position: str | None = None
+        self._accounts_position: str | None = None
+        # The recent entries, and for each cursor the absolute index of the entry that follows it.
+        self._log: list[FeedEntry] = []
+        self._first = 0
+        self._next_index: dict[str, int] = {}
+        self._wake = asyncio.Event()
+        self._tick: asyncio.Future[None] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._unlisten: Callable[[], None] | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    @property
+    def position(self) -> str:
+        """The cursor of everything the reader has read: "now" for a client that gives no cursor."""
+        if self._position is None:
+            raise RuntimeError("the change hub is not started")
+        return self._position
+
+    async def start(self) -> None:
+        if self.running:
+            return
+        self._position = await self.store.current_cursor(Db.NUMBERS)
+        self._accounts_position = await self.store.current_cursor(Db.ACCOUNTS)
+        self._log, self._first, self._next_index = [], 0, {self._position: 0}
+        self._tick = asyncio.get_running_loop().create_future()
+        if isinstance(self.store, ObservedStore):
+            self._unlisten = self.store.listen(lambda _db, _docs: self._wake.set())
+        self._task = asyncio.create_task(self._run(), name="numplane-change-hub")
+
+    async def stop(self) -> None:
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        for subscription in list(self._subscriptions):
+            subscription.close()
+        self._signal()
+
+    def add_listener(self, listener: Listener) -> Callable[[], None]:
+        """Receive every raw change the reader sees (the routing cache); returns a function that stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    # -- consumers --------------------------------------------------------------------------------
+
+    def subscribe(self, accept: Callable[[FeedEntry], bool], *, limit: int | None = None) -> Subscription:
+        """Entries read from now on that `accept` takes (evaluated by the reader, so the queue holds only
+        what this subscriber wants)."""
+        subscription = Subscription(accept, limit or self.queue_limit, self._subscriptions.discard)
+        self._subscriptions.add(subscription)
+        return subscription
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subscriptions)
+
+    async def read(self, after: str, limit: int) -> FeedPage:
+        """Entries after `after`, oldest first: from memory when the cursor is recent, else from the store
+        (which raises InvalidCursor for a cursor it did not issue)."""
+        page = self._from_memory(after, limit)
+        if page is not None:
+            return page
+        found = await self.store.changes(Db.NUMBERS, after, limit)
+        entries = await self._decode(found.changes)
+        return FeedPage(entries, found.cursor, has_more=len(found.changes) >= limit)
+
+    async def wait(self, after: str, timeout: float) -> None:
+        """Until the reader has something after `after`, or `timeout` seconds have passed."""
+        if after != self._position and after in self._next_index:
+            return  # already behind what the reader holds
+        if self._tick is None or timeout <= 0:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._tick), timeout)
+
+    def _from_memory(self, after: str, limit: int) -> FeedPage | None:
+        index = self._next_index.get(after)
+        if index is None:
+            return None
+        start = index - self._first
+        entries = self._log[start : start + limit]
+        cursor = entries[-1].cursor if entries else after
+        if not entries and after != self._position:
+            cursor = self.position  # the cursor ends a page whose entries were all design documents
+        return FeedPage(entries, cursor, has_more=start + limit < len(self._log))
+
+    # -- the reader -------------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        backoff = self.poll_interval
+        while True:
+            try:
+                progressed = await self._poll()
+                backoff = self.poll_interval
+            except StoreUnavailable as error:
+                log.warning("change feed: store unavailable (%s); retrying in %.1f s", error, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+                continue
+            except Exception:  # the reader must outlive any one bad batch; the cursor was not advanced
+                log.exception("change feed: reading failed; retrying in %.1f s", self.max_backoff)
+                await asyncio.sleep(self.max_backoff)
+                continue
+            if not progressed:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+
+    async def _poll(self) -> bool:
+        """One read of each feed; True when a full page suggests more is waiting."""
+        accounts = await self.store.changes(Db.ACCOUNTS, self._accounts_position, self.batch)
+        numbers = await self.store.changes(Db.NUMBERS, self._position, self.batch)
+        if accounts.changes:
+            self._learn_accounts(accounts.changes)
+            self._notify(Db.ACCOUNTS, accounts.changes)
+        self._accounts_position = accounts.cursor
+        if numbers.changes:
+            entries = await self._decode(numbers.changes)
+            self._notify(Db.NUMBERS, numbers.changes)
+            self._remember(entries, numbers.cursor)
+            for subscription in list(self._subscriptions):
+                subscription.offer(entries)
+            self._signal()
+        elif numbers.cursor != self._position:
+            self._remember([], numbers.cursor)
+        return len(numbers.changes) >= self.batch or len(accounts.changes) >= self.batch
+
+    def _notify(self, db: Db, changes: Sequence[Change]) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(db, changes)
+            except Exception:  # one faulty consumer must not stop the feed for the others
+                log.exception("change feed listener %r failed", listener)
+
+    def _remember(self, entries: list[FeedEntry], cursor: str) -> None:
+        for entry in entries:
+            self._log.append(entry)
+            self._next_index[entry.cursor] = self._first + len(self._log)
+        self._next_index[cursor] = self._first + len(self._log)
+        self._position = cursor
+        if len(self._log) > self.retain:
+            drop = len(self._log) - self.retain // 2
+            self._log = self._log[drop:]
+            self._first += drop
+            self._next_index = {c: i for c, i in self._next_index.items() if i >= self._first}
+
+    def _signal(self) -> None:
+        if self._tick is not None and not self._tick.done():
+            self._tick.set_result(None)
+        self._tick = asyncio.get_running_loop().create_future()
+
+    # -- decoding ---------------------------------------------------------------------------------
+
+    def _learn_accounts(self, changes: Sequence[Change]) -> None:
+        for change in changes:
+            if change.deleted:
+                self._ancestors.pop(change.id, None)
+            else:
+                self._ancestors[change.id] = tuple(change.doc.get("pvt_tree") or ())
+
+    async def _decode(self, changes: Sequence[Change]) -> list[FeedEntry]:
+        numbers = [(c, _number(c)) for c in changes]
+        needed = set().union(*(accounts_needed_for_change(n) for _c, n in numbers)) if numbers else set()
+        missing = sorted(needed - self._ancestors.keys())
+        if missing:  # one batched read per page, and only for accounts not seen before
+            docs = await self.store.get_many(Db.ACCOUNTS, missing)
+            if len(self._ancestors) > 100_000:
+                self._ancestors.clear()
+            self._ancestors.update({i: tuple(d.get("pvt_tree") or ()) for i, d in docs.items()})
+        entries = []
+        for change, number in numbers:
+            ancestors = {i: self._ancestors[i] for i in accounts_needed_for_change(number) if i in self._ancestors}
+            before = number_before_change(number, ancestors)
+            entries.append(FeedEntry(change.cursor, change.id, change.deleted, number, before, ancestors))
+        return entries
+
+
+def _number(change: Change) -> Number:
+    if not change.deleted:
+        return Number.from_doc(change.doc)
+    # A tombstone without a body (deleted outside numplane) tells nothing but the id: admins only hear of it.
+    doc = change.doc if "pvt_state" in change.doc else {"_id": change.id}
+    return Number.from_doc(doc).with_changes(state=State.DELETED)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
 from numplane.domain.visibility import accounts_needed_for_change, number_before_change
-from numplane.store.base import Change, Db, Store, StoreUnavailable
+from numplane.store.base import Change, Db, Doc, Store, StoreUnavailable
 from numplane.store.observed import ObservedStore
 
 log = logging.getLogger(__name__)
@@ -133,7 +133,10 @@ class ChangeHub:
         self._first = 0
         self._next_index: dict[str, int] = {}
         self._wake = asyncio.Event()
-        self._tick: asyncio.Future[None] | None = None
+        self._tick: asyncio.Future[None] | None = None  # resolved when new entries arrive
+        self._polled: asyncio.Future[None] | None = None  # resolved after every poll, with or without news
+        self._polls_started = self._polls_done = 0
+        self._caught_up_at = 0  # the first poll that sees every local write so far
         self._task: asyncio.Task[None] | None = None
         self._unlisten: Callable[[], None] | None = None
 
@@ -157,8 +160,9 @@ class ChangeHub:
         self._accounts_position = await self.store.current_cursor(Db.ACCOUNTS)
         self._log, self._first, self._next_index = [], 0, {self._position: 0}
         self._tick = asyncio.get_running_loop().create_future()
+        self._polled = asyncio.get_running_loop().create_future()
         if isinstance(self.store, ObservedStore):
-            self._unlisten = self.store.listen(lambda _db, _docs: self._wake.set())
+            self._unlisten = self.store.listen(self._written)
         self._task = asyncio.create_task(self._run(), name="numplane-change-hub")
 
     async def stop(self) -> None:
@@ -173,6 +177,7 @@ class ChangeHub:
         for subscription in list(self._subscriptions):
             subscription.close()
         self._signal()
+        self._announce_poll()
 
     def add_listener(self, listener: Listener) -> Callable[[], None]:
         """Receive every raw change the reader sees (the routing cache); returns a function that stops it."""
@@ -192,10 +197,23 @@ class ChangeHub:
     def subscribers(self) -> int:
         return len(self._subscriptions)
 
+    async def now(self) -> str:
+        """The store's cursor of now (the reader may be a few writes behind it)."""
+        return await self.store.current_cursor(Db.NUMBERS)
+
     async def read(self, after: str, limit: int) -> FeedPage:
         """Entries after `after`, oldest first: from memory when the cursor is recent, else from the store
-        (which raises InvalidCursor for a cursor it did not issue)."""
+        (which raises InvalidCursor for a cursor it did not issue).
+
+        When this process wrote something the reader has not read yet, or the cursor is one the reader has
+        not reached (a write of a moment ago), the reader catches up first, once for all the callers in the
+        same situation, rather than each of them reading the store."""
+        if self._polls_done < self._caught_up_at and self.running:
+            await self._catch_up(self._caught_up_at)  # this process wrote something the reader has not read
         page = self._from_memory(after, limit)
+        if page is None and self.running:
+            await self._catch_up(self._polls_started + 1)
+            page = self._from_memory(after, limit)
         if page is not None:
             return page
         found = await self.store.changes(Db.NUMBERS, after, limit)
@@ -210,6 +228,22 @@ class ChangeHub:
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(self._tick), timeout)
+
+    def _written(self, _db: Db, _docs: list[Doc]) -> None:
+        # A poll already running may have read before this write: the next one is sure to see it.
+        self._caught_up_at = self._polls_started + 1
+        self._wake.set()
+
+    async def _catch_up(self, target: int) -> None:
+        """Until poll number `target` has finished (or a short while has passed)."""
+        if self._polled is None:
+            return
+        self._wake.set()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.poll_interval + 1.0
+        while self._polls_done < target and (remaining := deadline - loop.time()) > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._polled), remaining)
 
     def _from_memory(self, after: str, limit: int) -> FeedPage | None:
         index = self._next_index.get(after)
@@ -227,20 +261,24 @@ class ChangeHub:
     async def _run(self) -> None:
         backoff = self.poll_interval
         while True:
+            self._wake.clear()  # set again by any write from here on, which this poll may miss
+            self._polls_started += 1
             try:
                 progressed = await self._poll()
                 backoff = self.poll_interval
             except StoreUnavailable as error:
+                self._announce_poll()
                 log.warning("change feed: store unavailable (%s); retrying in %.1f s", error, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
                 continue
             except Exception:  # the reader must outlive any one bad batch; the cursor was not advanced
+                self._announce_poll()
                 log.exception("change feed: reading failed; retrying in %.1f s", self.max_backoff)
                 await asyncio.sleep(self.max_backoff)
                 continue
+            self._announce_poll()
             if not progressed:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.poll_interval)
 
@@ -281,6 +319,12 @@ class ChangeHub:
             self._log = self._log[drop:]
             self._first += drop
             self._next_index = {c: i for c, i in self._next_index.items() if i >= self._first}
+
+    def _announce_poll(self) -> None:
+        self._polls_done = self._polls_started
+        if self._polled is not None and not self._polled.done():
+            self._polled.set_result(None)
+        self._polled = asyncio.get_running_loop().create_future()
 
     def _signal(self) -> None:
         if self._tick is not None and not self._tick.done():

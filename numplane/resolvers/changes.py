@@ -79,7 +79,7 @@ async def number_changes(
     first, wait = min(first, MAX_FIRST), min(wait_seconds, MAX_WAIT_SECONDS)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    cursor = after if after is not None else hub.position
+    cursor = after if after is not None else await hub.now()
     events: list[NumberChangeEvent] = []
     scanned = 0
     while True:

@@ -208,8 +208,7 @@ class ChangeHub:
         When this process wrote something the reader has not read yet, or the cursor is one the reader has
         not reached (a write of a moment ago), the reader catches up first, once for all the callers in the
         same situation, rather than each of them reading the store."""
-        if self._polls_done < self._caught_up_at and self.running:
-            await self._catch_up(self._caught_up_at)  # this process wrote something the reader has not read
+        await self.sync()
         page = self._from_memory(after, limit)
         if page is None and self.running:
             await self._catch_up(self._polls_started + 1)
@@ -228,6 +227,11 @@ class ChangeHub:
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(self._tick), timeout)
+
+    async def sync(self) -> None:
+        """Until the reader has read every write this process made so far (so "now" means now)."""
+        if self._polls_done < self._caught_up_at and self.running:
+            await self._catch_up(self._caught_up_at)
 
     def _written(self, _db: Db, _docs: list[Doc]) -> None:
         # A poll already running may have read before this write: the next one is sure to see it.

@@ -133,6 +133,7 @@ async def subscribe(
             return False
         return event_for(entry, requester) is not None
 
+    await hub.sync()  # "from now" includes what this process wrote just before subscribing
     subscription = hub.subscribe(accept)
     try:
         async for entry in subscription:

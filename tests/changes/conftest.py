@@ -52,4 +52,4 @@ async def feed(store: Store) -> AsyncIterator[Feed]:
     try:
         yield Feed(world, hub, counting)
     finally:
-        await hub.stop()
+        await asyncio.wait_for(hub.stop(), 10)  # a reader that does not stop is a failure, not a hang

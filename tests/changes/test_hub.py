@@ -1,0 +1,55 @@
+"""The ChangeHub: one reader that outlives store outages and feeds other consumers (the routing cache)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from numplane.domain.states import State
+from numplane.resolvers import accounts, numbers
+from numplane.resolvers.changes import number_changes
+from numplane.store.base import Change, Db
+from tests.changes.conftest import Feed
+from tests.resolvers.test_lifecycle_scenarios import refs, stock
+
+N = "+14155550123"
+
+
+async def test_the_reader_survives_a_store_outage_and_resumes_from_its_cursor(feed: Feed) -> None:
+    w = feed.world
+    cursor = (await number_changes(w.services, w.admin)).cursor
+    feed.store.failures_to_come = 4  # the next feed reads fail as if the database were down
+    await stock(w, N)
+    page = await number_changes(w.services, w.admin, after=cursor, wait_seconds=20)
+    assert [c.e164 for c in page.changes] == [N]
+    assert feed.hub.running
+
+
+async def test_listeners_receive_number_and_account_changes(feed: Feed) -> None:
+    w = feed.world
+    heard: list[tuple[Db, list[str]]] = []
+
+    def listener(db: Db, changes: Sequence[Change]) -> None:
+        heard.append((db, [c.id for c in changes]))
+
+    stop = feed.hub.add_listener(listener)
+    account = await accounts.create_account(w.services, w.admin, "New")
+    await stock(w, N)
+    await numbers.activate_numbers(w.services, w.reseller, refs(N))
+    page = await number_changes(w.services, w.admin, after=(await number_changes(w.services, w.admin)).cursor)
+    assert page.changes == []  # the reader has caught up with every write above
+    assert (Db.ACCOUNTS, [account.id]) in heard
+    assert any(db is Db.NUMBERS and N in ids for db, ids in heard)
+    stop()
+
+
+async def test_a_failing_listener_does_not_stop_the_feed(feed: Feed) -> None:
+    w = feed.world
+
+    def broken(_db: Db, _changes: Sequence[Change]) -> None:
+        raise RuntimeError("a consumer bug")
+
+    feed.hub.add_listener(broken)
+    cursor = (await number_changes(w.services, w.admin)).cursor
+    await stock(w, N)
+    page = await number_changes(w.services, w.admin, after=cursor, wait_seconds=10)
+    assert [(c.e164, c.state) for c in page.changes] == [(N, State.AVAILABLE)]

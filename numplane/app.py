@@ -1,0 +1,69 @@
+"""Composition root: settings -> store -> services -> schema -> Starlette routes and lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+
+from numplane.domain.errors import ErrorCode
+from numplane.resolvers.context import Services
+from numplane.schema.schema import build_schema
+from numplane.settings import Settings
+from numplane.store import store_from_url
+from numplane.store.base import StoreUnavailable
+from numplane.web.errors import error_response
+from numplane.web.graphql import NumplaneGraphQL
+from numplane.web.metrics import Metrics, MetricsMiddleware
+
+
+def create_services(settings: Settings) -> Services:
+    return Services(store=store_from_url(settings.store, db_prefix=settings.db_prefix), settings=settings)
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
+    if services is None:
+        services = create_services(settings or Settings())
+    settings = services.settings
+    schema = build_schema(
+        debug=settings.debug, max_depth=settings.max_depth, max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+    )
+    graphql = NumplaneGraphQL(schema, services)
+    metrics = Metrics()
+    store = services.store
+
+    async def healthz(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_request: Request) -> Response:
+        try:
+            await store.ping()
+        except StoreUnavailable:
+            return error_response(503, ErrorCode.STORE_UNAVAILABLE, "The store cannot be reached.")
+        return JSONResponse({"status": "ready"})
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await store.open()
+        try:
+            yield
+        finally:
+            await store.close()
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics.endpoint),
+        ],
+        middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
+        lifespan=lifespan,
+    )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
+from numplane.carriers.registry import CarrierSet
 from numplane.domain.accounts import Account
 from numplane.settings import Settings
 from numplane.store.base import Store
@@ -47,5 +48,6 @@ class Services:
     store: Store
     settings: Settings = field(default_factory=Settings)
     clock: Callable[[], datetime] = system_clock
+    carriers: CarrierSet = field(default_factory=CarrierSet.build)
     # Small process-local caches (config, authenticated keys), each entry (monotonic time, value).
     cache: dict[str, tuple[float, Any]] = field(default_factory=dict)

@@ -6,6 +6,8 @@ NUMPLANE_TEST_COUCH_URL to test against another server (for example a real Couch
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
 import signal
@@ -30,10 +32,15 @@ def free_port() -> int:
 class CouchServer:
     """Start, stop and restart one pouchdb-server process (restart keeps the port, loses memory data)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, admin: tuple[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._workdir = tempfile.mkdtemp(prefix="numplane-couch-")
+        if admin is not None:
+            # An admin must be configured before start; every request then needs Basic auth (an anonymous
+            # PUT /db would crash pouchdb-server). It hashes the password into this file on start.
+            name, password = admin
+            (Path(self._workdir) / "config.json").write_text(json.dumps({"admins": {name: password}}))
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -62,10 +69,8 @@ class CouchServer:
     def stop(self) -> None:
         if self._process is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self._process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         try:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -1,0 +1,44 @@
+"""The carrier interface (SPEC §5): four calls and whether the module is local."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class CarrierError(Exception):
+    """A carrier refused or failed; the resolvers turn it into CARRIER_FAILURE for that number."""
+
+    def __init__(self, message: str, *, number: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.number = number
+
+
+class Carrier(Protocol):
+    """A source of numbers. Numbers are always E.164 strings; prefixes are "+" and digits."""
+
+    @property
+    def name(self) -> str:
+        """The module name stored in a number's `pvt_module_name`."""
+        ...
+
+    @property
+    def is_local(self) -> bool:
+        """True for the operator's own numbers, which are deleted (not returned anywhere) on release."""
+        ...
+
+    async def search(self, prefix: str, quantity: int) -> list[str]:
+        """Up to `quantity` numbers starting with `prefix` that this carrier can supply."""
+        ...
+
+    async def check(self, number: str) -> bool:
+        """Whether this carrier can supply `number`."""
+        ...
+
+    async def acquire(self, number: str) -> dict[str, Any]:
+        """Order `number`; returns the data to keep in `pvt_carrier_data`. Raises CarrierError."""
+        ...
+
+    async def disconnect(self, number: str) -> None:
+        """Give `number` back to the carrier. Raises CarrierError."""
+        ...

@@ -1,0 +1,264 @@
+"""The bulk engine (SPEC §7, §13): normalize, de-duplicate, read once, decide, write once, retry conflicts.
+
+Every lifecycle mutation is a `Plan` run here: the plan names the accounts it needs and decides one number
+with the domain; this module does the I/O around it: one batched read of the numbers and one of the
+accounts per round, carrier calls, one batched conditional write, and a bounded re-read-and-re-decide of
+the numbers that hit a revision conflict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from numplane.carriers.base import CarrierError
+from numplane.domain import e164
+from numplane.domain.accounts import Account
+from numplane.domain.errors import DomainError, ErrorCode
+from numplane.domain.lifecycle import Context, Decision
+from numplane.domain.numbers import Number
+from numplane.domain.transitions import Actor, ensure_active
+from numplane.domain.visibility import can_see
+from numplane.resolvers.accounts import load_accounts
+from numplane.resolvers.context import Requester, Services
+from numplane.resolvers.system_config import get_config
+from numplane.store.base import Db
+
+MAX_ROUNDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class NumberRef:
+    number: str
+    expected_revision: str | None = None
+
+
+@dataclass
+class BulkResult:
+    numbers: list[Number] = field(default_factory=list)  # succeeded, in input order
+    errors: list[DomainError] = field(default_factory=list)  # one per failed number, in input order
+
+
+Decide = Callable[[Number | None, str, Context, Mapping[str, Account]], Decision]
+Needs = Callable[[Number | None], set[str]]
+Supply = Callable[[str, Context], Awaitable[Number | None]]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One lifecycle action over many numbers."""
+
+    decide: Decide  # may raise DomainError for one number
+    needs: Needs = lambda _number: set()  # accounts the decision reads (targets, history, previous owner)
+    creates: bool = False  # the action makes numbers that do not exist (add, port in)
+    supply: Supply | None = None  # finds a missing number upstream (acquiring from a carrier)
+
+
+def actor_of(requester: Requester | None) -> Actor:
+    from numplane.domain.transitions import SYSTEM_ACTOR
+
+    return SYSTEM_ACTOR if requester is None else Actor(requester.account, requester.is_admin)
+
+
+def normalize_refs(
+    refs: Sequence[NumberRef], region: str
+) -> tuple[list[tuple[str, NumberRef]], dict[int, DomainError]]:
+    """(e164, ref) for each distinct good number in input order, and errors by input position."""
+    seen: set[str] = set()
+    good: list[tuple[str, NumberRef]] = []
+    errors: dict[int, DomainError] = {}
+    for index, ref in enumerate(refs):
+        try:
+            number = e164.normalize(ref.number, region)
+        except DomainError as error:
+            errors[index] = error.for_number(ref.number)
+            continue
+        if number not in seen:
+            seen.add(number)
+            good.append((number, ref))
+    return good, errors
+
+
+async def run(services: Services, requester: Requester | None, refs: Sequence[NumberRef], plan: Plan) -> BulkResult:
+    actor = actor_of(requester)
+    ensure_active(actor)
+    config = await get_config(services)
+    if not refs:
+        raise DomainError(ErrorCode.INVALID_FIELD, "Give at least one number.", field=("numbers",))
+    if len(refs) > config.max_batch:
+        raise DomainError(
+            ErrorCode.LIMIT_EXCEEDED,
+            f"{len(refs)} numbers in one request; the limit is {config.max_batch}. Split the request.",
+            field=("numbers",),
+        )
+    good, early = normalize_refs(refs, config.default_region)
+    outcome: dict[str, Number | DomainError] = {}
+    pending = dict(good)
+    accounts: dict[str, Account] = {} if requester is None else {requester.id: requester.account}
+    for _attempt in range(MAX_ROUNDS):
+        if not pending:
+            break
+        ctx = Context(actor=actor, config=config, now=services.clock())
+        pending = await _round(services, ctx, pending, plan, accounts, outcome)
+    for number in pending:
+        outcome[number] = DomainError(
+            ErrorCode.CONFLICT, f"{number} kept changing while this request ran; read it again and retry.",
+            number=number,
+        )
+    return _in_input_order(refs, good, early, outcome)
+
+
+def _in_input_order(
+    refs: Sequence[NumberRef],
+    good: list[tuple[str, NumberRef]],
+    early: dict[int, DomainError],
+    outcome: Mapping[str, Number | DomainError],
+) -> BulkResult:
+    result = BulkResult()
+    by_ref = {id(ref): number for number, ref in good}
+    for index, ref in enumerate(refs):
+        if index in early:
+            result.errors.append(early[index])
+            continue
+        number = by_ref.get(id(ref))
+        if number is None:
+            continue  # a duplicate of an earlier entry
+        item = outcome[number]
+        if isinstance(item, DomainError):
+            result.errors.append(item)
+        else:
+            result.numbers.append(item)
+    return result
+
+
+async def _round(
+    services: Services,
+    ctx: Context,
+    pending: dict[str, NumberRef],
+    plan: Plan,
+    accounts: dict[str, Account],
+    outcome: dict[str, Number | DomainError],
+) -> dict[str, NumberRef]:
+    """Decide and write every pending number once; return the ones to retry after a conflict."""
+    docs = await services.store.get_many(Db.NUMBERS, list(pending))
+    numbers = {i: Number.from_doc(d) for i, d in docs.items()}
+    wanted = set().union(*(plan.needs(numbers.get(i)) for i in pending)) if pending else set()
+    wanted |= {n.previous_owner for n in numbers.values() if n.previous_owner}
+    missing = wanted - accounts.keys()
+    if missing:
+        accounts.update(await load_accounts(services, missing))
+    decisions: dict[str, Decision] = {}
+    for number_id, ref in pending.items():
+        try:
+            decisions[number_id] = await _decide_one(number_id, ref, numbers.get(number_id), ctx, plan, accounts)
+        except DomainError as error:
+            outcome[number_id] = error if error.number else error.for_number(number_id)
+    await _carrier_effects(services, decisions, outcome)
+    return await _write(services, pending, decisions, outcome)
+
+
+async def _decide_one(
+    number_id: str,
+    ref: NumberRef,
+    number: Number | None,
+    ctx: Context,
+    plan: Plan,
+    accounts: Mapping[str, Account],
+) -> Decision:
+    if number is not None and ref.expected_revision is not None and number.rev != ref.expected_revision:
+        raise DomainError(
+            ErrorCode.CONFLICT,
+            f"{number_id} is at revision {number.rev}, not {ref.expected_revision}; read it again.",
+            number=number_id,
+        )
+    if number is not None and not _visible(number, ctx, accounts):
+        if plan.creates:
+            raise DomainError(ErrorCode.NUMBER_EXISTS, f"{number_id} already exists.", number=number_id)
+        raise _not_found(number_id)
+    if number is None and plan.supply is not None:
+        number = await plan.supply(number_id, ctx)
+    if number is None and not plan.creates:
+        raise _not_found(number_id)
+    return plan.decide(number, number_id, ctx, accounts)
+
+
+def _visible(number: Number, ctx: Context, accounts: Mapping[str, Account]) -> bool:
+    if ctx.actor.account is None:
+        return True
+    previous = accounts.get(number.previous_owner) if number.previous_owner else None
+    return can_see(
+        number, ctx.actor.account, is_admin=ctx.actor.is_admin,
+        previous_owner_tree=previous.tree if previous else None,
+    )
+
+
+def _not_found(number_id: str) -> DomainError:
+    return DomainError(ErrorCode.NOT_FOUND, f"{number_id} is not a number you can see.", number=number_id)
+
+
+async def _carrier_effects(
+    services: Services, decisions: dict[str, Decision], outcome: dict[str, Number | DomainError]
+) -> None:
+    """Acquire before writing (a failure leaves the number as it was); disconnect on release."""
+
+    async def effect(number_id: str, decision: Decision) -> None:
+        try:
+            carrier = services.carriers.get(decision.number.module)
+            if decision.acquire:
+                data = await carrier.acquire(number_id)
+                if data:
+                    decisions[number_id] = _with_carrier_data(decision, data)
+            if decision.disconnect:
+                await carrier.disconnect(number_id)
+        except CarrierError as error:
+            outcome[number_id] = DomainError(
+                ErrorCode.CARRIER_FAILURE,
+                f"Carrier {decision.number.module} failed for {number_id}: {error}. Try again later.",
+                number=number_id,
+            )
+            del decisions[number_id]
+
+    calls = [effect(i, d) for i, d in list(decisions.items()) if d.acquire or d.disconnect]
+    if calls:
+        await asyncio.gather(*calls)
+
+
+def _with_carrier_data(decision: Decision, data: dict[str, Any]) -> Decision:
+    number = decision.number.with_changes(carrier_data={**decision.number.carrier_data, **data})
+    return Decision(number, decision.write, decision.delete, decision.acquire, decision.disconnect,
+                    decision.deprovision)
+
+
+async def _write(
+    services: Services,
+    pending: dict[str, NumberRef],
+    decisions: dict[str, Decision],
+    outcome: dict[str, Number | DomainError],
+) -> dict[str, NumberRef]:
+    to_write = [(i, d) for i, d in decisions.items() if d.write]
+    for number_id, decision in decisions.items():
+        if not decision.write:
+            outcome[number_id] = decision.number
+    if not to_write:
+        return {}
+    docs = []
+    for _number_id, decision in to_write:
+        doc = decision.number.to_doc()
+        if decision.delete:
+            doc["_deleted"] = True
+        docs.append(doc)
+    results = await services.store.put_many(Db.NUMBERS, docs)
+    retry: dict[str, NumberRef] = {}
+    for (number_id, decision), result in zip(to_write, results, strict=True):
+        if result.ok:
+            outcome[number_id] = decision.number.with_changes(rev=result.rev)
+        elif pending[number_id].expected_revision is not None:
+            outcome[number_id] = DomainError(
+                ErrorCode.CONFLICT, f"{number_id} changed since revision {pending[number_id].expected_revision}.",
+                number=number_id,
+            )
+        else:
+            retry[number_id] = pending[number_id]
+    return retry

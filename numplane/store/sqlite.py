@@ -1,0 +1,366 @@
+"""The embedded store: one SQLite file (or `:memory:`) holding the three databases.
+
+Per database there are three tables: `<db>_docs` (the latest revision of each document, tombstones
+included), `<db>_rows` (view rows, key encoded so that SQLite's text order is tuple order, so every query
+is an index range read) and `<db>_changes` (the change feed: each document once, at its latest change,
+like CouchDB's `_changes`).
+
+sqlite3 blocks, so all work runs in one dedicated worker thread that owns the connection: calls from the
+event loop are serialized there, and each `put_many` is one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from numplane.store.base import (
+    Change,
+    ChangePage,
+    Db,
+    Doc,
+    InvalidCursor,
+    Key,
+    Row,
+    StoreUnavailable,
+    WriteResult,
+)
+from numplane.store.views import VIEWS_VERSION, views_of
+
+T = TypeVar("T")
+
+_SEPARATOR = "\x00"  # below every character a key may hold, so a shorter tuple sorts before its extensions
+_BUSY_TIMEOUT_SECONDS = 10.0
+_IN_CHUNK = 500  # ids per `IN (...)`, well under SQLite's bound-parameter limit
+_REBUILD_BATCH = 1000
+
+ViewRow = tuple[str, str, str]  # (view name, encoded key, doc id)
+
+
+def encode_key(key: Key) -> str:
+    """Order-preserving text form of a key: tuple order equals SQLite's binary text order."""
+    for part in key:
+        if _SEPARATOR in part:
+            raise ValueError(f"key component {part!r} contains NUL, which the key encoding reserves")
+    return _SEPARATOR.join(key)
+
+
+def decode_key(text: str) -> Key:
+    return tuple(text.split(_SEPARATOR))
+
+
+def _body_text(body: Doc) -> str:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _next_rev(previous: str | None, body_text: str, deleted: bool) -> str:
+    generation = int(previous.split("-", 1)[0]) + 1 if previous else 1
+    digest = hashlib.md5((("deleted:" if deleted else "") + body_text).encode(), usedforsecurity=False)
+    return f"{generation}-{digest.hexdigest()}"
+
+
+def _as_doc(doc_id: str, rev: str, deleted: int, body_text: str) -> Doc:
+    doc: Doc = {"_id": doc_id, "_rev": rev}
+    doc.update(json.loads(body_text))
+    if deleted:
+        doc["_deleted"] = True
+    return doc
+
+
+def _view_rows(db: Db, doc: Doc) -> set[ViewRow]:
+    return {(view.name, encode_key(key), doc["_id"]) for view in views_of(db) for key in view.keys(doc)}
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+class _IndexWrites:
+    """View-row deletions and insertions of one batch, applied with executemany."""
+
+    def __init__(self, db: Db) -> None:
+        self._table = f"{db.value}_rows"
+        self.deletes: list[ViewRow] = []
+        self.inserts: list[ViewRow] = []
+
+    def replace(self, old: set[ViewRow], new: set[ViewRow]) -> None:
+        self.deletes.extend(old - new)
+        self.inserts.extend(new - old)
+
+    def flush(self, conn: sqlite3.Connection) -> None:
+        if self.deletes:
+            conn.executemany(f"DELETE FROM {self._table} WHERE view = ? AND key = ? AND doc_id = ?", self.deletes)
+        if self.inserts:
+            conn.executemany(f"INSERT OR REPLACE INTO {self._table} (view, key, doc_id) VALUES (?, ?, ?)", self.inserts)
+        self.deletes, self.inserts = [], []
+
+
+class SqliteStore:
+    """The `Store` on SQLite; cursors carry this file's identity, so another store's cursor is refused."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._executor: ThreadPoolExecutor | None = None
+        self._conn: sqlite3.Connection | None = None
+        self._instance = ""
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        if self._executor is not None:
+            return
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="numplane-sqlite")
+        try:
+            self._instance = await self._run(self._open)
+        except BaseException:
+            self._executor.shutdown(wait=False)
+            self._executor = None
+            raise
+
+    async def close(self) -> None:
+        executor = self._executor
+        if executor is None:
+            return
+        try:
+            await self._run(self._close)
+        finally:
+            self._executor = None
+            executor.shutdown(wait=False)
+
+    async def ping(self) -> None:
+        await self._run(lambda: self._connection().execute("SELECT 1").fetchone())
+
+    # -- documents -------------------------------------------------------------------------------
+
+    async def get_many(self, db: Db, ids: Sequence[str]) -> dict[str, Doc]:
+        return await self._run(self._get_many, db, list(dict.fromkeys(ids)))
+
+    async def put_many(self, db: Db, docs: Sequence[Doc]) -> list[WriteResult]:
+        return await self._run(self._put_many, db, [dict(doc) for doc in docs])
+
+    async def id_range(self, db: Db, *, start: str, end: str, after: str | None = None, limit: int) -> list[Doc]:
+        if limit <= 0:
+            return []
+        return await self._run(self._id_range, db, start, end, after, limit)
+
+    async def query(
+        self,
+        db: Db,
+        view: str,
+        *,
+        start: Key,
+        end: Key,
+        after: Key | None = None,
+        limit: int,
+    ) -> list[Row]:
+        if view not in {v.name for v in views_of(db)}:
+            raise ValueError(f"database {db.value} has no view {view!r}")
+        if limit <= 0:
+            return []
+        return await self._run(self._query, db, view, start, end, after, limit)
+
+    # -- change feed -----------------------------------------------------------------------------
+
+    async def changes(self, db: Db, since: str | None, limit: int) -> ChangePage:
+        seq = 0 if since is None else self._parse_cursor(db, since)
+        return await self._run(self._changes, db, seq, since, limit)
+
+    async def current_cursor(self, db: Db) -> str:
+        seq = await self._run(self._last_seq, db)
+        return self._cursor(db, seq)
+
+    # -- worker-thread side ----------------------------------------------------------------------
+
+    async def _run(self, work: Callable[..., T], *args: Any) -> T:
+        if self._executor is None:
+            raise StoreUnavailable("the SQLite store is not open")
+        try:
+            future = asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
+        except RuntimeError as exc:  # the executor was shut down by a concurrent close()
+            raise StoreUnavailable(f"the SQLite store is closed: {exc}") from exc
+        try:
+            return await future
+        except sqlite3.Error as exc:  # disk I/O, locked beyond the busy timeout, corrupt file, ...
+            raise StoreUnavailable(f"SQLite failed: {exc}") from exc
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreUnavailable("the SQLite store is not open")
+        return self._conn
+
+    def _open(self) -> str:
+        conn = sqlite3.connect(self._path, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            with _transaction(conn):
+                instance = self._create_schema(conn)
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+        return instance
+
+    def _close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _create_schema(self, conn: sqlite3.Connection) -> str:
+        conn.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        conn.execute("INSERT OR IGNORE INTO meta (name, value) VALUES ('instance', ?)", (uuid.uuid4().hex[:16],))
+        for db in Db:
+            conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {db.value}_docs ("
+                " id TEXT PRIMARY KEY, rev TEXT NOT NULL, deleted INTEGER NOT NULL, body TEXT NOT NULL)"
+            )
+            conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {db.value}_rows ("
+                " view TEXT NOT NULL, key TEXT NOT NULL, doc_id TEXT NOT NULL,"
+                " PRIMARY KEY (view, key, doc_id)) WITHOUT ROWID"
+            )
+            conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {db.value}_changes ("
+                " seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE)"
+            )
+        version = conn.execute("SELECT value FROM meta WHERE name = 'views_version'").fetchone()
+        if version is None or version[0] != VIEWS_VERSION:
+            self._rebuild_views(conn)
+            conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('views_version', ?)", (VIEWS_VERSION,))
+        return str(conn.execute("SELECT value FROM meta WHERE name = 'instance'").fetchone()[0])
+
+    def _rebuild_views(self, conn: sqlite3.Connection) -> None:
+        # View definitions changed (or the tables are new): re-emit every live document.
+        for db in Db:
+            conn.execute(f"DELETE FROM {db.value}_rows")
+            writes = _IndexWrites(db)
+            cursor = conn.execute(f"SELECT id, rev, deleted, body FROM {db.value}_docs WHERE deleted = 0")
+            while batch := cursor.fetchmany(_REBUILD_BATCH):
+                for row in batch:
+                    writes.replace(set(), _view_rows(db, _as_doc(*row)))
+                writes.flush(conn)
+
+    def _get_many(self, db: Db, ids: list[str]) -> dict[str, Doc]:
+        conn = self._connection()
+        found: dict[str, Doc] = {}
+        for i in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[i : i + _IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT id, rev, deleted, body FROM {db.value}_docs WHERE deleted = 0 AND id IN ({marks})"
+            for row in conn.execute(sql, chunk):
+                found[row[0]] = _as_doc(*row)
+        return {doc_id: found[doc_id] for doc_id in ids if doc_id in found}
+
+    def _put_many(self, db: Db, docs: list[Doc]) -> list[WriteResult]:
+        conn = self._connection()
+        results: list[WriteResult] = []
+        writes = _IndexWrites(db)
+        seen: set[str] = set()
+        with _transaction(conn):
+            for doc in docs:
+                doc_id = str(doc["_id"])
+                if doc_id in seen:
+                    writes.flush(conn)  # the same id twice in one batch: index the first write before the second
+                seen.add(doc_id)
+                results.append(self._put_one(conn, db, doc_id, doc, writes))
+            writes.flush(conn)
+        return results
+
+    def _put_one(self, conn: sqlite3.Connection, db: Db, doc_id: str, doc: Doc, writes: _IndexWrites) -> WriteResult:
+        current = conn.execute(f"SELECT rev, deleted, body FROM {db.value}_docs WHERE id = ?", (doc_id,)).fetchone()
+        expected = doc.get("_rev")
+        if expected is None:
+            if current is not None and not current[1]:
+                return WriteResult(doc_id, ok=False, error="conflict")  # create over a live document
+        elif current is None or current[0] != expected:
+            return WriteResult(doc_id, ok=False, error="conflict")
+        deleted = bool(doc.get("_deleted"))
+        body = {k: v for k, v in doc.items() if k not in ("_id", "_rev", "_deleted")}
+        text = _body_text(body)
+        rev = _next_rev(current[0] if current else None, text, deleted)
+        conn.execute(
+            f"INSERT OR REPLACE INTO {db.value}_docs (id, rev, deleted, body) VALUES (?, ?, ?, ?)",
+            (doc_id, rev, int(deleted), text),
+        )
+        old_rows = _view_rows(db, _as_doc(doc_id, *current)) if current is not None and not current[1] else set()
+        new_rows = set() if deleted else _view_rows(db, {**body, "_id": doc_id})
+        writes.replace(old_rows, new_rows)
+        # REPLACE drops the document's previous change row: the feed holds each document once, at its latest.
+        conn.execute(f"INSERT OR REPLACE INTO {db.value}_changes (id) VALUES (?)", (doc_id,))
+        return WriteResult(doc_id, ok=True, rev=rev)
+
+    def _id_range(self, db: Db, start: str, end: str, after: str | None, limit: int) -> list[Doc]:
+        # One lower bound only, so SQLite seeks straight to it instead of filtering from `start`.
+        lower, op = (after, ">") if after is not None and after >= start else (start, ">=")
+        sql = (
+            f"SELECT id, rev, deleted, body FROM {db.value}_docs"
+            f" WHERE id {op} ? AND id < ? AND deleted = 0 ORDER BY id LIMIT ?"
+        )
+        return [_as_doc(*row) for row in self._connection().execute(sql, (lower, end, limit))]
+
+    def _query(self, db: Db, view: str, start: Key, end: Key, after: Key | None, limit: int) -> list[Row]:
+        lower, op = encode_key(start), ">="
+        if after is not None and encode_key(after) >= lower:
+            lower, op = encode_key(after), ">"
+        sql = (
+            f"SELECT r.key, d.id, d.rev, d.deleted, d.body FROM {db.value}_rows AS r"
+            f" JOIN {db.value}_docs AS d ON d.id = r.doc_id"
+            f" WHERE r.view = ? AND r.key {op} ? AND r.key < ? ORDER BY r.key, r.doc_id LIMIT ?"
+        )
+        rows = self._connection().execute(sql, (view, lower, encode_key(end), limit))
+        return [Row(key=decode_key(key), id=doc_id, doc=_as_doc(doc_id, *rest)) for key, doc_id, *rest in rows]
+
+    def _changes(self, db: Db, seq: int, since: str | None, limit: int) -> ChangePage:
+        if limit <= 0:
+            return ChangePage(changes=[], cursor=since if since is not None else self._cursor(db, seq))
+        sql = (
+            f"SELECT c.seq, d.id, d.rev, d.deleted, d.body FROM {db.value}_changes AS c"
+            f" JOIN {db.value}_docs AS d ON d.id = c.id WHERE c.seq > ? ORDER BY c.seq LIMIT ?"
+        )
+        changes = [
+            Change(
+                cursor=self._cursor(db, row_seq),
+                id=doc_id,
+                deleted=bool(deleted),
+                doc=_as_doc(doc_id, rev, deleted, body),
+            )
+            for row_seq, doc_id, rev, deleted, body in self._connection().execute(sql, (seq, limit))
+        ]
+        if changes:
+            return ChangePage(changes=changes, cursor=changes[-1].cursor)
+        return ChangePage(changes=[], cursor=since if since is not None else self._cursor(db, seq))
+
+    def _last_seq(self, db: Db) -> int:
+        row = self._connection().execute(f"SELECT MAX(seq) FROM {db.value}_changes").fetchone()
+        return int(row[0] or 0)
+
+    # -- cursors ---------------------------------------------------------------------------------
+
+    def _cursor(self, db: Db, seq: int) -> str:
+        return f"{self._instance}:{db.value}:{seq}"
+
+    def _parse_cursor(self, db: Db, cursor: str) -> int:
+        parts = cursor.split(":")
+        if (
+            len(parts) != 3
+            or parts[0] != self._instance
+            or parts[1] != db.value
+            or not (parts[2].isascii() and parts[2].isdigit())
+        ):
+            raise InvalidCursor(f"cursor {cursor!r} was not issued by this store for {db.value}")
+        return int(parts[2])

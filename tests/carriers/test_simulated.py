@@ -1,0 +1,107 @@
+"""The simulated upstream carrier: deterministic offers, exact `check`, configured failures."""
+
+from __future__ import annotations
+
+import phonenumbers
+import pytest
+
+from numplane.carriers.base import CarrierError
+from numplane.carriers.simulated import SimulatedCarrier, is_offered, offers
+from numplane.domain.e164 import normalize
+
+
+async def test_search_offers_valid_e164_numbers_under_the_prefix() -> None:
+    found = await SimulatedCarrier().search("+1415", 10)
+    assert len(found) == 10
+    assert len(set(found)) == 10
+    for number in found:
+        assert number.startswith("+1415")
+        assert normalize(number) == number
+        assert phonenumbers.is_valid_number(phonenumbers.parse(number, None))
+
+
+async def test_the_same_prefix_always_gives_the_same_numbers_in_the_same_order() -> None:
+    first = await SimulatedCarrier().search("+4420", 8)
+    again = await SimulatedCarrier(latency_ms=1).search("4420", 8)
+    assert first == again
+    assert (await SimulatedCarrier().search("+4420", 3)) == first[:3]
+
+
+async def test_different_prefixes_give_different_numbers() -> None:
+    assert set(await SimulatedCarrier().search("+1415", 5)).isdisjoint(await SimulatedCarrier().search("+1212", 5))
+
+
+async def test_search_under_an_unassigned_country_code_finds_nothing() -> None:
+    assert await SimulatedCarrier().search("+999", 5) == []
+
+
+async def test_search_for_zero_numbers_finds_none() -> None:
+    assert await SimulatedCarrier().search("+1415", 0) == []
+
+
+@pytest.mark.parametrize("prefix", ["+1415", "+1", "+44", "+33", "+1212555"])
+async def test_check_is_true_for_every_number_search_offers(prefix: str) -> None:
+    carrier = SimulatedCarrier()
+    for number in await carrier.search(prefix, 10):
+        assert await carrier.check(number)
+
+
+async def test_check_is_true_exactly_when_search_offers_the_number_for_its_own_digits() -> None:
+    carrier = SimulatedCarrier()
+    candidates = [f"+1415555{i:04d}" for i in range(200)]
+    verdicts = [await carrier.check(n) for n in candidates]
+    assert any(verdicts)
+    assert not all(verdicts)  # a carrier that can supply anything would not be a useful simulation
+    for number, verdict in zip(candidates, verdicts, strict=True):
+        assert (await carrier.search(number, 1) == [number]) is verdict
+
+
+@pytest.mark.parametrize("number", ["+1415", "+14155550123x", "+1 415 555 0123", "+330730029450", "nonsense"])
+def test_invalid_or_non_canonical_numbers_are_never_offered(number: str) -> None:
+    assert not is_offered(number)
+
+
+async def test_acquire_returns_carrier_data_for_an_offered_number() -> None:
+    number = offers("+1415", 1)[0]
+    data = await SimulatedCarrier().acquire(number)
+    assert data["carrier"] == "simulated"
+    assert data["simulated"] is True
+    assert data == await SimulatedCarrier().acquire(number)
+
+
+async def test_acquire_fails_for_a_number_listed_in_failures() -> None:
+    number = offers("+1415", 1)[0]
+    with pytest.raises(CarrierError) as caught:
+        await SimulatedCarrier(failures=(number,)).acquire(number)
+    assert caught.value.number == number
+    assert "configured failure" in caught.value.message
+
+
+async def test_acquire_fails_for_every_number_under_a_failing_prefix_and_only_those() -> None:
+    carrier = SimulatedCarrier(failures=("1332555",))  # normalized to +1332555
+    for number in offers("+1332555", 3):
+        with pytest.raises(CarrierError):
+            await carrier.acquire(number)
+    await carrier.acquire(offers("+1415", 1)[0])
+
+
+async def test_acquire_of_a_number_it_does_not_offer_fails() -> None:
+    carrier = SimulatedCarrier()
+    refused = next(f"+1415555{i:04d}" for i in range(1000) if not is_offered(f"+1415555{i:04d}"))
+    with pytest.raises(CarrierError) as caught:
+        await carrier.acquire(refused)
+    assert "not in its inventory" in caught.value.message
+
+
+async def test_disconnect_succeeds_and_is_not_local() -> None:
+    carrier = SimulatedCarrier()
+    await carrier.disconnect(offers("+1415", 1)[0])
+    assert carrier.is_local is False
+    assert carrier.name == "simulated"
+
+
+def test_it_says_it_is_a_simulation() -> None:
+    import numplane.carriers.simulated as module
+
+    assert module.__doc__ is not None and "SIMULATION" in module.__doc__
+    assert SimulatedCarrier.__doc__ is not None and "SIMULATED" in SimulatedCarrier.__doc__

@@ -1,0 +1,150 @@
+"""Bulk semantics (SPEC §13) and optimistic concurrency (SPEC §7) on a real store."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from numplane.domain.errors import DomainError, ErrorCode
+from numplane.domain.states import State
+from numplane.resolvers import accounts, numbers
+from numplane.resolvers.bulk import NumberRef
+from numplane.resolvers.context import Requester, Role
+from numplane.resolvers.system_config import update_config
+from numplane.store.base import Db
+from tests.resolvers.conftest import World
+from tests.resolvers.test_lifecycle_scenarios import refs, stock
+
+N = "+14155550123"
+
+
+async def test_bulk_reports_each_number_in_input_order_with_duplicates_folded(world: World) -> None:
+    await stock(world, "+14155550101", "+14155550102")
+    result = await numbers.reserve_numbers(
+        world.services, world.child,
+        refs("4155550101", "not a number", "+1 (415) 555-0101", "+14155550199", "+14155550102"),
+    )
+    assert [n.e164 for n in result.numbers] == ["+14155550101", "+14155550102"]
+    assert [(e.code, e.number) for e in result.errors] == [
+        (ErrorCode.INVALID_NUMBER, "not a number"),
+        (ErrorCode.NOT_FOUND, "+14155550199"),
+    ]
+
+
+async def test_bulk_over_max_batch_is_limit_exceeded_and_nothing_is_done(world: World) -> None:
+    await update_config(world.services, world.admin, {"max_batch": 2})
+    with pytest.raises(DomainError) as caught:
+        await numbers.add_numbers(
+            world.services, world.admin, refs("+14155550101", "+14155550102", "+14155550103"),
+            state=State.AVAILABLE,
+        )
+    assert caught.value.code is ErrorCode.LIMIT_EXCEEDED
+    assert await world.services.store.get_many(Db.NUMBERS, ["+14155550101"]) == {}
+
+
+async def test_bulk_of_many_numbers_reads_and_writes_in_batches(world: World) -> None:
+    many = [f"+1415555{i:04d}" for i in range(300)]
+    calls = {"get_many": 0, "put_many": 0}
+    store = world.services.store
+    original_get, original_put = store.get_many, store.put_many
+
+    async def counting_get(db: Db, ids: list[str]) -> dict[str, dict[str, object]]:
+        calls["get_many"] += 1
+        return await original_get(db, ids)
+
+    async def counting_put(db: Db, docs: list[dict[str, object]]) -> object:
+        calls["put_many"] += 1
+        return await original_put(db, docs)
+
+    await stock(world, *many)
+    store.get_many = counting_get  # type: ignore[method-assign,assignment]
+    store.put_many = counting_put  # type: ignore[method-assign,assignment]
+    try:
+        result = await numbers.reserve_numbers(world.services, world.child, refs(*many))
+    finally:
+        store.get_many, store.put_many = original_get, original_put  # type: ignore[method-assign]
+    assert len(result.numbers) == 300
+    assert calls == {"get_many": 1, "put_many": 1}
+
+
+async def test_twenty_buyers_racing_for_one_number_give_one_owner_and_nineteen_clean_errors(world: World) -> None:
+    await stock(world, N)
+    buyers = [
+        Requester(await accounts.create_account(world.services, world.admin, f"buyer{i}"), Role.USER)
+        for i in range(20)
+    ]
+    results = await asyncio.gather(
+        *(numbers.reserve_numbers(world.services, buyer, refs(N)) for buyer in buyers)
+    )
+    winners = [r for r in results if r.numbers]
+    losers = [r for r in results if r.errors]
+    assert len(winners) == 1 and len(losers) == 19
+    assert {e.code for r in losers for e in r.errors} <= {ErrorCode.NOT_FOUND, ErrorCode.CONFLICT}
+    stored = (await world.services.store.get_many(Db.NUMBERS, [N]))[N]
+    assert stored["pvt_assigned_to"] == winners[0].numbers[0].owner
+    assert [h["action"] for h in stored["pvt_history"]] == ["add", "reserve"]
+
+
+async def test_two_concurrent_merges_of_public_fields_both_land(world: World) -> None:
+    await stock(world, N)
+    await numbers.activate_numbers(world.services, world.child, refs(N))
+    await asyncio.gather(
+        numbers.update_number(world.services, world.child, NumberRef(N), public={"first": 1}),
+        numbers.update_number(world.services, world.reseller, NumberRef(N), public={"second": 2}),
+    )
+    number = await numbers.get_number(world.services, world.child, N)
+    assert {"first": 1, "second": 2}.items() <= number.public.items()
+
+
+async def test_stale_expected_revision_is_conflict_and_nothing_is_written(world: World) -> None:
+    await stock(world, N)
+    first = await numbers.reserve_numbers(world.services, world.child, refs(N))
+    stale = "1-00000000000000000000000000000000"
+    result = await numbers.activate_numbers(world.services, world.child, [NumberRef(N, expected_revision=stale)])
+    assert result.errors[0].code is ErrorCode.CONFLICT
+    current = await numbers.get_number(world.services, world.child, N)
+    assert current.rev == first.numbers[0].rev
+    fresh = await numbers.activate_numbers(world.services, world.child, [NumberRef(N, current.rev)])
+    assert fresh.numbers[0].state is State.IN_SERVICE
+
+
+async def test_disabled_requester_can_do_nothing_but_read(world: World) -> None:
+    await stock(world, N)
+    await accounts.update_account(world.services, world.admin, world.child.id, enabled=False)
+    disabled = Requester(
+        (await accounts.load_accounts(world.services, [world.child.id]))[world.child.id], Role.USER
+    )
+    with pytest.raises(DomainError) as caught:
+        await numbers.reserve_numbers(world.services, disabled, refs(N))
+    assert caught.value.code is ErrorCode.ACCOUNT_DISABLED
+    assert (await numbers.get_number(world.services, disabled, N)).state is State.AVAILABLE
+
+
+async def test_acquiring_a_number_not_in_the_store_goes_through_the_upstream_carrier(world: World) -> None:
+    from numplane.carriers.simulated import offers
+
+    await update_config(world.services, world.admin, {"carriers": ["simulated"]})
+    (offered,) = offers("+1332555", 1)
+    result = await numbers.activate_numbers(world.services, world.child, refs(offered))
+    number = result.numbers[0]
+    assert (number.state, number.module, number.owner) == (State.IN_SERVICE, "simulated", world.child.id)
+    assert [t.action for t in number.history] == ["discover", "activate"]
+
+
+async def test_carrier_failure_leaves_the_number_in_discovery(world: World, store: object) -> None:
+    from numplane.carriers.registry import CarrierSet
+    from numplane.carriers.simulated import offers
+
+    (offered,) = offers("+1332555", 1)
+    world.services.carriers = CarrierSet.build(simulated_failures=(offered,))
+    await update_config(world.services, world.admin, {"carriers": ["simulated"]})
+    result = await numbers.reserve_numbers(world.services, world.child, refs(offered))
+    assert result.errors[0].code is ErrorCode.CARRIER_FAILURE
+    stored = (await world.services.store.get_many(Db.NUMBERS, [offered]))[offered]
+    assert stored["pvt_state"] == "discovery"
+
+
+async def test_number_not_in_store_and_no_carrier_is_not_found(world: World) -> None:
+    result = await numbers.reserve_numbers(world.services, world.child, refs(N))
+    assert result.errors[0].code is ErrorCode.NOT_FOUND

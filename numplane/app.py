@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from numplane.carriers.registry import CarrierSet
 from numplane.domain.errors import ErrorCode
 from numplane.resolvers.context import Services
 from numplane.schema.schema import build_schema
@@ -23,7 +24,11 @@ from numplane.web.metrics import Metrics, MetricsMiddleware
 
 
 def create_services(settings: Settings) -> Services:
-    return Services(store=store_from_url(settings.store, db_prefix=settings.db_prefix), settings=settings)
+    return Services(
+        store=store_from_url(settings.store, db_prefix=settings.db_prefix),
+        settings=settings,
+        carriers=CarrierSet.from_settings(settings),
+    )
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -35,6 +36,8 @@ class Server:
         )
         assert self.process.stdout is not None
         self.first_line = self.process.stdout.readline().strip()
+        # Keep reading the access log, or a full pipe would block the server mid-request.
+        threading.Thread(target=self.process.stdout.read, daemon=True).start()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -52,5 +55,9 @@ class Server:
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
             self.process = None

@@ -34,7 +34,9 @@ async def post(client: httpx.AsyncClient, query: str, variables: dict[str, Any] 
     return body
 
 
-async def rate(clients: list[httpx.AsyncClient], total: int, one: Callable[[httpx.AsyncClient, int], Awaitable[int]]) -> float:
+async def rate(
+    clients: list[httpx.AsyncClient], total: int, one: Callable[[httpx.AsyncClient, int], Awaitable[int]]
+) -> float:
     """Requests per second for `total` calls of `one` spread over the clients (one returns its request count)."""
     per_client = total // len(clients)
 
@@ -56,7 +58,8 @@ async def measure(server: Server) -> dict[str, float]:
         admin = clients[0]
         # 100 owned numbers to list, and a separate pool of inventory numbers for the cycles.
         await post(admin, ADD, {"n": [{"number": f"+1415555{i:04d}"} for i in range(100)], "s": "IN_SERVICE"})
-        await post(admin, ADD, {"n": [{"number": f"+1628555{i:04d}"} for i in range(CLIENTS)], "s": "AVAILABLE", "c": "inventory"})
+        pool = [{"number": f"+1628555{i:04d}"} for i in range(CLIENTS)]
+        await post(admin, ADD, {"n": pool, "s": "AVAILABLE", "c": "inventory"})
         await post(admin, "mutation { updateSystemConfig(input: {shouldAge: false}) { userErrors { code } } }")
 
         async def typename(client: httpx.AsyncClient, _i: int) -> int:

@@ -44,12 +44,18 @@ async def test_listing_100_numbers_with_accounts_is_a_bounded_number_of_store_ca
     api, store = counted
     numbers = [{"number": f"+1415555{i:04d}"} for i in range(100)]
     for account in ("R", "C", "U"):  # several owners, so the accounts really are batched
-        add = "mutation($n: [NumberRef!]!, $a: String) { addNumbers(input: {numbers: $n, state: IN_SERVICE, accountId: $a}) { userErrors { code } } }"
+        add = (
+            "mutation($n: [NumberRef!]!, $a: String) { addNumbers(input: {numbers: $n, state: "
+            "IN_SERVICE, accountId: $a}) { userErrors { code } } }"
+        )
         chunk = numbers[: 34] if account == "R" else numbers[34:67] if account == "C" else numbers[67:]
         assert (await api.data(add, {"n": chunk, "a": api.id(account)}))["addNumbers"]["userErrors"] == []
     await api.data("{ me { name } }")  # warm the key and config caches
     store.calls.clear()
-    query = "{ numbers(first: 100) { edges { node { e164 account { name parent { name } } reserveHistory { name } previousAccount { name } } } } }"
+    query = (
+        "{ numbers(first: 100) { edges { node { e164 account { name parent { name } } "
+        "reserveHistory { name } previousAccount { name } } } } }"
+    )
     data = await api.data(query)
     assert len(data["numbers"]["edges"]) == 100
     assert sum(store.calls.values()) <= 4, store.calls
@@ -59,7 +65,10 @@ async def test_first_is_capped_at_100_and_cursors_page_through(api: Api) -> None
     numbers = [{"number": f"+1415555{i:04d}"} for i in range(105)]
     add = "mutation($n: [NumberRef!]!) { addNumbers(input: {numbers: $n, state: AVAILABLE}) { userErrors { code } } }"
     assert (await api.data(add, {"n": numbers}))["addNumbers"]["userErrors"] == []
-    query = "query($after: String) { numbers(first: 500, after: $after) { edges { cursor node { e164 } } pageInfo { hasNextPage endCursor } } }"
+    query = (
+        "query($after: String) { numbers(first: 500, after: $after) { edges { cursor node { "
+        "e164 } } pageInfo { hasNextPage endCursor } } }"
+    )
     first = (await api.data(query))["numbers"]
     assert len(first["edges"]) == 100 and first["pageInfo"]["hasNextPage"] is True
     rest = (await api.data(query, {"after": first["pageInfo"]["endCursor"]}))["numbers"]

@@ -12,8 +12,14 @@ async def setup_numbers(api: Api) -> None:
     """N: in service for C, reserved for R before (history R <- C); SIBLING in service for U."""
     add = 'mutation($n: [NumberRef!]!) { addNumbers(input: {numbers: $n, state: AVAILABLE}) { userErrors { code } } }'
     await api.data(add, {"n": [{"number": N}, {"number": SIBLING}]})
-    reserve = "mutation($n: String!, $a: String) { reserveNumbers(input: {numbers: [{number: $n}], accountId: $a}) { userErrors { code } } }"
-    activate = "mutation($n: String!, $a: String) { activateNumbers(input: {numbers: [{number: $n}], accountId: $a}) { userErrors { code } } }"
+    reserve = (
+        "mutation($n: String!, $a: String) { reserveNumbers(input: {numbers: [{number: "
+        "$n}], accountId: $a}) { userErrors { code } } }"
+    )
+    activate = (
+        "mutation($n: String!, $a: String) { activateNumbers(input: {numbers: [{number: "
+        "$n}], accountId: $a}) { userErrors { code } } }"
+    )
     assert (await api.data(reserve, {"n": N}, key="reseller"))["reserveNumbers"]["userErrors"] == []
     assert (await api.data(reserve, {"n": N, "a": api.id("C")}, key="reseller"))["reserveNumbers"]["userErrors"] == []
     assert (await api.data(activate, {"n": N}, key="child"))["activateNumbers"]["userErrors"] == []
@@ -71,14 +77,20 @@ async def test_account_numbers_of_an_ancestor_are_not_listed_to_a_descendant(api
     assert as_child["account"]["numbers"]["edges"] == []
     as_reseller = await api.data(query, {"id": api.id("C")}, key="reseller")
     assert [e["node"]["e164"] for e in as_reseller["account"]["numbers"]["edges"]] == [N]
-    me = await api.data("{ me { numbers(filter: {includeDescendants: false}) { edges { node { e164 } } } } }", key="reseller")
+    me = await api.data((
+        "{ me { numbers(filter: {includeDescendants: false}) { edges "
+        "{ node { e164 } } } } }"
+    ), key="reseller")
     assert me["me"]["numbers"]["edges"] == []
 
 
 async def test_reserve_history_and_previous_account_leave_out_accounts_the_requester_cannot_see(api: Api) -> None:
     await setup_numbers(api)
     # Admin moves N to U: its history and previous owner now name accounts outside U's tree.
-    move = "mutation($n: String!, $a: String) { activateNumbers(input: {numbers: [{number: $n}], accountId: $a}) { userErrors { code } } }"
+    move = (
+        "mutation($n: String!, $a: String) { activateNumbers(input: {numbers: [{number: "
+        "$n}], accountId: $a}) { userErrors { code } } }"
+    )
     assert (await api.data(move, {"n": N, "a": api.id("U")}))["activateNumbers"]["userErrors"] == []
     query = f'{{ number(number: "{N}") {{ account {{ name }} previousAccount {{ name }} reserveHistory {{ name }} }} }}'
     seen_by_u = (await api.data(query, key="unrelated"))["number"]
@@ -91,7 +103,10 @@ async def test_reserve_history_and_previous_account_leave_out_accounts_the_reque
 
 
 async def test_children_and_descendants_of_an_ancestor_are_hidden(api: Api) -> None:
-    query = "query($id: String!) { account(accountId: $id) { children { edges { node { name } } } descendants { edges { node { name } } } ancestors { name } parent { name } } }"
+    query = (
+        "query($id: String!) { account(accountId: $id) { children { edges { node { name } } } descendants { "
+        "edges { node { name } } } ancestors { name } parent { name } } }"
+    )
     as_child = (await api.data(query, {"id": api.id("M")}, key="child"))["account"]
     assert as_child["children"]["edges"] == [] and as_child["descendants"]["edges"] == []
     mine = (await api.data(query, {"id": api.id("C")}, key="child"))["account"]

@@ -40,7 +40,9 @@ async def run(api: Api, query: str, input: dict[str, Any], key: str = "admin") -
     return result
 
 
-async def add(api: Api, *numbers: str, state: str = "AVAILABLE", account: str | None = None, carrier: str = "local") -> None:
+async def add(
+    api: Api, *numbers: str, state: str = "AVAILABLE", account: str | None = None, carrier: str = "local"
+) -> None:
     payload = await run(api, ADD, {"numbers": refs(*numbers), "state": state, "accountId": account, "carrier": carrier})
     assert payload["userErrors"] == []
 
@@ -167,7 +169,8 @@ async def test_owner_edits_public_fields_by_merge_and_replace(api: Api) -> None:
     await run(api, ACTIVATE, {"numbers": refs(N1), "publicFields": {"a": 1, "b": {"c": 2}}}, key="reseller")
     merged = await run(api, UPDATE, {"number": {"number": N1}, "publicFields": {"b": {"d": 3}}}, key="reseller")
     assert merged["number"]["publicFields"] == {"a": 1, "b": {"c": 2, "d": 3}}
-    replaced = await run(api, UPDATE, {"number": {"number": N1}, "publicFields": {"z": 0}, "replace": True}, key="reseller")
+    replace = {"number": {"number": N1}, "publicFields": {"z": 0}, "replace": True}
+    replaced = await run(api, UPDATE, replace, key="reseller")
     assert replaced["number"]["publicFields"] == {"z": 0}
 
 
@@ -218,7 +221,10 @@ async def test_only_admins_change_account_flags(api: Api) -> None:
 
 
 async def test_disabled_account_gets_account_disabled_on_every_mutation(api: Api) -> None:
-    disable = "mutation($id: String!) { updateAccount(input: {accountId: $id, enabled: false}) { userErrors { code } } }"
+    disable = (
+        "mutation($id: String!) { updateAccount(input: {accountId: $id, enabled: "
+        "false}) { userErrors { code } } }"
+    )
     await api.data(disable, {"id": api.id("C")})
     await add(api, N1)
     payload = await run(api, RESERVE, {"numbers": refs(N1)}, key="child")
@@ -243,7 +249,10 @@ async def test_api_keys_are_created_for_the_tree_work_and_are_revoked(api: Api) 
     assert (await api.post("{ me { name } }", key="new")).status_code == 401
 
 
-CONFIG = "mutation($input: UpdateSystemConfigInput!) { updateSystemConfig(input: $input) { config { agingDays maxBatch } userErrors { code field } } }"
+CONFIG = (
+    "mutation($input: UpdateSystemConfigInput!) { updateSystemConfig(input: $input) { config { "
+    "agingDays maxBatch } userErrors { code field } } }"
+)
 
 
 async def test_admin_updates_system_config_and_out_of_range_is_invalid_field(api: Api) -> None:

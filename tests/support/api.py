@@ -31,7 +31,9 @@ class Api:
     accounts: dict[str, Account] = field(default_factory=dict)
     key_ids: dict[str, str] = field(default_factory=dict)
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = "admin") -> httpx.Response:
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, *, key: str | None = "admin"
+    ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {self.keys[key]}"} if key else {}
         return await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
 

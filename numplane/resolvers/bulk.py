@@ -19,7 +19,8 @@ from numplane.domain.accounts import Account
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.lifecycle import Context, Decision
 from numplane.domain.numbers import Number
-from numplane.domain.transitions import Actor, ensure_active
+from numplane.domain.states import State
+from numplane.domain.transitions import SYSTEM_ACTOR, Actor, ensure_active
 from numplane.domain.visibility import can_see
 from numplane.resolvers.accounts import load_accounts
 from numplane.resolvers.context import Requester, Services
@@ -57,8 +58,6 @@ class Plan:
 
 
 def actor_of(requester: Requester | None) -> Actor:
-    from numplane.domain.transitions import SYSTEM_ACTOR
-
     return SYSTEM_ACTOR if requester is None else Actor(requester.account, requester.is_admin)
 
 
@@ -145,7 +144,8 @@ async def _round(
     docs = await services.store.get_many(Db.NUMBERS, list(pending))
     numbers = {i: Number.from_doc(d) for i, d in docs.items()}
     wanted = set().union(*(plan.needs(numbers.get(i)) for i in pending)) if pending else set()
-    wanted |= {n.previous_owner for n in numbers.values() if n.previous_owner}
+    # An aging number's visibility and reclaim depend on its previous owner's lineage.
+    wanted |= {n.previous_owner for n in numbers.values() if n.state is State.AGING and n.previous_owner}
     missing = wanted - accounts.keys()
     if missing:
         accounts.update(await load_accounts(services, missing))

@@ -97,7 +97,7 @@ class CouchHttp:
                 failure = _Failure(self._server_error(method, path, outcome), sent=True)
             else:
                 failure = outcome
-            if not (idempotent or not failure.sent):
+            if failure.sent and not idempotent:
                 break
         raise StoreUnavailable(failure.message)
 
@@ -111,7 +111,7 @@ class CouchHttp:
         except _NOT_SENT as exc:
             return _Failure(f"CouchDB at {self.where} is unreachable: {_reason(exc)}", sent=False)
         except httpx.TimeoutException as exc:
-            return _Failure(f"CouchDB at {self.where} timed out ({type(exc).__name__})", sent=True)
+            return _Failure(f"CouchDB at {self.where} did not answer {method} in time: {_reason(exc)}", sent=True)
         except httpx.HTTPError as exc:
             return _Failure(f"CouchDB at {self.where} failed during {method}: {_reason(exc)}", sent=True)
         try:

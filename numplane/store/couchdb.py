@@ -120,7 +120,6 @@ class CouchStore:
             "endkey": _json(list(end)),
             "inclusive_end": "false",
             "include_docs": "true",
-            "reduce": "false",
             "limit": str(limit + (1 if skip is not None else 0)),
         }
         body = await self._call(db, "GET", f"/{DESIGN_ID}/_view/{quote(view, safe='')}", params=params, idempotent=True)

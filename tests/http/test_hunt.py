@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from numplane.domain.states import State
 from numplane.http.hunt import hunt_route
 from numplane.resolvers import keys, numbers
+from numplane.resolvers.accounts import load_accounts
 from numplane.resolvers.context import Role
 from numplane.store.base import Store
 from numplane.store.observed import ObservedStore
@@ -33,8 +34,9 @@ async def client(world: World) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def key(world: World, role: Role, account_id: str | None = None) -> dict[str, str]:
-    account = (await keys.load_accounts(world.services, [account_id or world.reseller.id]))
-    token, _key_id = await keys.issue_key(world.services, next(iter(account.values())), role, "test")
+    wanted = account_id or world.reseller.id
+    account = (await load_accounts(world.services, [wanted]))[wanted]
+    token, _key_id = await keys.issue_key(world.services, account, role, "test")
     return {"Authorization": f"Bearer {token}"}
 
 

@@ -109,6 +109,9 @@ class _Entries(Generic[V]):
         self._keep(key, generation(doc), self._convert(key, doc))
         return self._entries[key][1]
 
+    def clear(self) -> None:
+        self._entries.clear()
+
     def apply(self, key: str, doc: Doc) -> None:
         """News of a write. Ids that are neither cached nor being loaded are not worth holding."""
         if key in self._entries or key in self._loading:
@@ -162,6 +165,12 @@ class RoutingCache:
         """One change-feed entry of the numbers or accounts database (other databases are ignored)."""
         doc = {**change.doc, "_id": change.id, "_deleted": True} if change.deleted else change.doc
         self.apply_docs(db or _db_of(change.id, doc), [doc])
+
+    def forget_all(self) -> None:
+        """Drop every entry: for the change hub when it may have missed changes (a feed gap, an invalid
+        cursor, a restart from "now"); lookups then refill from the store."""
+        self.numbers.clear()
+        self.accounts.clear()
 
     def _entries_of(self, db: Db) -> _Entries[NumberRoute] | _Entries[Account | None] | None:
         if db is Db.NUMBERS:

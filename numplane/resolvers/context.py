@@ -10,6 +10,7 @@ from typing import Any
 
 from numplane.carriers.registry import CarrierSet
 from numplane.domain.accounts import Account
+from numplane.routing.cache import RoutingCache
 from numplane.settings import Settings
 from numplane.store.base import Store
 
@@ -51,3 +52,6 @@ class Services:
     carriers: CarrierSet = field(default_factory=CarrierSet.build)
     # Small process-local caches (config, authenticated keys), each entry (monotonic time, value).
     cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
+    # The hunt's in-memory view of numbers and accounts; built on first use over `store` (see
+    # numplane.resolvers.hunt.routing_of), or by the composition root so the change hub can feed it.
+    routing: RoutingCache | None = None

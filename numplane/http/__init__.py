@@ -1,0 +1,1 @@
+"""Plain HTTP endpoints beside the GraphQL API (Starlette routes, no GraphQL machinery)."""

@@ -59,11 +59,11 @@ def build_app(url: str) -> Starlette:
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    from numplane.http.hunt import hunt_route
     from numplane.resolvers.context import Services
     from numplane.routing.cache import RoutingCache
     from numplane.store import store_from_url
     from numplane.store.observed import ObservedStore
+    from numplane.web.hunt import hunt_route
 
     store = ObservedStore(store_from_url(url))
     services = Services(store=store, routing=RoutingCache.attach(store))

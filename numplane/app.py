@@ -14,20 +14,26 @@ from starlette.routing import Route, WebSocketRoute
 from numplane.carriers.registry import CarrierSet
 from numplane.domain.errors import ErrorCode
 from numplane.resolvers.context import Services
+from numplane.routing.cache import RoutingCache
 from numplane.schema.schema import build_schema
 from numplane.settings import Settings
 from numplane.store import store_from_url
 from numplane.store.base import StoreUnavailable
+from numplane.store.observed import ObservedStore
 from numplane.web.errors import error_response
 from numplane.web.graphql import NumplaneGraphQL
+from numplane.web.hunt import hunt_route
 from numplane.web.metrics import Metrics, MetricsMiddleware
 
 
 def create_services(settings: Settings) -> Services:
+    # Every write of this process is announced, so the routing cache (and the change hub) see it at once.
+    store = ObservedStore(store_from_url(settings.store, db_prefix=settings.db_prefix))
     return Services(
-        store=store_from_url(settings.store, db_prefix=settings.db_prefix),
+        store=store,
         settings=settings,
         carriers=CarrierSet.from_settings(settings),
+        routing=RoutingCache.attach(store),
     )
 
 
@@ -65,6 +71,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            hunt_route(services),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics.endpoint),

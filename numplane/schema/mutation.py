@@ -8,10 +8,9 @@ from typing import Any
 import strawberry
 
 from numplane.domain.errors import DomainError, ErrorCode
-from numplane.resolvers import accounts, keys, numbers, system_config
+from numplane.resolvers import accounts, hunt, keys, numbers, system_config
 from numplane.resolvers.bulk import BulkResult
 from numplane.resolvers.context import Requester, Role, Services
-from numplane.schema import later
 from numplane.schema.context import Info
 from numplane.schema.enums import HuntDisposition
 from numplane.schema.errors import UserError, or_user_errors
@@ -166,8 +165,7 @@ class Mutation:
         async def action() -> HuntResult:
             if not (requester.is_admin or requester.role is Role.ROUTER):
                 raise DomainError(ErrorCode.FORBIDDEN, "Hunting needs a router key or an admin key.")
-            hunt_number = later.use_case(later.HUNT)
-            found = await hunt_number(services, requester, input.number, caller_account_id=input.caller_account_id)
+            found = await hunt.hunt_number(services, requester, input.number, input.caller_account_id)
             return hunt_result_from_domain(found)
 
         result = await or_user_errors(action)

@@ -7,7 +7,7 @@ from typing import Any
 import strawberry
 
 from numplane.domain.errors import DomainError, ErrorCode
-from numplane.resolvers import accounts, numbers, system_config
+from numplane.resolvers import accounts, numbers, search, system_config
 from numplane.resolvers.context import Role
 from numplane.schema import later
 from numplane.schema.context import Info
@@ -82,11 +82,12 @@ class Query:
     @strawberry.field
     async def search_numbers(self, info: Info, prefix: str, quantity: int | None = 20) -> list[NumberCandidate]:
         ensure_reader(info)
-        search_numbers = later.use_case(later.SEARCH)
         found = await or_query_error(
-            search_numbers(info.context.services, info.context.requester, prefix, 20 if quantity is None else quantity)
+            search.search_numbers(
+                info.context.services, info.context.requester, prefix, 20 if quantity is None else quantity
+            )
         )
-        return [NumberCandidate(e164=n.e164, state=n.state, carrier=n.module) for n in found]
+        return [NumberCandidate(e164=n.e164, state=n.state, carrier=n.carrier) for n in found]
 
     @strawberry.field
     async def number_changes(

@@ -13,13 +13,12 @@ from typing import Any
 import httpx
 from asgi_lifespan import LifespanManager
 
-from numplane.app import create_app
+from numplane.app import create_app, create_services
 from numplane.carriers.registry import CarrierSet
 from numplane.domain.accounts import Account
 from numplane.resolvers import accounts, keys
 from numplane.resolvers.context import Requester, Role, Services
 from numplane.settings import Settings
-from numplane.store import store_from_url
 from numplane.store.base import Store
 
 
@@ -61,11 +60,10 @@ def settings_for(store_url: tuple[str, str], **overrides: Any) -> Settings:
 
 
 def services_for(settings: Settings, store: Store | None = None) -> Services:
-    return Services(
-        store=store or store_from_url(settings.store, db_prefix=settings.db_prefix),
-        settings=settings,
-        carriers=CarrierSet.from_settings(settings),
-    )
+    """The services the app builds for these settings; `store` replaces the store (e.g. a counting one)."""
+    if store is None:
+        return create_services(settings)
+    return Services(store=store, settings=settings, carriers=CarrierSet.from_settings(settings))
 
 
 async def build_tree(api: Api) -> None:

@@ -9,12 +9,12 @@ import pytest
 from starlette.applications import Starlette
 
 from numplane.domain.states import State
-from numplane.http.hunt import hunt_route
 from numplane.resolvers import keys, numbers
 from numplane.resolvers.accounts import load_accounts
 from numplane.resolvers.context import Role
 from numplane.store.base import Store
 from numplane.store.observed import ObservedStore
+from numplane.web.hunt import hunt_route
 from tests.resolvers.conftest import World, make_world
 from tests.resolvers.test_lifecycle_scenarios import refs, stock
 

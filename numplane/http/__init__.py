@@ -1,1 +1,0 @@
-"""Plain HTTP endpoints beside the GraphQL API (Starlette routes, no GraphQL machinery)."""

@@ -64,5 +64,5 @@ def record(
         created=after.created or now,
         modified=now,
         state_changed_at=now if state_changed else after.state_changed_at,
-        history=(*after.history, entry)[-history_length:],
+        history_docs=(*after.history_docs, entry.to_doc())[-history_length:],
     )

@@ -1,0 +1,52 @@
+"""A Store wrapper that counts the documents each read returns (for "reads only the due numbers")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from numplane.store.base import ChangePage, Db, Doc, Key, Row, Store, WriteResult
+
+
+class CountingStore:
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+        self.documents_read = 0
+
+    async def open(self) -> None:
+        await self.inner.open()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+    async def ping(self) -> None:
+        await self.inner.ping()
+
+    async def get_many(self, db: Db, ids: Sequence[str]) -> dict[str, Doc]:
+        found = await self.inner.get_many(db, ids)
+        self.documents_read += len(found)
+        return found
+
+    async def put_many(self, db: Db, docs: Sequence[Doc]) -> list[WriteResult]:
+        return await self.inner.put_many(db, docs)
+
+    async def query(
+        self, db: Db, view: str, *, start: Key, end: Key, after: Key | None = None, limit: int
+    ) -> list[Row]:
+        rows = await self.inner.query(db, view, start=start, end=end, after=after, limit=limit)
+        self.documents_read += len(rows)
+        return rows
+
+    async def id_range(
+        self, db: Db, *, start: str, end: str, after: str | None = None, limit: int
+    ) -> list[Doc]:
+        docs = await self.inner.id_range(db, start=start, end=end, after=after, limit=limit)
+        self.documents_read += len(docs)
+        return docs
+
+    async def changes(self, db: Db, since: str | None, limit: int) -> ChangePage:
+        page = await self.inner.changes(db, since, limit)
+        self.documents_read += len(page.changes)
+        return page
+
+    async def current_cursor(self, db: Db) -> str:
+        return await self.inner.current_cursor(db)

@@ -46,11 +46,11 @@ class JobScheduler:
         self.holder = holder or new_holder("server")
         self.enabled = services.settings.scheduler
         self.outcomes: deque[Outcome] = deque(maxlen=100)  # recent runs, newest last
-        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self.apscheduler = AsyncIOScheduler(timezone=UTC)
         self._running: set[asyncio.Task[object]] = set()
         for job in JOBS:
             interval = INTERVALS[job](services.settings)
-            self._scheduler.add_job(
+            self.apscheduler.add_job(
                 self.run_slot,
                 IntervalTrigger(seconds=interval, start_date=EPOCH, timezone=UTC),
                 args=[job],
@@ -67,13 +67,13 @@ class JobScheduler:
     def start(self) -> None:
         """Call from inside the running event loop (the app lifespan)."""
         if self.enabled:
-            self._scheduler.start()
+            self.apscheduler.start()
 
     def jobs(self) -> list[tuple[str, int, datetime | None]]:
         """(id, interval in seconds, next fire time) of each registered job."""
         return [
             (job.id, int(job.trigger.interval.total_seconds()), getattr(job, "next_run_time", None))
-            for job in self._scheduler.get_jobs()
+            for job in self.apscheduler.get_jobs()
         ]
 
     async def run_slot(self, job: str) -> Outcome:
@@ -96,12 +96,12 @@ class JobScheduler:
         return outcome
 
     async def shutdown(self) -> None:
-        if not self._scheduler.running:
+        if not self.apscheduler.running:
             return
-        self._scheduler.pause()
+        self.apscheduler.pause()
         if self._running:
             await asyncio.wait(set(self._running), timeout=SHUTDOWN_GRACE_SECONDS)
-        self._scheduler.shutdown(wait=False)
+        self.apscheduler.shutdown(wait=False)
 
 
 def start_scheduler(services: Services) -> JobScheduler:

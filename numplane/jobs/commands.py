@@ -28,6 +28,11 @@ class JobName(str, Enum):
     PURGE_DELETED = "purge-deleted"
 
 
+@jobs_app.callback()
+def jobs() -> None:
+    """Scheduled jobs: discovery expiry, aging, legacy purge (the server runs them on its own)."""
+
+
 @jobs_app.command("run")
 def run_command(
     job: Annotated[JobName, typer.Argument(help="The job to run now.")],

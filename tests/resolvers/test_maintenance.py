@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+import pytest
+
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
 from numplane.resolvers import maintenance, numbers
@@ -171,10 +173,8 @@ async def test_run_interrupted_after_a_page_is_completed_by_the_next(world: Worl
         if pages == 2:
             raise RuntimeError("replica died")
 
-    try:
+    with pytest.raises(RuntimeError, match="replica died"):
         await maintenance.expire_discovery(world.services, now, between_pages=crash_on_second_page)
-    except RuntimeError:
-        pass
     left = await world.services.store.query(Db.NUMBERS, "clock", start=("discovery",), end=("discovery", "~"),
                                             limit=100)
     assert len(left) == 15

@@ -101,7 +101,8 @@ class JobScheduler:
         self.apscheduler.pause()
         if self._running:
             await asyncio.wait(set(self._running), timeout=SHUTDOWN_GRACE_SECONDS)
-        self.apscheduler.shutdown(wait=False)
+        self.apscheduler.shutdown(wait=False)  # cancels what is still running
+        await asyncio.sleep(0)  # AsyncIOScheduler shuts down in a loop callback: let it run
 
 
 def start_scheduler(services: Services) -> JobScheduler:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ SLOT = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 NEXT_SLOT = SLOT + timedelta(hours=1)
 
 
-async def lease_doc(store: Store, job: str = "aging") -> dict[str, object]:
+async def lease_doc(store: Store, job: str = "aging") -> dict[str, Any]:
     return (await store.get_many(Db.SYSTEM, [claims.lease_id(job)]))[claims.lease_id(job)]
 
 
@@ -27,13 +28,14 @@ async def test_two_replicas_claiming_the_same_slot_get_one_lease_and_one_refusal
     )
     assert sorted(type(x).__name__ for x in (a, b)) == ["Lease", "Refusal"]
     winner = a if isinstance(a, Lease) else b
+    assert isinstance(winner, Lease)
     await claims.finish(store, winner, T + timedelta(seconds=5), "done", {"changed": 3})
     late = await claims.claim(store, "aging", holder="C", now=T + timedelta(minutes=1), slot=SLOT)
     assert isinstance(late, Refusal) and not late.in_progress
     following = await claims.claim(store, "aging", holder="C", now=NEXT_SLOT, slot=NEXT_SLOT)
     assert isinstance(following, Lease)
     doc = await lease_doc(store)
-    assert [run["holder"] for run in doc["runs"]] == [winner.holder]  # type: ignore[index]
+    assert [run["holder"] for run in doc["runs"]] == [winner.holder]
 
 
 async def test_each_job_has_its_own_lease(store: Store) -> None:
@@ -58,7 +60,7 @@ async def test_dead_replicas_lease_is_taken_over_after_it_expires(store: Store) 
     await claims.finish(store, taken, T + timedelta(seconds=303), "done", {})
     doc = await lease_doc(store)
     assert (doc["state"], doc["holder"]) == ("idle", "B")
-    assert doc["runs"][-1]["took_over"] == "dead"  # type: ignore[index]
+    assert doc["runs"][-1]["took_over"] == "dead"
 
 
 async def test_a_dead_replica_blocks_a_run_on_demand_only_until_its_lease_expires(store: Store) -> None:

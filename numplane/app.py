@@ -11,35 +11,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from numplane.carriers.registry import CarrierSet
 from numplane.domain.errors import ErrorCode
+from numplane.jobs.scheduler import start_scheduler
 from numplane.resolvers.context import Services
-from numplane.routing.cache import RoutingCache
 from numplane.schema.schema import build_schema
 from numplane.settings import Settings
-from numplane.store import store_from_url
 from numplane.store.base import StoreUnavailable
-from numplane.store.observed import ObservedStore
 from numplane.web.errors import error_response
 from numplane.web.graphql import NumplaneGraphQL
 from numplane.web.hunt import hunt_route
 from numplane.web.metrics import Metrics, MetricsMiddleware
 
 
-def create_services(settings: Settings) -> Services:
-    # Every write of this process is announced, so the routing cache (and the change hub) see it at once.
-    store = ObservedStore(store_from_url(settings.store, db_prefix=settings.db_prefix))
-    return Services(
-        store=store,
-        settings=settings,
-        carriers=CarrierSet.from_settings(settings),
-        routing=RoutingCache.attach(store),
-    )
-
-
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
     if services is None:
-        services = create_services(settings or Settings())
+        services = Services.from_settings(settings or Settings())
     settings = services.settings
     schema = build_schema(
         debug=settings.debug, max_depth=settings.max_depth, max_aliases=settings.max_aliases,
@@ -60,11 +46,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return JSONResponse({"status": "ready"})
 
     @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await store.open()
+        scheduler = app.state.scheduler = start_scheduler(services)  # idle when settings.scheduler is off
         try:
             yield
         finally:
+            await scheduler.shutdown()
             await store.close()
 
     return Starlette(

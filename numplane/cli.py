@@ -10,6 +10,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from numplane.domain.errors import DomainError
+from numplane.jobs.commands import jobs_app
 from numplane.resolvers import accounts, keys
 from numplane.resolvers.context import Requester, Role, Services
 from numplane.settings import Settings
@@ -22,6 +23,7 @@ accounts_app = typer.Typer(no_args_is_help=True, help="Accounts (tenants).")
 keys_app = typer.Typer(no_args_is_help=True, help="API keys.")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
+app.add_typer(jobs_app, name="jobs")
 
 StoreOption = Annotated[
     str | None, typer.Option("--store", envvar="NUMPLANE_STORE", help="sqlite:///path.db or http://host:5984")
@@ -33,10 +35,8 @@ def settings_for(store: str | None) -> Settings:
 
 
 def with_services(store: str | None, work: Callable[[Services], Awaitable[T]]) -> T:
-    from numplane.app import create_services
-
     async def main() -> T:
-        services = create_services(settings_for(store))
+        services = Services.from_settings(settings_for(store))
         await services.store.open()
         try:
             return await work(services)

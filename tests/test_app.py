@@ -123,3 +123,16 @@ async def test_store_outage_during_a_mutation_is_a_store_unavailable_user_error(
     query = 'mutation { reserveNumbers(input: {numbers: [{number: "+14155550100"}]}) { userErrors { code number } } }'
     payload = (await api.data(query))["reserveNumbers"]
     assert [e["code"] for e in payload["userErrors"]] == ["STORE_UNAVAILABLE"]
+
+
+async def test_the_server_runs_the_scheduled_jobs_and_a_setting_turns_them_off(tmp_path: Path) -> None:
+
+    from numplane.settings import Settings
+
+    for enabled in (True, False):
+        app = create_app(Settings(store=f"sqlite:///{tmp_path / f'{enabled}.db'}", scheduler=enabled))
+        async with LifespanManager(app):
+            scheduler = app.state.scheduler.apscheduler
+            assert scheduler.running is enabled
+            if enabled:
+                assert {job.id for job in scheduler.get_jobs()} == {"discovery-expiry", "aging", "purge-deleted"}

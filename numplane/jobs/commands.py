@@ -12,12 +12,9 @@ from typing import Annotated
 
 import typer
 
-from numplane.carriers.registry import CarrierSet
 from numplane.jobs.runner import Outcome, Status, new_holder, run_job
 from numplane.resolvers.context import Services
 from numplane.settings import Settings
-from numplane.store import store_from_url
-from numplane.store.observed import ObservedStore
 
 jobs_app = typer.Typer(help="Scheduled jobs: discovery expiry, aging, legacy purge.", no_args_is_help=True)
 
@@ -50,11 +47,7 @@ def run_command(
 
 
 async def run_now(url: str, settings: Settings, job: str) -> Outcome:
-    services = Services(
-        store=ObservedStore(store_from_url(url, db_prefix=settings.db_prefix)),
-        settings=settings,
-        carriers=CarrierSet.from_settings(settings),
-    )
+    services = Services.from_settings(settings.model_copy(update={"store": url}))
     await services.store.open()
     try:
         return await run_job(services, job, holder=new_holder("cli"))

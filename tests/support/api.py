@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from asgi_lifespan import LifespanManager
 
-from numplane.app import create_app, create_services
+from numplane.app import create_app
 from numplane.carriers.registry import CarrierSet
 from numplane.domain.accounts import Account
 from numplane.resolvers import accounts, keys
@@ -62,7 +62,7 @@ def settings_for(store_url: tuple[str, str], **overrides: Any) -> Settings:
 def services_for(settings: Settings, store: Store | None = None) -> Services:
     """The services the app builds for these settings; `store` replaces the store (e.g. a counting one)."""
     if store is None:
-        return create_services(settings)
+        return Services.from_settings(settings)
     return Services(store=store, settings=settings, carriers=CarrierSet.from_settings(settings))
 
 

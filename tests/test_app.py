@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -10,6 +11,7 @@ from asgi_lifespan import LifespanManager
 
 from numplane.app import create_app
 from numplane.schema import query as query_module
+from numplane.settings import Settings
 from numplane.store.base import StoreUnavailable
 from tests.support.api import Api, running_api, services_for, settings_for
 
@@ -126,8 +128,6 @@ async def test_store_outage_during_a_mutation_is_a_store_unavailable_user_error(
 
 
 async def test_the_server_runs_the_scheduled_jobs_and_a_setting_turns_them_off(tmp_path: Path) -> None:
-
-    from numplane.settings import Settings
 
     for enabled in (True, False):
         app = create_app(Settings(store=f"sqlite:///{tmp_path / f'{enabled}.db'}", scheduler=enabled))

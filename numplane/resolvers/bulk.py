@@ -16,6 +16,7 @@ from typing import Any
 from numplane.carriers.base import CarrierError
 from numplane.domain import e164
 from numplane.domain.accounts import Account
+from numplane.domain.config import SystemConfig
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.lifecycle import Context, Decision
 from numplane.domain.numbers import Number
@@ -28,6 +29,7 @@ from numplane.resolvers.system_config import get_config
 from numplane.store.base import Db
 
 MAX_ROUNDS = 5
+CHUNK = 250
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +96,28 @@ async def run(services: Services, requester: Requester | None, refs: Sequence[Nu
         )
     good, early = normalize_refs(refs, config.default_region)
     outcome: dict[str, Number | DomainError] = {}
-    pending = dict(good)
     accounts: dict[str, Account] = {} if requester is None else {requester.id: requester.account}
+    # Large requests go in a few concurrent chunks: deciding one chunk overlaps the store's work on the
+    # next, and each chunk is still one batched read and one batched write per round.
+    chunks = [dict(good[i : i + CHUNK]) for i in range(0, len(good), CHUNK)]
+    await asyncio.gather(
+        *(_settle_chunk(services, actor, config, chunk, plan, accounts, outcome) for chunk in chunks)
+    )
+    return _in_input_order(refs, good, early, outcome)
+
+
+async def _settle_chunk(
+    services: Services,
+    actor: Actor,
+    config: SystemConfig,
+    pending: dict[str, NumberRef],
+    plan: Plan,
+    accounts: dict[str, Account],
+    outcome: dict[str, Number | DomainError],
+) -> None:
     for _attempt in range(MAX_ROUNDS):
         if not pending:
-            break
+            return
         ctx = Context(actor=actor, config=config, now=services.clock())
         pending = await _round(services, ctx, pending, plan, accounts, outcome)
     for number in pending:
@@ -106,7 +125,6 @@ async def run(services: Services, requester: Requester | None, refs: Sequence[Nu
             ErrorCode.CONFLICT, f"{number} kept changing while this request ran; read it again and retry.",
             number=number,
         )
-    return _in_input_order(refs, good, early, outcome)
 
 
 def _in_input_order(

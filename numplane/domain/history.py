@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from numplane.domain.accounts import Account
 from numplane.domain.numbers import Number, Transition
@@ -26,18 +27,24 @@ def unwind_reserve_history(history: tuple[str, ...], releasing_owner: str) -> tu
     return history[index:]
 
 
-def assign(number: Number, owner: Account | None) -> Number:
-    """Give the number to `owner` (None: unowned). A change of owner remembers the old one, recomputes
-    the assigned tree and clears `pvt_used_by` (the old owner's application no longer uses it)."""
+def ownership(number: Number, owner: Account | None) -> dict[str, Any]:
+    """The field changes that give the number to `owner` (None: unowned). A change of owner remembers
+    the old one, recomputes the assigned tree and clears `pvt_used_by` (the old owner's application no
+    longer uses it)."""
     new_owner = owner.id if owner else None
     if new_owner == number.owner:
-        return number
-    return number.with_changes(
-        owner=new_owner,
-        assigned_tree=owner.lineage if owner else (),
-        previous_owner=number.owner if number.owner else number.previous_owner,
-        used_by=None,
-    )
+        return {}
+    return {
+        "owner": new_owner,
+        "assigned_tree": owner.lineage if owner else (),
+        "previous_owner": number.owner if number.owner else number.previous_owner,
+        "used_by": None,
+    }
+
+
+def assign(number: Number, owner: Account | None) -> Number:
+    changes = ownership(number, owner)
+    return number.with_changes(**changes) if changes else number
 
 
 def record(
@@ -48,21 +55,27 @@ def record(
     requester: str,
     now: datetime,
     history_length: int,
+    changes: dict[str, Any] | None = None,
 ) -> Number:
-    """Stamp a write: modified time, state clock (only when the state changed), one history entry."""
+    """Stamp a write: modified time, state clock (only when the state changed), one history entry.
+
+    `changes` are applied to `after` in the same copy (a number is copied once per decision)."""
+    changes = dict(changes or {})
+    state = changes.get("state", after.state)
     entry = Transition(
         at=now,
         action=action,
         from_state=before.state if before else None,
-        to_state=after.state,
+        to_state=state,
         requester=requester,
         owner_before=before.owner if before else None,
-        owner_after=after.owner if after.state is not State.DELETED else None,
+        owner_after=changes.get("owner", after.owner) if state is not State.DELETED else None,
     )
-    state_changed = before is None or before.state is not after.state
-    return after.with_changes(
+    state_changed = before is None or before.state is not state
+    changes.update(
         created=after.created or now,
         modified=now,
         state_changed_at=now if state_changed else after.state_changed_at,
-        history=(*after.history, entry)[-history_length:],
+        history_docs=(*after.history_docs, entry.to_doc())[-history_length:],
     )
+    return after.with_changes(**changes)

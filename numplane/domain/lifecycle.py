@@ -16,7 +16,7 @@ from numplane.domain.accounts import Account, Relation
 from numplane.domain.config import FEATURE_KEYS, SystemConfig
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.features import active_features, apply_edit, check_editable
-from numplane.domain.history import assign, push_reserve_history, record
+from numplane.domain.history import assign, ownership, push_reserve_history, record
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
 from numplane.domain.transitions import (
@@ -64,12 +64,22 @@ class Context:
     now: datetime
 
 
-def settle(before: Number | None, after: Number, action: str, ctx: Context, *, deleted: bool = False) -> Number:
-    """Recompute active features for the new state and stamp the write."""
+def settle(
+    before: Number | None,
+    after: Number,
+    action: str,
+    ctx: Context,
+    *,
+    deleted: bool = False,
+    changes: dict[str, Any] | None = None,
+) -> Number:
+    """Apply `changes`, recompute active features for the new state and stamp the write."""
+    changes = dict(changes or {})
     if not deleted:
-        after = after.with_changes(features=active_features(after.state, after.public))
+        changes["features"] = active_features(changes.get("state", after.state), changes.get("public", after.public))
     return record(
-        before, after, action=action, requester=ctx.actor.id, now=ctx.now, history_length=ctx.config.history_length
+        before, after, action=action, requester=ctx.actor.id, now=ctx.now, history_length=ctx.config.history_length,
+        changes=changes,
     )
 
 
@@ -115,16 +125,17 @@ def acquire(
             )
         if not public:
             return Decision(number, write=False)  # in_service -> in_service for the same owner
-    after = assign(number, target).with_changes(state=to_state)
+    # Bulk requests decide thousands of numbers: collect the changes and copy the number once.
+    changes: dict[str, Any] = {"state": to_state, **ownership(number, target)}
     if public:
-        editor_is_admin = ctx.actor.is_admin
-        after = after.with_changes(
-            public=apply_edit(after, public, replace=False, editor_is_admin=editor_is_admin, config=ctx.config)
+        changes["public"] = apply_edit(
+            number.with_changes(**changes), public, replace=False, editor_is_admin=ctx.actor.is_admin,
+            config=ctx.config,
         )
     if to_state is S.RESERVED:
-        after = after.with_changes(reserve_history=push_reserve_history(after.reserve_history, target.id))
+        changes["reserve_history"] = push_reserve_history(number.reserve_history, target.id)
     action = "reserve" if to_state is S.RESERVED else "activate"
-    return Decision(settle(number, after, action, ctx), acquire=move in CARRIER_ACQUIRE)
+    return Decision(settle(number, number, action, ctx, changes=changes), acquire=move in CARRIER_ACQUIRE)
 
 
 def create(

@@ -74,7 +74,9 @@ class Number:
     created: datetime | None = None
     modified: datetime | None = None
     state_changed_at: datetime | None = None
-    history: tuple[Transition, ...] = ()  # oldest first
+    # pvt_history as stored, oldest first: kept raw because most reads never look at it, and parsing
+    # every entry of every number of a listing page costs more than the rest of the page.
+    history_docs: tuple[dict[str, Any], ...] = ()
     rev: str | None = None
     extra_private: dict[str, Any] = field(default_factory=dict)  # pvt_ keys of imported data we keep
 
@@ -82,6 +84,15 @@ class Number:
     def owner_ancestors(self) -> tuple[str, ...]:
         """The owner's ancestors, root first (the assigned tree without the owner)."""
         return self.assigned_tree[:-1] if self.assigned_tree else ()
+
+    @property
+    def history(self) -> tuple[Transition, ...]:
+        """The audit trail, oldest first."""
+        return tuple(Transition.from_doc(t) for t in self.history_docs)
+
+    @property
+    def last_transition(self) -> Transition | None:
+        return Transition.from_doc(self.history_docs[-1]) if self.history_docs else None
 
     def with_changes(self, **changes: Any) -> Number:
         return replace(self, **changes)
@@ -98,7 +109,7 @@ class Number:
                 "pvt_reserve_history": list(self.reserve_history),
                 "pvt_ported_in": self.ported_in,
                 "pvt_features": self.features,
-                "pvt_history": [t.to_doc() for t in self.history],
+                "pvt_history": list(self.history_docs),
             }
         )
         optional: dict[str, Any] = {
@@ -139,7 +150,7 @@ class Number:
             created=when("pvt_created"),
             modified=when("pvt_modified"),
             state_changed_at=when("pvt_state_changed_at"),
-            history=tuple(Transition.from_doc(t) for t in doc.get("pvt_history") or ()),
+            history_docs=tuple(doc.get("pvt_history") or ()),
             rev=doc.get("_rev"),
             extra_private={k: v for k, v in doc.items() if k.startswith("pvt_") and k not in _MODELLED},
         )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from numplane.domain.accounts import Account
 from numplane.domain.errors import DomainError, ErrorCode
-from numplane.domain.history import assign, unwind_reserve_history
+from numplane.domain.history import ownership, unwind_reserve_history
 from numplane.domain.lifecycle import Context, Decision, settle
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
@@ -28,26 +29,26 @@ def release(number: Number, ctx: Context, accounts: Mapping[str, Account]) -> De
                           number=number.e164)
     # 1. Deprovision upstream from the number as it was, then strip every public field and feature.
     deprovision = dict(number.features)
-    stripped = number.with_changes(public={}, features={})
+    stripped: dict[str, Any] = {"public": {}, "features": {}}
     # 2. Unwind the reserve history; entries whose account no longer exists are skipped too.
     history = unwind_reserve_history(number.reserve_history, owner)
     while history and history[0] not in accounts:
         history = unwind_reserve_history(history[1:], history[0])
     if history:
-        head = accounts[history[0]]
-        after = assign(stripped, head).with_changes(state=State.RESERVED, reserve_history=history)
-        return Decision(settle(number, after, "release", ctx), deprovision=deprovision)
+        back = {**stripped, **ownership(number, accounts[history[0]]), "state": State.RESERVED,
+                "reserve_history": history}
+        return Decision(settle(number, number, "release", ctx, changes=back), deprovision=deprovision)
     # 3. Out of the account: disconnect, then delete, park or age.
-    gone = assign(stripped, None).with_changes(reserve_history=())
+    gone = {**stripped, **ownership(number, None), "reserve_history": ()}
     config = ctx.config
     if number.module in ALWAYS_DELETED_MODULES or config.should_permanently_delete:
-        tombstone = settle(number, gone.with_changes(state=State.DELETED), "release", ctx, deleted=True)
         # The tombstone keeps the last owner and tree so the change feed can tell who could see it.
-        tombstone = tombstone.with_changes(owner=owner, assigned_tree=number.assigned_tree)
+        last = {**gone, "state": State.DELETED, "owner": owner, "assigned_tree": number.assigned_tree}
+        tombstone = settle(number, number, "release", ctx, deleted=True, changes=last)
         return Decision(tombstone, delete=True, disconnect=True, deprovision=deprovision)
     if config.released_state is State.RELEASED:
         final = State.RELEASED
     else:
         final = State.AGING if config.should_age else State.AVAILABLE
-    after = gone.with_changes(state=final)
-    return Decision(settle(number, after, "release", ctx), disconnect=True, deprovision=deprovision)
+    after = settle(number, number, "release", ctx, changes={**gone, "state": final})
+    return Decision(after, disconnect=True, deprovision=deprovision)

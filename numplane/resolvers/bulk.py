@@ -16,10 +16,12 @@ from typing import Any
 from numplane.carriers.base import CarrierError
 from numplane.domain import e164
 from numplane.domain.accounts import Account
+from numplane.domain.config import SystemConfig
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.lifecycle import Context, Decision
 from numplane.domain.numbers import Number
-from numplane.domain.transitions import Actor, ensure_active
+from numplane.domain.states import State
+from numplane.domain.transitions import SYSTEM_ACTOR, Actor, ensure_active
 from numplane.domain.visibility import can_see
 from numplane.resolvers.accounts import load_accounts
 from numplane.resolvers.context import Requester, Services
@@ -27,6 +29,7 @@ from numplane.resolvers.system_config import get_config
 from numplane.store.base import Db
 
 MAX_ROUNDS = 5
+CHUNK = 250
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +60,6 @@ class Plan:
 
 
 def actor_of(requester: Requester | None) -> Actor:
-    from numplane.domain.transitions import SYSTEM_ACTOR
-
     return SYSTEM_ACTOR if requester is None else Actor(requester.account, requester.is_admin)
 
 
@@ -95,11 +96,28 @@ async def run(services: Services, requester: Requester | None, refs: Sequence[Nu
         )
     good, early = normalize_refs(refs, config.default_region)
     outcome: dict[str, Number | DomainError] = {}
-    pending = dict(good)
     accounts: dict[str, Account] = {} if requester is None else {requester.id: requester.account}
+    # Large requests go in a few concurrent chunks: deciding one chunk overlaps the store's work on the
+    # next, and each chunk is still one batched read and one batched write per round.
+    chunks = [dict(good[i : i + CHUNK]) for i in range(0, len(good), CHUNK)]
+    await asyncio.gather(
+        *(_settle_chunk(services, actor, config, chunk, plan, accounts, outcome) for chunk in chunks)
+    )
+    return _in_input_order(refs, good, early, outcome)
+
+
+async def _settle_chunk(
+    services: Services,
+    actor: Actor,
+    config: SystemConfig,
+    pending: dict[str, NumberRef],
+    plan: Plan,
+    accounts: dict[str, Account],
+    outcome: dict[str, Number | DomainError],
+) -> None:
     for _attempt in range(MAX_ROUNDS):
         if not pending:
-            break
+            return
         ctx = Context(actor=actor, config=config, now=services.clock())
         pending = await _round(services, ctx, pending, plan, accounts, outcome)
     for number in pending:
@@ -107,7 +125,6 @@ async def run(services: Services, requester: Requester | None, refs: Sequence[Nu
             ErrorCode.CONFLICT, f"{number} kept changing while this request ran; read it again and retry.",
             number=number,
         )
-    return _in_input_order(refs, good, early, outcome)
 
 
 def _in_input_order(
@@ -145,7 +162,8 @@ async def _round(
     docs = await services.store.get_many(Db.NUMBERS, list(pending))
     numbers = {i: Number.from_doc(d) for i, d in docs.items()}
     wanted = set().union(*(plan.needs(numbers.get(i)) for i in pending)) if pending else set()
-    wanted |= {n.previous_owner for n in numbers.values() if n.previous_owner}
+    # An aging number's visibility and reclaim depend on its previous owner's lineage.
+    wanted |= {n.previous_owner for n in numbers.values() if n.state is State.AGING and n.previous_owner}
     missing = wanted - accounts.keys()
     if missing:
         accounts.update(await load_accounts(services, missing))

@@ -11,8 +11,10 @@ from typing import Any
 from numplane.carriers.registry import CarrierSet
 from numplane.changes.hub import ChangeHub
 from numplane.domain.accounts import Account
+from numplane.routing.cache import RoutingCache
 from numplane.settings import Settings
 from numplane.store.base import Store
+from numplane.store.observed import ObservedStore
 
 
 class Role(str, Enum):
@@ -54,3 +56,20 @@ class Services:
     cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
     # The process's one reader of the change feed (started and stopped by the app's lifespan).
     hub: ChangeHub | None = None
+    # The hunt's in-memory view of numbers and accounts; built on first use over `store` (see
+    # numplane.resolvers.hunt.routing_of), or by the composition root so the change hub can feed it.
+    routing: RoutingCache | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Services:
+        """The process's services: the configured store, wrapped so this process's writes are announced
+        at once to the routing cache (and the change hub), and the configured carriers."""
+        from numplane.store import store_from_url
+
+        store = ObservedStore(store_from_url(settings.store, db_prefix=settings.db_prefix))
+        return cls(
+            store=store,
+            settings=settings,
+            carriers=CarrierSet.from_settings(settings),
+            routing=RoutingCache.attach(store),
+        )

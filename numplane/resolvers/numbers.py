@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from numplane.domain import e164, lifecycle, release
@@ -155,32 +155,23 @@ async def release_numbers(services: Services, requester: Requester | None, refs:
     return await run(services, requester, refs, Plan(decide=decide, needs=needs))
 
 
-async def cancel_port_in(services: Services, requester: Requester, refs: Sequence[NumberRef]) -> BulkResult:
-    return await run(services, requester, refs, _existing(lifecycle.cancel_port_in))
+def _bulk_action(move: Move) -> Callable[[Services, Requester, Sequence[NumberRef]], Awaitable[BulkResult]]:
+    """A use case that applies one domain move to each number of a request."""
+
+    async def action(services: Services, requester: Requester, refs: Sequence[NumberRef]) -> BulkResult:
+        return await run(services, requester, refs, _existing(move))
+
+    action.__doc__ = move.__doc__
+    return action
 
 
-async def complete_port_in(services: Services, requester: Requester, refs: Sequence[NumberRef]) -> BulkResult:
-    return await run(services, requester, refs, _existing(lifecycle.complete_port_in))
-
-
-async def port_out_numbers(services: Services, requester: Requester, refs: Sequence[NumberRef]) -> BulkResult:
-    return await run(services, requester, refs, _existing(lifecycle.port_out))
-
-
-async def complete_port_out(services: Services, requester: Requester, refs: Sequence[NumberRef]) -> BulkResult:
-    return await run(services, requester, refs, _existing(lifecycle.complete_port_out))
-
-
-async def cancel_port_out(services: Services, requester: Requester, refs: Sequence[NumberRef]) -> BulkResult:
-    return await run(services, requester, refs, _existing(lifecycle.cancel_port_out))
-
-
-async def return_numbers(services: Services, requester: Requester, refs: Sequence[NumberRef]) -> BulkResult:
-    return await run(services, requester, refs, _existing(lifecycle.return_number))
-
-
-async def delete_numbers(services: Services, requester: Requester, refs: Sequence[NumberRef]) -> BulkResult:
-    return await run(services, requester, refs, _existing(lifecycle.delete))
+cancel_port_in = _bulk_action(lifecycle.cancel_port_in)
+complete_port_in = _bulk_action(lifecycle.complete_port_in)
+port_out_numbers = _bulk_action(lifecycle.port_out)
+complete_port_out = _bulk_action(lifecycle.complete_port_out)
+cancel_port_out = _bulk_action(lifecycle.cancel_port_out)
+return_numbers = _bulk_action(lifecycle.return_number)
+delete_numbers = _bulk_action(lifecycle.delete)
 
 
 async def update_number(

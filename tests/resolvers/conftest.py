@@ -35,9 +35,6 @@ class World:
     child: Requester
     unrelated: Requester
 
-    def as_user(self, requester: Requester) -> Requester:
-        return requester
-
 
 async def make_world(store: Store, settings: Settings | None = None) -> World:
     clock = Clock()

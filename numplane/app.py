@@ -1,0 +1,75 @@
+"""Composition root: settings -> store -> services -> schema -> Starlette routes and lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+
+from numplane.changes.hub import ChangeHub
+from numplane.domain.errors import ErrorCode
+from numplane.jobs.scheduler import start_scheduler
+from numplane.resolvers.context import Services
+from numplane.schema.schema import build_schema
+from numplane.settings import Settings
+from numplane.store.base import StoreUnavailable
+from numplane.web.errors import error_response
+from numplane.web.graphql import NumplaneGraphQL
+from numplane.web.hunt import hunt_route
+from numplane.web.metrics import Metrics, MetricsMiddleware
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
+    if services is None:
+        services = Services.from_settings(settings or Settings())
+    settings = services.settings
+    schema = build_schema(
+        debug=settings.debug, max_depth=settings.max_depth, max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+    )
+    graphql = NumplaneGraphQL(schema, services)
+    hub = services.hub = services.hub or ChangeHub(services.store)
+    if services.routing is not None:
+        hub.add_listener(services.routing.apply_changes)
+    metrics = Metrics()
+    store = services.store
+
+    async def healthz(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_request: Request) -> Response:
+        try:
+            await store.ping()
+        except StoreUnavailable:
+            return error_response(503, ErrorCode.STORE_UNAVAILABLE, "The store cannot be reached.")
+        return JSONResponse({"status": "ready"})
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await store.open()
+        await hub.start()
+        scheduler = app.state.scheduler = start_scheduler(services)  # idle when settings.scheduler is off
+        try:
+            yield
+        finally:
+            await scheduler.shutdown()
+            await hub.stop()
+            await store.close()
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            hunt_route(services),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics.endpoint),
+        ],
+        middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
+        lifespan=lifespan,
+    )

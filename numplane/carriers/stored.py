@@ -1,0 +1,27 @@
+"""Carriers whose numbers live only in numplane's store (local, inventory, mdn).
+
+There is nothing upstream to search, order or hand back: the resolvers search the store themselves,
+acquiring and disconnecting have no carrier side, and no carrier data is kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class StoredCarrier:
+    name = ""
+    is_local = False
+
+    async def search(self, prefix: str, quantity: int) -> list[str]:
+        return []
+
+    async def check(self, number: str) -> bool:
+        # It cannot supply a number that is not already in the store.
+        return False
+
+    async def acquire(self, number: str) -> dict[str, Any]:
+        return {}
+
+    async def disconnect(self, number: str) -> None:
+        return None

@@ -1,0 +1,136 @@
+"""The command line (SPEC §14). Commands act as the root admin, found through the `root` pointer."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+
+from numplane.domain.errors import DomainError
+from numplane.jobs.commands import jobs_app
+from numplane.resolvers import accounts, keys
+from numplane.resolvers.context import Requester, Role, Services
+from numplane.settings import Settings
+from numplane.store.base import Db
+
+T = TypeVar("T")
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="numplane: telephone numbers over GraphQL.")
+accounts_app = typer.Typer(no_args_is_help=True, help="Accounts (tenants).")
+keys_app = typer.Typer(no_args_is_help=True, help="API keys.")
+app.add_typer(accounts_app, name="accounts")
+app.add_typer(keys_app, name="keys")
+app.add_typer(jobs_app, name="jobs")
+
+StoreOption = Annotated[
+    str | None, typer.Option("--store", envvar="NUMPLANE_STORE", help="sqlite:///path.db or http://host:5984")
+]
+
+
+def settings_for(store: str | None) -> Settings:
+    return Settings(store=store) if store else Settings()
+
+
+def with_services(store: str | None, work: Callable[[Services], Awaitable[T]]) -> T:
+    async def main() -> T:
+        services = Services.from_settings(settings_for(store))
+        await services.store.open()
+        try:
+            return await work(services)
+        finally:
+            await services.store.close()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as error:
+        typer.echo(f"error: {error.code.value}: {error.message}", err=True)
+        raise typer.Exit(1) from None
+
+
+async def root_requester(services: Services) -> Requester:
+    pointer = (await services.store.get_many(Db.SYSTEM, [keys.ROOT_ID])).get(keys.ROOT_ID)
+    if pointer is None:
+        typer.echo("error: no root account yet; run `numplane init` first.", err=True)
+        raise typer.Exit(1)
+    root = (await accounts.load_accounts(services, [pointer["account_id"]]))[pointer["account_id"]]
+    return Requester(root, Role.ADMIN)
+
+
+@app.command()
+def init(
+    name: Annotated[str, typer.Option(help="name of the root account")] = "root", store: StoreOption = None
+) -> None:
+    """Create the root admin account if missing and print a new admin API key (one line)."""
+    _root, key, _created = with_services(store, lambda s: keys.init_root(s, name))
+    typer.echo(key)
+
+
+@accounts_app.command("create")
+def create_account(
+    name: str, parent: Annotated[str | None, typer.Option(help="parent account id")] = None, store: StoreOption = None
+) -> None:
+    """Create an account (under the root unless --parent) and print its id."""
+
+    async def work(services: Services) -> str:
+        account = await accounts.create_account(services, await root_requester(services), name, parent)
+        return account.id
+
+    typer.echo(with_services(store, work))
+
+
+@keys_app.command("create")
+def create_key(
+    account_id: str,
+    role: Annotated[str, typer.Option(help="user or router")] = "user",
+    store: StoreOption = None,
+) -> None:
+    """Create an API key for an account and print it (shown only now)."""
+
+    async def work(services: Services) -> str:
+        key, _key_id = await keys.create_key(services, await root_requester(services), account_id, role)
+        return key
+
+    typer.echo(with_services(store, work))
+
+
+@app.command()
+def schema() -> None:
+    """Print the GraphQL SDL."""
+    from numplane.schema.schema import sdl
+
+    sys.stdout.write(sdl())
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    init: Annotated[bool, typer.Option("--init", help="create the root admin first if there is none")] = False,
+    store: StoreOption = None,
+) -> None:
+    """Serve the API at /graphql (plus /healthz, /readyz, /metrics)."""
+    import uvicorn
+
+    from numplane.app import create_app
+
+    settings = settings_for(store)
+    if init:
+
+        async def first_start(services: Services) -> str | None:
+            if await keys.root_exists(services):
+                return None
+            _root, key, _created = await keys.init_root(services)
+            return key
+
+        key = with_services(store, first_start)
+        if key:
+            typer.echo(f"numplane: created the root admin. Its API key (shown once, keep it): {key}")
+    typer.echo(f"numplane: serving http://{host}:{port}/graphql" + (" (GraphiQL on)" if settings.debug else ""))
+    uvicorn.run(create_app(settings), host=host, port=port, loop="uvloop", http="httptools", log_level="info")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,140 @@
+"""Input types of the contract, and their conversion to resolver arguments."""
+
+from __future__ import annotations
+
+import strawberry
+
+from numplane.domain.states import State
+from numplane.resolvers.bulk import NumberRef as NumberRefValue
+from numplane.schema.enums import NumberState
+from numplane.schema.scalars import JSONObject
+
+
+@strawberry.input
+class NumberRef:
+    number: str
+    expected_revision: str | None = None
+
+    def to_domain(self) -> NumberRefValue:
+        return NumberRefValue(number=self.number, expected_revision=self.expected_revision)
+
+
+def refs(numbers: list[NumberRef]) -> list[NumberRefValue]:
+    return [n.to_domain() for n in numbers]
+
+
+@strawberry.input
+class AddNumbersInput:
+    numbers: list[NumberRef]
+    state: NumberState
+    account_id: str | None = None
+    carrier: str | None = "local"
+    public_fields: JSONObject | None = None
+
+
+@strawberry.input(description="reserve / activate")
+class AcquireInput:
+    numbers: list[NumberRef]
+    account_id: str | None = None
+    public_fields: JSONObject | None = None
+
+
+@strawberry.input(description="release, cancel, delete, ...")
+class NumbersInput:
+    numbers: list[NumberRef]
+
+
+@strawberry.input
+class PortInInput:
+    numbers: list[NumberRef]
+    account_id: str | None = None
+    public_fields: JSONObject | None = None
+
+
+@strawberry.input
+class ReturnNumbersInput:
+    numbers: list[NumberRef]
+
+
+@strawberry.input
+class UpdateNumberInput:
+    number: NumberRef
+    public_fields: JSONObject | None = None
+    replace: bool | None = False
+    features_denied: list[str] | None = strawberry.field(default=None, description="admins only")
+
+
+@strawberry.input
+class HuntInput:
+    number: str
+    caller_account_id: str | None = None
+
+
+@strawberry.input
+class CreateAccountInput:
+    name: str
+    parent_account_id: str | None = None
+
+
+@strawberry.input
+class UpdateAccountInput:
+    account_id: str
+    name: str | None = None
+    enabled: bool | None = None
+    good_standing: bool | None = None
+    allow_number_additions: bool | None = None
+
+
+@strawberry.input
+class CreateApiKeyInput:
+    account_id: str
+    role: str | None = "user"
+    name: str | None = None
+
+
+@strawberry.input
+class UpdateSystemConfigInput:
+    released_state: NumberState | None = None
+    should_permanently_delete: bool | None = None
+    should_age: bool | None = None
+    aging_days: int | None = None
+    discovery_expiry_days: int | None = None
+    history_length: int | None = None
+    features_allowed: list[str] | None = None
+    carriers: list[str] | None = None
+    default_region: str | None = None
+    max_batch: int | None = None
+
+    def changes(self) -> dict[str, object]:
+        """Only what the admin set; unset fields keep their current value."""
+        values: dict[str, object] = {
+            "released_state": self.released_state,
+            "should_permanently_delete": self.should_permanently_delete,
+            "should_age": self.should_age,
+            "aging_days": self.aging_days,
+            "discovery_expiry_days": self.discovery_expiry_days,
+            "history_length": self.history_length,
+            "features_allowed": self.features_allowed,
+            "carriers": self.carriers,
+            "default_region": self.default_region,
+            "max_batch": self.max_batch,
+        }
+        return {k: v for k, v in values.items() if v is not None}
+
+
+@strawberry.input
+class NumberFilter:
+    states: list[NumberState] | None = None
+    prefix: str | None = strawberry.field(default=None, description='E.164 prefix, e.g. "+1415"')
+    carrier: str | None = None
+    include_descendants: bool | None = True
+
+    def state_list(self) -> list[State] | None:
+        return list(self.states) if self.states else None
+
+
+@strawberry.input
+class NumberChangeFilter:
+    account_id: str | None = None
+    include_descendants: bool | None = True
+    states: list[NumberState] | None = None

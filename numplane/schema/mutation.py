@@ -1,0 +1,259 @@
+"""Mutation root: role checks, one use case per field, failures as userErrors (never top-level)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import strawberry
+
+from numplane.domain.errors import DomainError, ErrorCode
+from numplane.resolvers import accounts, hunt, keys, numbers, system_config
+from numplane.resolvers.bulk import BulkResult
+from numplane.resolvers.context import Requester, Role, Services
+from numplane.schema.context import Info
+from numplane.schema.enums import HuntDisposition
+from numplane.schema.errors import UserError, or_user_errors
+from numplane.schema.inputs import (
+    AcquireInput,
+    AddNumbersInput,
+    CreateAccountInput,
+    CreateApiKeyInput,
+    HuntInput,
+    NumbersInput,
+    PortInInput,
+    ReturnNumbersInput,
+    UpdateAccountInput,
+    UpdateNumberInput,
+    UpdateSystemConfigInput,
+    refs,
+)
+from numplane.schema.payloads import (
+    AccountPayload,
+    ApiKeyPayload,
+    HuntPayload,
+    NumberPayload,
+    NumbersPayload,
+    SystemConfigPayload,
+)
+from numplane.schema.types import Account, HuntResult, PhoneNumber, SystemConfig
+
+Bulk = Callable[[Services, Requester], Awaitable[BulkResult]]
+
+
+def ensure_may_change(requester: Requester) -> None:
+    if requester.role is Role.ROUTER:
+        raise DomainError(ErrorCode.FORBIDDEN, "A router key may only hunt numbers; use a user or admin key.")
+
+
+def ensure_admin(requester: Requester, action: str) -> None:
+    if not requester.is_admin:
+        raise DomainError(ErrorCode.FORBIDDEN, f"Only admins can {action}.")
+
+
+async def bulk(info: Info, run: Bulk, *, admin_only: str | None = None) -> NumbersPayload:
+    services, requester = info.context.services, info.context.requester
+
+    async def action() -> BulkResult:
+        ensure_may_change(requester)
+        if admin_only:
+            ensure_admin(requester, admin_only)
+        return await run(services, requester)
+
+    return NumbersPayload.from_result(await or_user_errors(action))
+
+
+def _public(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    return dict(value) if value is not None else None
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def add_numbers(self, info: Info, input: AddNumbersInput) -> NumbersPayload:
+        return await bulk(info, lambda s, r: numbers.add_numbers(
+            s, r, refs(input.numbers), state=input.state, account_id=input.account_id,
+            carrier=input.carrier or "local", public=_public(input.public_fields),
+        ))
+
+    @strawberry.mutation
+    async def reserve_numbers(self, info: Info, input: AcquireInput) -> NumbersPayload:
+        return await bulk(info, lambda s, r: numbers.reserve_numbers(
+            s, r, refs(input.numbers), account_id=input.account_id, public=_public(input.public_fields)
+        ))
+
+    @strawberry.mutation
+    async def activate_numbers(self, info: Info, input: AcquireInput) -> NumbersPayload:
+        return await bulk(info, lambda s, r: numbers.activate_numbers(
+            s, r, refs(input.numbers), account_id=input.account_id, public=_public(input.public_fields)
+        ))
+
+    @strawberry.mutation
+    async def release_numbers(self, info: Info, input: NumbersInput) -> NumbersPayload:
+        return await bulk(info, lambda s, r: numbers.release_numbers(s, r, refs(input.numbers)))
+
+    @strawberry.mutation
+    async def port_in_numbers(self, info: Info, input: PortInInput) -> NumbersPayload:
+        return await bulk(info, lambda s, r: numbers.port_in_numbers(
+            s, r, refs(input.numbers), account_id=input.account_id, public=_public(input.public_fields)
+        ))
+
+    @strawberry.mutation
+    async def cancel_port_in(self, info: Info, input: NumbersInput) -> NumbersPayload:
+        return await bulk(info, lambda s, r: numbers.cancel_port_in(s, r, refs(input.numbers)))
+
+    @strawberry.mutation
+    async def complete_port_in(self, info: Info, input: NumbersInput) -> NumbersPayload:
+        return await bulk(info, lambda s, r: numbers.complete_port_in(s, r, refs(input.numbers)))
+
+    @strawberry.mutation
+    async def port_out_numbers(self, info: Info, input: NumbersInput) -> NumbersPayload:
+        return await bulk(
+            info, lambda s, r: numbers.port_out_numbers(s, r, refs(input.numbers)), admin_only="port numbers out"
+        )
+
+    @strawberry.mutation
+    async def complete_port_out(self, info: Info, input: NumbersInput) -> NumbersPayload:
+        return await bulk(
+            info, lambda s, r: numbers.complete_port_out(s, r, refs(input.numbers)), admin_only="complete port-outs"
+        )
+
+    @strawberry.mutation
+    async def cancel_port_out(self, info: Info, input: NumbersInput) -> NumbersPayload:
+        return await bulk(
+            info, lambda s, r: numbers.cancel_port_out(s, r, refs(input.numbers)), admin_only="cancel port-outs"
+        )
+
+    @strawberry.mutation
+    async def return_numbers(self, info: Info, input: ReturnNumbersInput) -> NumbersPayload:
+        return await bulk(
+            info, lambda s, r: numbers.return_numbers(s, r, refs(input.numbers)),
+            admin_only="return numbers to the pool",
+        )
+
+    @strawberry.mutation
+    async def delete_numbers(self, info: Info, input: NumbersInput) -> NumbersPayload:
+        return await bulk(
+            info, lambda s, r: numbers.delete_numbers(s, r, refs(input.numbers)), admin_only="delete numbers"
+        )
+
+    @strawberry.mutation
+    async def update_number(self, info: Info, input: UpdateNumberInput) -> NumberPayload:
+        services, requester = info.context.services, info.context.requester
+        ref = input.number.to_domain()
+
+        async def action() -> PhoneNumber:
+            ensure_may_change(requester)
+            try:
+                updated = await numbers.update_number(
+                    services, requester, ref, public=_public(input.public_fields),
+                    replace=bool(input.replace), features_denied=input.features_denied,
+                )
+            except DomainError as error:
+                raise (error if error.number else error.for_number(ref.number)) from None
+            return PhoneNumber.from_domain(updated)
+
+        result = await or_user_errors(action)
+        if isinstance(result, list):
+            return NumberPayload(number=None, user_errors=result)
+        return NumberPayload(number=result, user_errors=[])
+
+    @strawberry.mutation
+    async def hunt_number(self, info: Info, input: HuntInput) -> HuntPayload:
+        services, requester = info.context.services, info.context.requester
+
+        async def action() -> HuntResult:
+            if not (requester.is_admin or requester.role is Role.ROUTER):
+                raise DomainError(ErrorCode.FORBIDDEN, "Hunting needs a router key or an admin key.")
+            found = await hunt.hunt_number(services, requester, input.number, input.caller_account_id)
+            return hunt_result_from_domain(found)
+
+        result = await or_user_errors(action)
+        if isinstance(result, list):
+            return HuntPayload(result=None, user_errors=result)
+        return HuntPayload(result=result, user_errors=[])
+
+    @strawberry.mutation
+    async def create_account(self, info: Info, input: CreateAccountInput) -> AccountPayload:
+        services, requester = info.context.services, info.context.requester
+
+        async def action() -> Account:
+            ensure_may_change(requester)
+            created = await accounts.create_account(services, requester, input.name, input.parent_account_id)
+            return Account.from_domain(created)
+
+        return _account_payload(await or_user_errors(action))
+
+    @strawberry.mutation
+    async def update_account(self, info: Info, input: UpdateAccountInput) -> AccountPayload:
+        services, requester = info.context.services, info.context.requester
+
+        async def action() -> Account:
+            ensure_may_change(requester)
+            updated = await accounts.update_account(
+                services, requester, input.account_id, name=input.name, enabled=input.enabled,
+                good_standing=input.good_standing, allow_additions=input.allow_number_additions,
+            )
+            return Account.from_domain(updated)
+
+        return _account_payload(await or_user_errors(action))
+
+    @strawberry.mutation
+    async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> ApiKeyPayload:
+        services, requester = info.context.services, info.context.requester
+
+        async def action() -> tuple[str, str]:
+            ensure_may_change(requester)
+            return await keys.create_key(services, requester, input.account_id, input.role or "user", input.name)
+
+        result = await or_user_errors(action)
+        if isinstance(result, list):
+            return ApiKeyPayload(key=None, key_id=None, user_errors=result)
+        key, key_id = result
+        return ApiKeyPayload(key=key, key_id=key_id, user_errors=[])
+
+    @strawberry.mutation
+    async def revoke_api_key(self, info: Info, key_id: str) -> ApiKeyPayload:
+        services, requester = info.context.services, info.context.requester
+
+        async def action() -> str:
+            ensure_may_change(requester)
+            return await keys.revoke_key(services, requester, key_id)
+
+        result = await or_user_errors(action)
+        if isinstance(result, list):
+            return ApiKeyPayload(key=None, key_id=None, user_errors=result)
+        return ApiKeyPayload(key=None, key_id=result, user_errors=[])
+
+    @strawberry.mutation
+    async def update_system_config(self, info: Info, input: UpdateSystemConfigInput) -> SystemConfigPayload:
+        services, requester = info.context.services, info.context.requester
+
+        async def action() -> SystemConfig:
+            ensure_may_change(requester)
+            ensure_admin(requester, "change the system configuration")
+            return SystemConfig.from_domain(await system_config.update_config(services, requester, input.changes()))
+
+        result = await or_user_errors(action)
+        if isinstance(result, list):
+            return SystemConfigPayload(config=None, user_errors=result)
+        return SystemConfigPayload(config=result, user_errors=[])
+
+
+def _account_payload(result: Account | list[UserError]) -> AccountPayload:
+    if isinstance(result, list):
+        return AccountPayload(account=None, user_errors=result)
+    return AccountPayload(account=result, user_errors=[])
+
+
+def hunt_result_from_domain(found: Any) -> HuntResult:
+    """A result of `numplane.resolvers.hunt.hunt_number`: number, disposition (an enum whose member
+    names are the contract's), account (a domain Account or None), force_outbound, port_completed."""
+    return HuntResult(
+        number=found.number,
+        disposition=HuntDisposition[found.disposition.name],
+        account=Account.from_domain(found.account) if found.account is not None else None,
+        force_outbound=bool(found.force_outbound),
+        port_completed=bool(found.port_completed),
+    )
+

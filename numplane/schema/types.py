@@ -1,0 +1,334 @@
+"""Output types of the contract, kept apart from the domain models and built by `from_domain`.
+
+Every field that reaches another account or number goes through the visibility rules of SPEC §3.5:
+what the requester may not see is absent (null, or left out of a list), never shown.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import strawberry
+
+from numplane.domain.accounts import Account as DomainAccount
+from numplane.domain.config import SystemConfig as DomainConfig
+from numplane.domain.numbers import Number as DomainNumber
+from numplane.domain.numbers import Transition as DomainTransition
+from numplane.domain.states import State
+from numplane.resolvers import accounts, numbers
+from numplane.resolvers.paging import Page
+from numplane.schema.context import Info
+from numplane.schema.enums import HuntDisposition, NumberState
+from numplane.schema.errors import or_query_error
+from numplane.schema.inputs import NumberFilter
+from numplane.schema.node_ids import to_global_id
+from numplane.schema.scalars import JSONObject
+
+MAX_HISTORY = 1000
+
+
+@strawberry.interface
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Transition:
+    at: datetime
+    action: str
+    from_: NumberState | None = strawberry.field(name="from")
+    to: NumberState | None
+    requester: str | None
+    owner_before: str | None
+    owner_after: str | None
+
+    @classmethod
+    def from_domain(cls, t: DomainTransition) -> Transition:
+        return cls(
+            at=t.at, action=t.action, from_=t.from_state, to=t.to_state,
+            requester=t.requester, owner_before=t.owner_before, owner_after=t.owner_after,
+        )
+
+
+async def visible_account(info: Info, account_id: str | None) -> Account | None:
+    if not account_id:
+        return None
+    account = await info.context.accounts.load(account_id)
+    if account is None or not accounts.can_see(info.context.requester, account):
+        return None
+    return Account.from_domain(account)
+
+
+async def visible_accounts(info: Info, ids: tuple[str, ...]) -> list[Account]:
+    loaded = await info.context.accounts.load_many(list(ids))
+    requester = info.context.requester
+    return [Account.from_domain(a) for a in loaded if a is not None and accounts.can_see(requester, a)]
+
+
+@strawberry.type
+class PhoneNumber(Node):
+    number: strawberry.Private[DomainNumber]
+
+    @classmethod
+    def from_domain(cls, n: DomainNumber) -> PhoneNumber:
+        return cls(id=strawberry.ID(to_global_id("PhoneNumber", n.e164)), number=n)
+
+    @strawberry.field
+    def e164(self) -> str:
+        return self.number.e164
+
+    @strawberry.field
+    def state(self) -> NumberState:
+        return self.number.state
+
+    @strawberry.field
+    async def account(self, info: Info) -> Account | None:
+        return await visible_account(info, self.number.owner)
+
+    @strawberry.field
+    async def previous_account(self, info: Info) -> Account | None:
+        return await visible_account(info, self.number.previous_owner)
+
+    @strawberry.field
+    async def reserve_history(self, info: Info) -> list[Account]:
+        return await visible_accounts(info, self.number.reserve_history)
+
+    @strawberry.field
+    def carrier(self) -> str:
+        return self.number.module
+
+    @strawberry.field
+    def ported_in(self) -> bool:
+        return self.number.ported_in
+
+    @strawberry.field
+    def used_by(self) -> str | None:
+        return self.number.used_by
+
+    @strawberry.field
+    def public_fields(self) -> JSONObject:
+        return JSONObject(dict(self.number.public))
+
+    @strawberry.field
+    def features(self) -> list[str]:
+        return sorted(self.number.features)
+
+    @strawberry.field
+    def classification(self, info: Info) -> str:
+        return numbers.classify(info.context.services, self.number.e164)
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return _required_time(self.number.created, self.number)
+
+    @strawberry.field
+    def modified_at(self) -> datetime:
+        return _required_time(self.number.modified or self.number.created, self.number)
+
+    @strawberry.field
+    def state_changed_at(self) -> datetime:
+        return _required_time(self.number.state_changed_at or self.number.created, self.number)
+
+    @strawberry.field
+    def revision(self) -> str:
+        return self.number.rev or ""
+
+    @strawberry.field
+    def history(self, last: int | None = 20) -> list[Transition]:
+        count = max(0, min(last if last is not None else 20, MAX_HISTORY))
+        recent = self.number.history[-count:] if count else ()
+        return [Transition.from_domain(t) for t in recent]
+
+
+def _required_time(moment: datetime | None, _number: DomainNumber) -> datetime:
+    # Imported legacy documents may lack timestamps; the epoch says "unknown" without breaking the type.
+    return moment if moment is not None else datetime.fromtimestamp(0, tz=UTC)
+
+
+@strawberry.type
+class PhoneNumberEdge:
+    cursor: str
+    node: PhoneNumber
+
+
+@strawberry.type
+class PhoneNumberConnection:
+    edges: list[PhoneNumberEdge]
+    page_info: PageInfo
+    total_count: int | None = None
+
+    @classmethod
+    def from_page(cls, page: Page[DomainNumber], requester_sees: Any = None) -> PhoneNumberConnection:
+        pairs = [
+            (n, c) for n, c in zip(page.items, page.cursors, strict=True) if requester_sees is None or requester_sees(n)
+        ]
+        return cls(
+            edges=[PhoneNumberEdge(cursor=c, node=PhoneNumber.from_domain(n)) for n, c in pairs],
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+        )
+
+
+async def number_connection(
+    info: Info, account: DomainAccount | None, filter: NumberFilter | None, first: int, after: str | None
+) -> PhoneNumberConnection:
+    f = filter or NumberFilter()
+    requester = info.context.requester
+    page = await or_query_error(
+        numbers.list_numbers(
+            info.context.services, requester, account=account, states=f.state_list(), prefix=f.prefix,
+            carrier=f.carrier, include_descendants=f.include_descendants is not False, first=first, after=after,
+        )
+    )
+    # Listings are already scoped by the resolver; filtering again costs nothing and means a listing
+    # bug can never hand out another tenant's number.
+    return PhoneNumberConnection.from_page(page, lambda n: numbers.can_see_number(requester, n))
+
+
+@strawberry.type
+class Account(Node):
+    account: strawberry.Private[DomainAccount]
+
+    @classmethod
+    def from_domain(cls, a: DomainAccount) -> Account:
+        return cls(id=strawberry.ID(to_global_id("Account", a.id)), account=a)
+
+    @strawberry.field
+    def account_id(self) -> str:
+        return self.account.id
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.account.name
+
+    @strawberry.field
+    async def parent(self, info: Info) -> Account | None:
+        return await visible_account(info, self.account.parent_id)
+
+    @strawberry.field
+    async def ancestors(self, info: Info) -> list[Account]:
+        return await visible_accounts(info, self.account.tree)
+
+    @strawberry.field
+    async def children(self, info: Info, first: int | None = 50, after: str | None = None) -> AccountConnection:
+        page = await or_query_error(
+            accounts.children(info.context.services, info.context.requester, self.account, _first(first), after)
+        )
+        return AccountConnection.from_page(page)
+
+    @strawberry.field
+    async def descendants(self, info: Info, first: int | None = 50, after: str | None = None) -> AccountConnection:
+        page = await or_query_error(
+            accounts.descendants(info.context.services, info.context.requester, self.account, _first(first), after)
+        )
+        return AccountConnection.from_page(page)
+
+    @strawberry.field
+    async def numbers(
+        self, info: Info, filter: NumberFilter | None = None, first: int | None = 50, after: str | None = None
+    ) -> PhoneNumberConnection:
+        return await number_connection(info, self.account, filter, _first(first), after)
+
+    @strawberry.field
+    def enabled(self) -> bool:
+        return self.account.enabled
+
+    @strawberry.field
+    def good_standing(self) -> bool:
+        return self.account.good_standing
+
+    @strawberry.field
+    def allow_number_additions(self) -> bool:
+        return self.account.allow_additions
+
+    @strawberry.field
+    def is_admin(self) -> bool:
+        return self.account.is_admin
+
+
+def _first(first: int | None) -> int:
+    return 50 if first is None else first
+
+
+@strawberry.type
+class AccountEdge:
+    cursor: str
+    node: Account
+
+
+@strawberry.type
+class AccountConnection:
+    edges: list[AccountEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def from_page(cls, page: Page[DomainAccount]) -> AccountConnection:
+        return cls(
+            edges=[
+                AccountEdge(cursor=c, node=Account.from_domain(a))
+                for a, c in zip(page.items, page.cursors, strict=True)
+            ],
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+        )
+
+
+@strawberry.type
+class NumberCandidate:
+    e164: str
+    state: NumberState
+    carrier: str
+
+
+@strawberry.type
+class HuntResult:
+    number: str
+    disposition: HuntDisposition
+    account: Account | None
+    force_outbound: bool
+    port_completed: bool
+
+
+@strawberry.type
+class NumberChange:
+    cursor: str
+    e164: str
+    state: NumberState
+    deleted: bool
+    transition: Transition | None
+    number: PhoneNumber | None  # null if deleted or no longer visible to the requester
+
+
+@strawberry.type
+class NumberChangePage:
+    changes: list[NumberChange]
+    cursor: str
+    has_more: bool
+
+
+@strawberry.type
+class SystemConfig:
+    released_state: NumberState
+    should_permanently_delete: bool
+    should_age: bool
+    aging_days: int
+    discovery_expiry_days: int
+    history_length: int
+    features_allowed: list[str]
+    carriers: list[str]
+    default_region: str
+    max_batch: int
+
+    @classmethod
+    def from_domain(cls, c: DomainConfig) -> SystemConfig:
+        return cls(
+            released_state=State(c.released_state), should_permanently_delete=c.should_permanently_delete,
+            should_age=c.should_age, aging_days=c.aging_days, discovery_expiry_days=c.discovery_expiry_days,
+            history_length=c.history_length, features_allowed=list(c.features_allowed), carriers=list(c.carriers),
+            default_region=c.default_region, max_batch=c.max_batch,
+        )

@@ -1,0 +1,131 @@
+"""The /graphql endpoint: authenticate once, bound the body, then let strawberry run the operation."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from cross_web import HTTPException as StrawberryHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema import BaseSchema
+from strawberry.types.unset import UnsetType
+
+from numplane.domain.errors import ErrorCode
+from numplane.resolvers.context import Requester, Services
+from numplane.resolvers.keys import authenticate
+from numplane.schema.context import Context
+from numplane.store.base import StoreUnavailable
+from numplane.web.errors import error_response
+
+UNAUTHENTICATED = "Send a valid API key: Authorization: Bearer <key> (missing, unknown or revoked key)."
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def bearer(value: str | None) -> str | None:
+    scheme, _, token = (value or "").strip().partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+async def read_body(receive: Receive, limit: int) -> bytes:
+    """The whole request body, refusing (BodyTooLarge) as soon as it passes `limit` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def replay(body: bytes) -> Callable[[], Awaitable[Message]]:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+class NumplaneGraphQL(GraphQL[Context, None]):
+    def __init__(self, schema: BaseSchema, services: Services) -> None:
+        settings = services.settings
+        origins = [o.strip() for o in settings.allowed_origins.split(",") if o.strip()]
+        super().__init__(schema, graphql_ide="graphiql" if settings.debug else None, allowed_origins=origins)
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        response = await self.handle(Request(scope, receive))
+        await response(scope, receive, send)
+
+    async def handle(self, request: Request) -> Response:
+        limit = self.services.settings.max_body_bytes
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            return too_large(limit)
+        if self.graphql_ide and self.should_render_graphql_ide(self.request_adapter_class(request)):
+            return await self.render_graphql_ide(request)  # the IDE page is static; its requests carry keys
+        try:
+            requester = await self.requester(request.headers)
+        except StoreUnavailable:
+            return error_response(503, ErrorCode.STORE_UNAVAILABLE, "The database cannot be reached; retry shortly.")
+        if requester is None:
+            return error_response(401, ErrorCode.UNAUTHENTICATED, UNAUTHENTICATED)
+        try:
+            body = await read_body(request.receive, limit)
+        except BodyTooLarge:
+            return too_large(limit)
+        try:
+            response = await self.run(Request(request.scope, replay(body)), Context.build(self.services, requester))
+        except StrawberryHTTPException as exc:
+            return error_response(exc.status_code, "BAD_REQUEST", exc.reason)
+        assert isinstance(response, Response)
+        return response
+
+    async def requester(self, headers: Mapping[str, str]) -> Requester | None:
+        token = bearer(headers.get("authorization"))
+        return await authenticate(self.services, token) if token else None
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        # Only WebSockets get here: HTTP requests arrive with their context built in `handle`.
+        try:
+            requester = await self.requester(request.headers)
+        except StoreUnavailable:
+            requester = None
+        return Context.build(self.services, requester)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """The key may come in connection_init ({"authorization": "Bearer <key>"}) or the upgrade headers."""
+        if context.authenticated is None:
+            params: dict[str, Any] = context.connection_params if isinstance(context.connection_params, dict) else {}
+            token = bearer(str(params.get("authorization") or params.get("Authorization") or ""))
+            requester = await authenticate(self.services, token) if token else None
+            if requester is None:
+                raise ConnectionRejectionError({"message": UNAUTHENTICATED})
+            context.authenticate(requester)
+        return await super().on_ws_connect(context)
+
+
+def too_large(limit: int) -> Response:
+    return error_response(413, ErrorCode.LIMIT_EXCEEDED, f"Request body over the limit of {limit} bytes; split it.")

@@ -1,0 +1,57 @@
+"""huntNumber and searchNumbers through HTTP (both stores)."""
+
+from __future__ import annotations
+
+from numplane.carriers.simulated import offers
+from tests.schema.test_mutations import ACTIVATE, ADD, PORT_IN, refs, run
+from tests.support.api import Api
+
+HUNT = """mutation($input: HuntInput!) { huntNumber(input: $input) {
+  result { number disposition account { name } forceOutbound portCompleted } userErrors { code message } } }"""
+SEARCH = "query($p: String!, $q: Int) { searchNumbers(prefix: $p, quantity: $q) { e164 state carrier } }"
+N = "+14155550101"
+
+
+async def test_router_hunts_an_in_service_number_to_its_owner(api: Api) -> None:
+    await run(api, ADD, {"numbers": refs(N), "state": "AVAILABLE", "carrier": "inventory"})
+    await run(api, ACTIVATE, {"numbers": refs(N)}, key="child")
+    data = await api.data(HUNT, {"input": {"number": "4155550101"}}, key="router")
+    assert data["huntNumber"]["result"] == {
+        "number": N, "disposition": "ROUTE", "account": {"name": "C"}, "forceOutbound": False,
+        "portCompleted": False,
+    }
+
+
+async def test_first_carrier_hunt_completes_a_port_in_and_later_hunts_just_route(api: Api) -> None:
+    await run(api, PORT_IN, {"numbers": refs(N)}, key="child")
+    first = (await api.data(HUNT, {"input": {"number": N}}, key="router"))["huntNumber"]["result"]
+    second = (await api.data(HUNT, {"input": {"number": N}}, key="router"))["huntNumber"]["result"]
+    assert (first["disposition"], first["portCompleted"]) == ("ROUTE", True)
+    assert (second["disposition"], second["portCompleted"]) == ("ROUTE", False)
+
+
+async def test_user_key_may_not_hunt(api: Api) -> None:
+    data = await api.data(HUNT, {"input": {"number": N}}, key="child")
+    assert data["huntNumber"]["result"] is None
+    assert data["huntNumber"]["userErrors"][0]["code"] == "FORBIDDEN"
+
+
+async def test_hunt_of_an_unknown_number_is_not_found_disposition(api: Api) -> None:
+    data = await api.data(HUNT, {"input": {"number": N}}, key="admin")
+    assert data["huntNumber"]["result"]["disposition"] == "NOT_FOUND"
+
+
+async def test_search_offers_pool_numbers_and_carrier_numbers_saved_as_discovery(api: Api) -> None:
+    await run(api, ADD, {"numbers": refs("+13325550100"), "state": "AVAILABLE", "carrier": "inventory"})
+    found = (await api.data(SEARCH, {"p": "+1332555", "q": 5}, key="child"))["searchNumbers"]
+    assert found[0] == {"e164": "+13325550100", "state": "AVAILABLE", "carrier": "inventory"}
+    upstream = [f for f in found if f["carrier"] == "simulated"]
+    assert upstream and all(f["state"] == "DISCOVERY" for f in upstream)
+    assert {f["e164"] for f in upstream} <= set(offers("+1332555", 20))
+
+
+async def test_hunt_over_the_lean_route_gives_the_same_answer(api: Api) -> None:
+    await run(api, ADD, {"numbers": refs(N), "state": "AVAILABLE", "carrier": "inventory"})
+    response = await api.client.get(f"/hunt/{N}", headers={"Authorization": f"Bearer {api.keys['router']}"})
+    assert response.status_code == 200
+    assert response.json()["disposition"] == "UNASSIGNED"

@@ -139,6 +139,7 @@ class ChangeHub:
         self._caught_up_at = 0  # the first poll that sees every local write so far
         self._task: asyncio.Task[None] | None = None
         self._unlisten: Callable[[], None] | None = None
+        self._stopping = False
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -156,6 +157,7 @@ class ChangeHub:
     async def start(self) -> None:
         if self.running:
             return
+        self._stopping = False
         self._position = await self.store.current_cursor(Db.NUMBERS)
         self._accounts_position = await self.store.current_cursor(Db.ACCOUNTS)
         self._log, self._first, self._next_index = [], 0, {self._position: 0}
@@ -166,6 +168,7 @@ class ChangeHub:
         self._task = asyncio.create_task(self._run(), name="numplane-change-hub")
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._unlisten is not None:
             self._unlisten()
             self._unlisten = None
@@ -226,7 +229,8 @@ class ChangeHub:
         if self._tick is None or timeout <= 0:
             return
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(self._tick), timeout)
+            async with asyncio.timeout(timeout):
+                await asyncio.shield(self._tick)
 
     async def sync(self) -> None:
         """Until the reader has read every write this process made so far (so "now" means now)."""
@@ -247,7 +251,8 @@ class ChangeHub:
         deadline = loop.time() + self.poll_interval + 1.0
         while self._polls_done < target and (remaining := deadline - loop.time()) > 0:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self._polled), remaining)
+                async with asyncio.timeout(remaining):
+                    await asyncio.shield(self._polled)
 
     def _from_memory(self, after: str, limit: int) -> FeedPage | None:
         index = self._next_index.get(after)
@@ -264,7 +269,7 @@ class ChangeHub:
 
     async def _run(self) -> None:
         backoff = self.poll_interval
-        while True:
+        while not self._stopping:
             self._wake.clear()  # set again by any write from here on, which this poll may miss
             self._polls_started += 1
             try:
@@ -283,8 +288,10 @@ class ChangeHub:
                 continue
             self._announce_poll()
             if not progressed:
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow the cancel that stops us.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                    async with asyncio.timeout(self.poll_interval):
+                        await self._wake.wait()
 
     async def _poll(self) -> bool:
         """One read of each feed; True when a full page suggests more is waiting."""

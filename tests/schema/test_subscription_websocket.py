@@ -56,8 +56,10 @@ async def first_event(url: str, key: str, ready: asyncio.Event) -> dict[str, Any
 
 async def test_a_websocket_subscriber_receives_an_event_after_a_mutation(store_url: tuple[str, str]) -> None:
     async with served(store_url) as (api, url):
-        await api.data('mutation { addNumbers(input: {numbers: [{number: "%s"}], state: AVAILABLE}) '
-                       "{ userErrors { message } } }" % N)
+        await api.data(
+            'mutation($n: String!) { addNumbers(input: {numbers: [{number: $n}], state: AVAILABLE}) '
+            "{ userErrors { message } } }", {"n": N},
+        )
         ready = asyncio.Event()
         receiving = asyncio.create_task(asyncio.wait_for(first_event(url, api.keys["reseller"], ready), 20))
         await ready.wait()
@@ -65,7 +67,9 @@ async def test_a_websocket_subscriber_receives_an_event_after_a_mutation(store_u
         assert hub is not None
         while hub.subscribers < 1 and not receiving.done():
             await asyncio.sleep(0.02)
-        await api.data('mutation { activateNumbers(input: {numbers: [{number: "%s"}]}) '
-                       "{ userErrors { message } } }" % N, key="reseller")
+        await api.data(
+            "mutation($n: String!) { activateNumbers(input: {numbers: [{number: $n}]}) { userErrors { message } } }",
+            {"n": N}, key="reseller",
+        )
         event = await receiving
         assert event == {"e164": N, "state": "IN_SERVICE", "deleted": False, "number": {"e164": N}}

@@ -106,7 +106,8 @@ def report(results: dict[str, wrk.WrkResult]) -> str:
         r = results[key]
         lines.append(
             f"  {label:<44} {r.requests_per_second:8.0f} req/s  p50 {r.p50_ms:6.2f} ms  p99 {r.p99_ms:6.2f} ms"
-            f"  ratio to __typename {r.requests_per_second / base:.2f}" + (f"  non-2xx {r.non_2xx}" if r.non_2xx else "")
+            f"  ratio to __typename {r.requests_per_second / base:.2f}"
+            + (f"  non-2xx {r.non_2xx}" if r.non_2xx else "")
         )
     lean = results["hunt_get"].requests_per_second / results["hunt_graphql"].requests_per_second
     lines.append(f"  GET /hunt ÷ GraphQL hunt: {lean:.2f}")

@@ -129,7 +129,11 @@ def serve(
         if key:
             typer.echo(f"numplane: created the root admin. Its API key (shown once, keep it): {key}")
     typer.echo(f"numplane: serving http://{host}:{port}/graphql" + (" (GraphiQL on)" if settings.debug else ""))
-    uvicorn.run(create_app(settings), host=host, port=port, loop="uvloop", http="httptools", log_level="info")
+    uvicorn.run(
+        create_app(settings), host=host, port=port, loop="uvloop", http="httptools", log_level="info",
+        # Protocol-level pings keep idle subscriptions open through proxies and drop dead peers.
+        ws_ping_interval=settings.ws_ping_seconds, ws_ping_timeout=settings.ws_ping_seconds,
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

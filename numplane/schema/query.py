@@ -7,9 +7,8 @@ from typing import Any
 import strawberry
 
 from numplane.domain.errors import DomainError, ErrorCode
-from numplane.resolvers import accounts, numbers, search, system_config
+from numplane.resolvers import accounts, changes, numbers, search, system_config
 from numplane.resolvers.context import Role
-from numplane.schema import later
 from numplane.schema.context import Info
 from numplane.schema.errors import graphql_error, or_none_if_missing, or_query_error
 from numplane.schema.inputs import NumberFilter
@@ -94,9 +93,8 @@ class Query:
         self, info: Info, after: str | None = None, first: int | None = 100, wait_seconds: int | None = 0
     ) -> NumberChangePage:
         ensure_reader(info)
-        number_changes = later.use_case(later.CHANGES)
         page = await or_query_error(
-            number_changes(
+            changes.number_changes(
                 info.context.services, info.context.requester, after=after,
                 first=100 if first is None else first, wait_seconds=wait_seconds or 0,
             )

@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from numplane.schema import later
+from numplane.resolvers import changes
 from numplane.schema.context import Info
 from numplane.schema.inputs import NumberChangeFilter
 from numplane.schema.query import change_from_domain, ensure_reader
@@ -21,8 +21,7 @@ class Subscription:
     ) -> AsyncGenerator[NumberChange, None]:
         ensure_reader(info)
         f = filter or NumberChangeFilter()
-        subscribe = later.use_case(later.SUBSCRIBE)
-        events = subscribe(
+        events = changes.subscribe(
             info.context.services, info.context.requester, account_id=f.account_id,
             include_descendants=f.include_descendants is not False, states=list(f.states) if f.states else None,
         )

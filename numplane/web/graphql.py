@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from cross_web import HTTPException as StrawberryHTTPException
@@ -13,6 +14,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema import BaseSchema
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
 from numplane.domain.errors import ErrorCode
@@ -69,7 +71,14 @@ class NumplaneGraphQL(GraphQL[Context, None]):
     def __init__(self, schema: BaseSchema, services: Services) -> None:
         settings = services.settings
         origins = [o.strip() for o in settings.allowed_origins.split(",") if o.strip()]
-        super().__init__(schema, graphql_ide="graphiql" if settings.debug else None, allowed_origins=origins)
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.debug else None,
+            allowed_origins=origins,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
+        )
         self.services = services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import uvicorn
+import websockets
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 
@@ -21,8 +23,8 @@ SUBSCRIPTION = gql("subscription { numberChanged { e164 state deleted number { e
 
 
 @asynccontextmanager
-async def served(store_url: tuple[str, str]) -> AsyncIterator[tuple[Api, str]]:
-    services = services_for(settings_for(store_url))
+async def served(store_url: tuple[str, str], **settings: Any) -> AsyncIterator[tuple[Api, str]]:
+    services = services_for(settings_for(store_url, **settings))
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(services=services), port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
@@ -73,3 +75,50 @@ async def test_a_websocket_subscriber_receives_an_event_after_a_mutation(store_u
         )
         event = await receiving
         assert event == {"e164": N, "state": "IN_SERVICE", "deleted": False, "number": {"e164": N}}
+
+
+async def _handshake(url: str, payload: dict[str, Any], **options: Any) -> Any:
+    socket = await websockets.connect(url, subprotocols=["graphql-transport-ws"], **options)  # type: ignore[list-item]
+    await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
+    return socket
+
+
+async def test_a_websocket_without_a_valid_key_is_refused(store_url: tuple[str, str]) -> None:
+    async with served(store_url) as (_api, url):
+        socket = await _handshake(url, {"authorization": "Bearer np_nope_nope"})
+        try:
+            reply = await asyncio.wait_for(socket.recv(), 5)
+            assert json.loads(reply)["type"] != "connection_ack"
+        except websockets.ConnectionClosed as closed:
+            assert closed.rcvd is not None and closed.rcvd.code == 4403
+        finally:
+            await socket.close()
+
+
+async def test_subscriptions_per_connection_are_limited(store_url: tuple[str, str]) -> None:
+    limit = 2
+    async with served(store_url, max_subscriptions_per_connection=limit) as (api, url):
+        socket = await _handshake(url, {"authorization": f"Bearer {api.keys['child']}"})
+        try:
+            assert json.loads(await asyncio.wait_for(socket.recv(), 5))["type"] == "connection_ack"
+            query = "subscription { numberChanged { e164 } }"
+            for index in range(limit + 1):
+                await socket.send(json.dumps({"id": str(index), "type": "subscribe", "payload": {"query": query}}))
+            reply = json.loads(await asyncio.wait_for(socket.recv(), 5))
+            assert (reply["id"], reply["type"]) == (str(limit), "error")
+            assert "limit" in reply["payload"][0]["message"].lower()
+        finally:
+            await socket.close()
+
+
+async def test_a_browser_from_an_origin_not_allowed_is_refused(store_url: tuple[str, str]) -> None:
+    async with served(store_url) as (api, url):
+        try:
+            socket = await _handshake(
+                url, {"authorization": f"Bearer {api.keys['child']}"}, origin="https://evil.example"
+            )
+        except websockets.InvalidStatus as refused:
+            assert refused.response.status_code == 403
+        else:
+            await socket.close()
+            raise AssertionError("a cross-origin handshake was accepted")

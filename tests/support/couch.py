@@ -30,9 +30,14 @@ def free_port() -> int:
 
 
 class CouchServer:
-    """Start, stop and restart one pouchdb-server process (restart keeps the port, loses memory data)."""
+    """Start, stop and restart one pouchdb-server process on a fixed port.
 
-    def __init__(self, *, admin: tuple[str, str] | None = None) -> None:
+    In memory by default (a restart loses the data); with `persistent=True` it keeps its databases on
+    disk (LevelDB) in its private directory, so a restart brings them back, like a real CouchDB.
+    """
+
+    def __init__(self, *, admin: tuple[str, str] | None = None, persistent: bool = False) -> None:
+        self.persistent = persistent
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._workdir = tempfile.mkdtemp(prefix="numplane-couch-")
@@ -48,7 +53,8 @@ class CouchServer:
             raise RuntimeError(f"{BINARY} is missing: run `make test` (it runs npm ci) first")
         # It writes log.txt and config.json into its cwd, hence the private working directory.
         self._process = subprocess.Popen(
-            [str(BINARY), "--in-memory", "--host", "127.0.0.1", "--port", str(self.port), "--no-stdout-logs"],
+            [str(BINARY), *(["--dir", "data"] if self.persistent else ["--in-memory"]), "--host", "127.0.0.1",
+             "--port", str(self.port), "--no-stdout-logs"],
             cwd=self._workdir,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -10,8 +10,9 @@ from typing import Annotated, TypeVar
 import typer
 
 from numplane.domain.errors import DomainError
+from numplane.domain.states import State
 from numplane.jobs.commands import jobs_app
-from numplane.resolvers import accounts, keys
+from numplane.resolvers import accounts, inventory, keys
 from numplane.resolvers.context import Requester, Role, Services
 from numplane.settings import Settings
 from numplane.store.base import Db
@@ -94,6 +95,61 @@ def create_key(
         return key
 
     typer.echo(with_services(store, work))
+
+
+@app.command("import")
+def import_inventory(
+    file: Annotated[typer.FileText, typer.Argument(help="CSV with a `number` column (and optional state, "
+                                                     "carrier, account_id columns)")],
+    state: Annotated[State, typer.Option(help="default state")] = State.AVAILABLE,
+    carrier: Annotated[str, typer.Option(help="default carrier module")] = "inventory",
+    account: Annotated[str | None, typer.Option(help="default account id (for reserved / in_service)")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Bulk-add numbers from a CSV, with a progress bar; failed rows are listed on stderr."""
+    from rich.progress import Progress
+
+    try:
+        rows = inventory.read_rows(file, state=state, carrier=carrier, account_id=account)
+    except DomainError as error:
+        typer.echo(f"error: {error.code.value}: {error.message}", err=True)
+        raise typer.Exit(1) from None
+
+    async def work(services: Services) -> inventory.ImportReport:
+        requester = await root_requester(services)
+        with Progress(transient=True) as progress:
+            task = progress.add_task("importing", total=len(rows))
+            return await inventory.import_rows(services, requester, rows, lambda n: progress.advance(task, n))
+
+    report = with_services(store, work)
+    for line in report.errors:
+        typer.echo(line, err=True)
+    repeated = len(rows) - report.added - len(report.errors)  # the same number twice is added once
+    typer.echo(
+        f"imported {report.added} of {len(rows)} rows; {len(report.errors)} failed"
+        + (f"; {repeated} repeated an earlier row" if repeated else "")
+    )
+    raise typer.Exit(2 if report.errors else 0)
+
+
+@app.command("export")
+def export_inventory(
+    state: Annotated[list[State] | None, typer.Option(help="only these states (repeatable)")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Write every number as CSV to stdout (number, state, carrier, account, previous account, since)."""
+
+    async def work(services: Services) -> int:
+        requester = await root_requester(services)
+        write = inventory.write_csv(sys.stdout)
+        count = 0
+        async for number in inventory.exported(services, requester, state):
+            write(number)
+            count += 1
+        return count
+
+    count = with_services(store, work)
+    typer.echo(f"exported {count} numbers", err=True)
 
 
 @app.command()

@@ -33,7 +33,7 @@ unit: $(BIN)/.installed node_modules/.installed
 
 test: lint typecheck unit
 
-bench: $(BIN)/.installed node_modules/.installed
+bench: $(BIN)/.installed node_modules/.installed  # needs wrk (apt-get install wrk)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 schema: $(BIN)/.installed

@@ -140,6 +140,7 @@ class ChangeHub:
         self._task: asyncio.Task[None] | None = None
         self._unlisten: Callable[[], None] | None = None
         self._stopping = False
+        self._waiters = 0  # long-polls waiting in wait()
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -228,9 +229,13 @@ class ChangeHub:
             return  # already behind what the reader holds
         if self._tick is None or timeout <= 0:
             return
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                await asyncio.shield(self._tick)
+        self._waiters += 1
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout):
+                    await asyncio.shield(self._tick)
+        finally:
+            self._waiters -= 1
 
     async def sync(self) -> None:
         """Until the reader has read every write this process made so far (so "now" means now)."""
@@ -240,7 +245,11 @@ class ChangeHub:
     def _written(self, _db: Db, _docs: list[Doc]) -> None:
         # A poll already running may have read before this write: the next one is sure to see it.
         self._caught_up_at = self._polls_started + 1
-        self._wake.set()
+        # Read at once only when someone waits for news. Otherwise the regular poll (or a reader's
+        # sync()) is soon enough, and a busy writer does not pay for a feed read after every write: the
+        # store's worker and this loop would contend for the GIL on each one.
+        if self._subscriptions or self._waiters:
+            self._wake.set()
 
     async def _catch_up(self, target: int) -> None:
         """Until poll number `target` has finished (or a short while has passed)."""

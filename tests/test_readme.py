@@ -11,7 +11,8 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_readme_error_table_equals_the_error_set() -> None:
-    rows = dict(re.findall(r"^\| `([A-Z_]+)` \| (.+?) \|$", README.read_text(), flags=re.MULTILINE))
+    section = README.read_text().split("## Errors", 1)[1].split("\n## ", 1)[0]
+    rows = dict(re.findall(r"^\| `([A-Z_]+)` \| (.+?) \|$", section, flags=re.MULTILINE))
     assert set(rows) == {code.value for code in ErrorCode}
     assert rows == {code.value: ERROR_HELP[code] for code in ErrorCode}
 

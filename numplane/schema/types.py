@@ -75,10 +75,12 @@ async def visible_accounts(info: Info, ids: tuple[str, ...]) -> list[Account]:
 @strawberry.type
 class PhoneNumber(Node):
     number: strawberry.Private[DomainNumber]
+    # The owner as a listing already loaded it (visibility applied); None means "not loaded yet".
+    listed_owner: strawberry.Private[tuple[Account | None] | None] = None
 
     @classmethod
-    def from_domain(cls, n: DomainNumber) -> PhoneNumber:
-        return cls(id=strawberry.ID(to_global_id("PhoneNumber", n.e164)), number=n)
+    def from_domain(cls, n: DomainNumber, listed_owner: tuple[Account | None] | None = None) -> PhoneNumber:
+        return cls(id=strawberry.ID(to_global_id("PhoneNumber", n.e164)), number=n, listed_owner=listed_owner)
 
     @strawberry.field
     def e164(self) -> str:
@@ -90,6 +92,8 @@ class PhoneNumber(Node):
 
     @strawberry.field
     async def account(self, info: Info) -> Account | None:
+        if self.listed_owner is not None:
+            return self.listed_owner[0]
         return await visible_account(info, self.number.owner)
 
     @strawberry.field
@@ -165,12 +169,22 @@ class PhoneNumberConnection:
     total_count: int | None = None
 
     @classmethod
-    def from_page(cls, page: Page[DomainNumber], requester_sees: Any = None) -> PhoneNumberConnection:
+    def from_page(
+        cls,
+        page: Page[DomainNumber],
+        requester_sees: Any = None,
+        owners: dict[str, Account | None] | None = None,
+    ) -> PhoneNumberConnection:
         pairs = [
             (n, c) for n, c in zip(page.items, page.cursors, strict=True) if requester_sees is None or requester_sees(n)
         ]
+
+        def node(n: DomainNumber) -> PhoneNumber:
+            listed = (owners.get(n.owner) if n.owner else None,) if owners is not None else None
+            return PhoneNumber.from_domain(n, listed)
+
         return cls(
-            edges=[PhoneNumberEdge(cursor=c, node=PhoneNumber.from_domain(n)) for n, c in pairs],
+            edges=[PhoneNumberEdge(cursor=c, node=node(n)) for n, c in pairs],
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
         )
 
@@ -188,7 +202,22 @@ async def number_connection(
     )
     # Listings are already scoped by the resolver; filtering again costs nothing and means a listing
     # bug can never hand out another tenant's number.
-    return PhoneNumberConnection.from_page(page, lambda n: numbers.can_see_number(requester, n))
+    visible = [n for n in page.items if numbers.can_see_number(requester, n)]
+    return PhoneNumberConnection.from_page(
+        page, lambda n: numbers.can_see_number(requester, n), await listed_owners(info, visible)
+    )
+
+
+async def listed_owners(info: Info, listed: list[DomainNumber]) -> dict[str, Account | None]:
+    """The owners of a page of numbers, loaded once and shared by every node (visibility applied), so
+    `account` on a hundred nodes does not mean a hundred loader round trips."""
+    ids = sorted({n.owner for n in listed if n.owner})
+    loaded = await info.context.accounts.load_many(ids)
+    requester = info.context.requester
+    return {
+        i: Account.from_domain(a) if a is not None and accounts.can_see(requester, a) else None
+        for i, a in zip(ids, loaded, strict=True)
+    }
 
 
 @strawberry.type

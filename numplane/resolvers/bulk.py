@@ -26,7 +26,7 @@ from numplane.domain.visibility import can_see
 from numplane.resolvers.accounts import load_accounts
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.system_config import get_config
-from numplane.store.base import Db
+from numplane.store.base import Db, Doc
 
 MAX_ROUNDS = 5
 CHUNK = 250
@@ -82,7 +82,16 @@ def normalize_refs(
     return good, errors
 
 
-async def run(services: Services, requester: Requester | None, refs: Sequence[NumberRef], plan: Plan) -> BulkResult:
+async def run(
+    services: Services,
+    requester: Requester | None,
+    refs: Sequence[NumberRef],
+    plan: Plan,
+    *,
+    known: Mapping[str, Doc] | None = None,
+) -> BulkResult:
+    """Apply `plan` to each number. `known` holds documents the caller has just read (a job's index page):
+    the first round decides on them instead of reading again; a stale one conflicts and is re-read."""
     actor = actor_of(requester)
     ensure_active(actor)
     config = await get_config(services)
@@ -101,7 +110,7 @@ async def run(services: Services, requester: Requester | None, refs: Sequence[Nu
     # next, and each chunk is still one batched read and one batched write per round.
     chunks = [dict(good[i : i + CHUNK]) for i in range(0, len(good), CHUNK)]
     await asyncio.gather(
-        *(_settle_chunk(services, actor, config, chunk, plan, accounts, outcome) for chunk in chunks)
+        *(_settle_chunk(services, actor, config, chunk, plan, accounts, outcome, known or {}) for chunk in chunks)
     )
     return _in_input_order(refs, good, early, outcome)
 
@@ -114,12 +123,14 @@ async def _settle_chunk(
     plan: Plan,
     accounts: dict[str, Account],
     outcome: dict[str, Number | DomainError],
+    known: Mapping[str, Doc],
 ) -> None:
-    for _attempt in range(MAX_ROUNDS):
+    for attempt in range(MAX_ROUNDS):
         if not pending:
             return
         ctx = Context(actor=actor, config=config, now=services.clock())
-        pending = await _round(services, ctx, pending, plan, accounts, outcome)
+        preread = known if attempt == 0 and known and all(i in known for i in pending) else None
+        pending = await _round(services, ctx, pending, plan, accounts, outcome, preread)
     for number in pending:
         outcome[number] = DomainError(
             ErrorCode.CONFLICT, f"{number} kept changing while this request ran; read it again and retry.",
@@ -157,9 +168,10 @@ async def _round(
     plan: Plan,
     accounts: dict[str, Account],
     outcome: dict[str, Number | DomainError],
+    preread: Mapping[str, Doc] | None = None,
 ) -> dict[str, NumberRef]:
     """Decide and write every pending number once; return the ones to retry after a conflict."""
-    docs = await services.store.get_many(Db.NUMBERS, list(pending))
+    docs = preread if preread is not None else await services.store.get_many(Db.NUMBERS, list(pending))
     numbers = {i: Number.from_doc(d) for i, d in docs.items()}
     wanted = set().union(*(plan.needs(numbers.get(i)) for i in pending)) if pending else set()
     # An aging number's visibility and reclaim depend on its previous owner's lineage.

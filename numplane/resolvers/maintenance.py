@@ -27,7 +27,7 @@ from numplane.domain.states import State
 from numplane.resolvers.bulk import NumberRef, Plan, run
 from numplane.resolvers.context import Services
 from numplane.resolvers.system_config import get_config
-from numplane.store.base import HIGH, Db, Key
+from numplane.store.base import HIGH, Db, Doc, Key
 
 PAGE = 500
 """Numbers per view page and per bulk run (capped by config.max_batch, above which the engine refuses)."""
@@ -129,7 +129,7 @@ async def sweep(services: Services, sweep_: Sweep, now: datetime, between_pages:
         if not rows:
             break
         report.examined += len(rows)
-        await _apply(services, sweep_, config, now, [row.id for row in rows], report)
+        await _apply(services, sweep_, config, now, {row.id: row.doc for row in rows}, report)
         if len(rows) < page_size:
             break
         after = rows[-1].key
@@ -137,7 +137,7 @@ async def sweep(services: Services, sweep_: Sweep, now: datetime, between_pages:
 
 
 async def _apply(
-    services: Services, sweep_: Sweep, config: SystemConfig, now: datetime, ids: list[str], report: JobReport
+    services: Services, sweep_: Sweep, config: SystemConfig, now: datetime, docs: dict[str, Doc], report: JobReport
 ) -> None:
     changing: set[str] = set()  # decided to write on the latest read; the engine may re-decide after a conflict
 
@@ -149,7 +149,8 @@ async def _apply(
         changing.add(number_id)
         return sweep_.move(number, ctx)
 
-    result = await run(services, None, [NumberRef(i) for i in ids], Plan(decide=decide))
+    # The index page's documents are the first read: the engine re-reads only those that changed since.
+    result = await run(services, None, [NumberRef(i) for i in docs], Plan(decide=decide), known=docs)
     for number in result.numbers:
         if number.e164 in changing:
             report.changed += 1

@@ -70,6 +70,10 @@ async def list_numbers(
     if scope is None:
         return Page([], [], has_next=False)
     low = e164.prefix_of(prefix) if prefix else "+"
+    if states and carrier:
+        numbers = await _carrier_in_states(services, scope, carrier, set(states), low, position, size + 1)
+        items = numbers[:size]
+        return Page(items, [encode_cursor(n.e164) for n in items], has_next=len(numbers) > size)
     # One index range per facet, merged by E.164: states are separate ranges, so several are merged.
     facets = ["s:" + s.value for s in dict.fromkeys(states)] if states else ["c:" + carrier] if carrier else [""]
     ranges = await asyncio.gather(
@@ -83,10 +87,28 @@ async def list_numbers(
     )
     merged = heapq.merge(*ranges, key=lambda row: row.id)
     numbers = [Number.from_doc(row.doc) for row in merged]
-    if carrier and states:
-        numbers = [n for n in numbers if n.module == carrier]  # rare combination: filtered on the page
     items = numbers[:size]
     return Page(items, [encode_cursor(n.e164) for n in items], has_next=len(numbers) > size)
+
+
+async def _carrier_in_states(
+    services: Services, scope: str, carrier: str, states: set[State], low: str, position: str | None, wanted: int
+) -> list[Number]:
+    """Both filters at once (rare): walk the carrier's index range and keep the wanted states, reading
+    on until `wanted` numbers are found or the range ends, so paging stays exact."""
+    facet = "c:" + carrier
+    found: list[Number] = []
+    batch = max(wanted, 200)
+    while len(found) < wanted:
+        rows = await services.store.query(
+            Db.NUMBERS, "tree", start=(scope, facet, low), end=(scope, facet, low + HIGH),
+            after=(scope, facet, position) if position else None, limit=batch,
+        )
+        found += [n for n in (Number.from_doc(r.doc) for r in rows) if n.state in states]
+        if len(rows) < batch:
+            break
+        position = rows[-1].id
+    return found[:wanted]
 
 
 def _scope(requester: Requester, account: Account | None, include_descendants: bool) -> str | None:

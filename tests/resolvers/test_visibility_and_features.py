@@ -175,3 +175,22 @@ async def test_history_is_trimmed_to_the_configured_length(world: World) -> None
     await numbers.activate_numbers(world.services, world.child, refs(N))
     last = await numbers.update_number(world.services, world.child, NumberRef(N), public={"x": 1})
     assert [t.action for t in last.history] == ["activate", "update"]
+
+
+async def test_listing_by_carrier_and_state_pages_exactly(world: World) -> None:
+    pool = [f"+1415555{i:04d}" for i in range(12)]
+    await stock(world, *pool[:6], carrier="inventory")
+    await stock(world, *pool[6:], carrier="local")
+    await numbers.activate_numbers(world.services, world.child, refs(*pool[::2]))  # both carriers
+    await numbers.reserve_numbers(world.services, world.child, refs(*pool[1::2]))
+    seen: list[str] = []
+    after = None
+    while True:
+        page = await numbers.list_numbers(
+            world.services, world.child, states=[State.IN_SERVICE], carrier="local", first=2, after=after
+        )
+        seen += [n.e164 for n in page.items]
+        if not page.has_next:
+            break
+        after = page.end_cursor
+    assert seen == pool[6::2]

@@ -74,21 +74,30 @@ async def visible_accounts(info: Info, ids: tuple[str, ...]) -> list[Account]:
 
 @strawberry.type
 class PhoneNumber(Node):
+    # Plain values are copied in once: a listing page resolves each of them a hundred times, and a
+    # resolver method costs several times an attribute read in strawberry.
+    e164: str
+    state: NumberState
+    carrier: str  # pvt_module_name
+    ported_in: bool
+    used_by: str | None
+    revision: str
+    created_at: datetime
+    modified_at: datetime
+    state_changed_at: datetime
     number: strawberry.Private[DomainNumber]
     # The owner as a listing already loaded it (visibility applied); None means "not loaded yet".
     listed_owner: strawberry.Private[tuple[Account | None] | None] = None
 
     @classmethod
     def from_domain(cls, n: DomainNumber, listed_owner: tuple[Account | None] | None = None) -> PhoneNumber:
-        return cls(id=strawberry.ID(to_global_id("PhoneNumber", n.e164)), number=n, listed_owner=listed_owner)
-
-    @strawberry.field
-    def e164(self) -> str:
-        return self.number.e164
-
-    @strawberry.field
-    def state(self) -> NumberState:
-        return self.number.state
+        created = _required_time(n.created)
+        return cls(
+            id=strawberry.ID(to_global_id("PhoneNumber", n.e164)), e164=n.e164, state=n.state, carrier=n.module,
+            ported_in=n.ported_in, used_by=n.used_by, revision=n.rev or "", created_at=created,
+            modified_at=n.modified or created, state_changed_at=n.state_changed_at or created,
+            number=n, listed_owner=listed_owner,
+        )
 
     @strawberry.field
     async def account(self, info: Info) -> Account | None:
@@ -105,18 +114,6 @@ class PhoneNumber(Node):
         return await visible_accounts(info, self.number.reserve_history)
 
     @strawberry.field
-    def carrier(self) -> str:
-        return self.number.module
-
-    @strawberry.field
-    def ported_in(self) -> bool:
-        return self.number.ported_in
-
-    @strawberry.field
-    def used_by(self) -> str | None:
-        return self.number.used_by
-
-    @strawberry.field
     def public_fields(self) -> JSONObject:
         return JSONObject(dict(self.number.public))
 
@@ -129,29 +126,13 @@ class PhoneNumber(Node):
         return numbers.classify(info.context.services, self.number.e164)
 
     @strawberry.field
-    def created_at(self) -> datetime:
-        return _required_time(self.number.created, self.number)
-
-    @strawberry.field
-    def modified_at(self) -> datetime:
-        return _required_time(self.number.modified or self.number.created, self.number)
-
-    @strawberry.field
-    def state_changed_at(self) -> datetime:
-        return _required_time(self.number.state_changed_at or self.number.created, self.number)
-
-    @strawberry.field
-    def revision(self) -> str:
-        return self.number.rev or ""
-
-    @strawberry.field
     def history(self, last: int | None = 20) -> list[Transition]:
         count = max(0, min(last if last is not None else 20, MAX_HISTORY))
         recent = self.number.history[-count:] if count else ()
         return [Transition.from_domain(t) for t in recent]
 
 
-def _required_time(moment: datetime | None, _number: DomainNumber) -> datetime:
+def _required_time(moment: datetime | None) -> datetime:
     # Imported legacy documents may lack timestamps; the epoch says "unknown" without breaking the type.
     return moment if moment is not None else datetime.fromtimestamp(0, tz=UTC)
 
@@ -222,19 +203,21 @@ async def listed_owners(info: Info, listed: list[DomainNumber]) -> dict[str, Acc
 
 @strawberry.type
 class Account(Node):
+    account_id: str  # the 32-hex id used everywhere else
+    name: str
+    enabled: bool
+    good_standing: bool
+    allow_number_additions: bool
+    is_admin: bool
     account: strawberry.Private[DomainAccount]
 
     @classmethod
     def from_domain(cls, a: DomainAccount) -> Account:
-        return cls(id=strawberry.ID(to_global_id("Account", a.id)), account=a)
-
-    @strawberry.field
-    def account_id(self) -> str:
-        return self.account.id
-
-    @strawberry.field
-    def name(self) -> str:
-        return self.account.name
+        return cls(
+            id=strawberry.ID(to_global_id("Account", a.id)), account_id=a.id, name=a.name, enabled=a.enabled,
+            good_standing=a.good_standing, allow_number_additions=a.allow_additions, is_admin=a.is_admin,
+            account=a,
+        )
 
     @strawberry.field
     async def parent(self, info: Info) -> Account | None:
@@ -264,21 +247,6 @@ class Account(Node):
     ) -> PhoneNumberConnection:
         return await number_connection(info, self.account, filter, _first(first), after)
 
-    @strawberry.field
-    def enabled(self) -> bool:
-        return self.account.enabled
-
-    @strawberry.field
-    def good_standing(self) -> bool:
-        return self.account.good_standing
-
-    @strawberry.field
-    def allow_number_additions(self) -> bool:
-        return self.account.allow_additions
-
-    @strawberry.field
-    def is_admin(self) -> bool:
-        return self.account.is_admin
 
 
 def _first(first: int | None) -> int:

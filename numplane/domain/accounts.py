@@ -33,9 +33,6 @@ class Account:
         """Ancestors plus the account itself: what a number owned by it stores as pvt_assigned_tree."""
         return (*self.tree, self.id)
 
-    def is_ancestor_of(self, other: Account) -> bool:
-        return self.id in other.tree
-
     def controls(self, other_id: str, other_tree: tuple[str, ...]) -> bool:
         """True when `other` is this account or one of its descendants ("in R's tree")."""
         return other_id == self.id or self.id in other_tree

@@ -7,7 +7,6 @@ data, run the carrier effects and save; they hold no rule of their own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -308,8 +307,3 @@ def update_public(
     if after == number:
         return Decision(number, write=False)
     return Decision(settle(number, after, "update", ctx))
-
-
-def accounts_needed(numbers: Mapping[str, Number]) -> set[str]:
-    """Accounts a batch of decisions may need besides the targets: previous owners (aging reclaim)."""
-    return {n.previous_owner for n in numbers.values() if n.state is S.AGING and n.previous_owner}

@@ -90,10 +90,6 @@ class Number:
         """The audit trail, oldest first."""
         return tuple(Transition.from_doc(t) for t in self.history_docs)
 
-    @property
-    def last_transition(self) -> Transition | None:
-        return Transition.from_doc(self.history_docs[-1]) if self.history_docs else None
-
     def with_changes(self, **changes: Any) -> Number:
         return replace(self, **changes)
 

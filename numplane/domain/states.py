@@ -16,6 +16,3 @@ class State(str, Enum):
     PORT_OUT = "port_out"
     DELETED = "deleted"  # legacy soft-delete marker: read, never written
 
-
-OWNED_STATES = frozenset({State.PORT_IN, State.RESERVED, State.IN_SERVICE, State.PORT_OUT})
-"""States in which a number has an owner (`pvt_assigned_to`)."""

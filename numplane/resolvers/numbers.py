@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from numplane.domain import e164, lifecycle, release
 from numplane.domain.accounts import Account
@@ -120,28 +120,37 @@ def _actor(requester: Requester) -> Actor:
     return Actor(requester.account, requester.is_admin)
 
 
-async def reserve_numbers(
-    services: Services,
-    requester: Requester,
-    refs: Sequence[NumberRef],
-    *,
-    account_id: str | None = None,
-    public: dict[str, Any] | None = None,
-) -> BulkResult:
-    target = await _target(services, requester, account_id)
-    return await run(services, requester, refs, _acquisition(services, requester, State.RESERVED, target, public))
+class Acquisition(Protocol):
+    async def __call__(
+        self,
+        services: Services,
+        requester: Requester,
+        refs: Sequence[NumberRef],
+        *,
+        account_id: str | None = None,
+        public: dict[str, Any] | None = None,
+    ) -> BulkResult: ...
 
 
-async def activate_numbers(
-    services: Services,
-    requester: Requester,
-    refs: Sequence[NumberRef],
-    *,
-    account_id: str | None = None,
-    public: dict[str, Any] | None = None,
-) -> BulkResult:
-    target = await _target(services, requester, account_id)
-    return await run(services, requester, refs, _acquisition(services, requester, State.IN_SERVICE, target, public))
+def _acquire_action(to_state: State) -> Acquisition:
+    """reserveNumbers / activateNumbers: take numbers into an account (the requester's by default)."""
+
+    async def action(
+        services: Services,
+        requester: Requester,
+        refs: Sequence[NumberRef],
+        *,
+        account_id: str | None = None,
+        public: dict[str, Any] | None = None,
+    ) -> BulkResult:
+        target = await _target(services, requester, account_id)
+        return await run(services, requester, refs, _acquisition(services, requester, to_state, target, public))
+
+    return action
+
+
+reserve_numbers = _acquire_action(State.RESERVED)
+activate_numbers = _acquire_action(State.IN_SERVICE)
 
 
 async def release_numbers(services: Services, requester: Requester | None, refs: Sequence[NumberRef]) -> BulkResult:

@@ -1,4 +1,4 @@
-"""The carrier interface (SPEC §5): four calls and whether the module is local."""
+"""The carrier interface (SPEC §5): a few calls and whether the module is local."""
 
 from __future__ import annotations
 
@@ -41,4 +41,9 @@ class Carrier(Protocol):
 
     async def disconnect(self, number: str) -> None:
         """Give `number` back to the carrier. Raises CarrierError."""
+        ...
+
+    async def deprovision(self, number: str, features: dict[str, Any]) -> None:
+        """Remove the number's upstream feature records (E911, CNAM, ...) on release, given the features
+        as they were before the release, so the carrier can find what to delete. Raises CarrierError."""
         ...

@@ -109,6 +109,8 @@ class SimulatedCarrier:
     def __init__(self, failures: tuple[str, ...] = (), latency_ms: int = 0) -> None:
         self.failures = tuple(prefix_of(entry) for entry in failures)
         self.latency_ms = latency_ms
+        # What a real carrier would have been asked to remove upstream, for development and tests.
+        self.deprovisioned: list[tuple[str, dict[str, Any]]] = []
 
     async def search(self, prefix: str, quantity: int) -> list[str]:
         await self._delay()
@@ -131,6 +133,10 @@ class SimulatedCarrier:
 
     async def disconnect(self, number: str) -> None:
         await self._delay()
+
+    async def deprovision(self, number: str, features: dict[str, Any]) -> None:
+        await self._delay()
+        self.deprovisioned.append((number, features))
 
     async def _delay(self) -> None:
         if self.latency_ms > 0:

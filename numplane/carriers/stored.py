@@ -25,3 +25,6 @@ class StoredCarrier:
 
     async def disconnect(self, number: str) -> None:
         return None
+
+    async def deprovision(self, number: str, features: dict[str, Any]) -> None:
+        return None

@@ -231,7 +231,8 @@ def _not_found(number_id: str) -> DomainError:
 async def _carrier_effects(
     services: Services, decisions: dict[str, Decision], outcome: dict[str, Number | DomainError]
 ) -> None:
-    """Acquire before writing (a failure leaves the number as it was); disconnect on release."""
+    """Acquire before writing; on release remove upstream features (from the number as it was) and
+    disconnect. A carrier failure leaves the number as it was."""
 
     async def effect(number_id: str, decision: Decision) -> None:
         try:
@@ -240,6 +241,8 @@ async def _carrier_effects(
                 data = await carrier.acquire(number_id)
                 if data:
                     decisions[number_id] = _with_carrier_data(decision, data)
+            if decision.deprovision:
+                await carrier.deprovision(number_id, decision.deprovision)
             if decision.disconnect:
                 await carrier.disconnect(number_id)
         except CarrierError as error:
@@ -250,7 +253,7 @@ async def _carrier_effects(
             )
             del decisions[number_id]
 
-    calls = [effect(i, d) for i, d in list(decisions.items()) if d.acquire or d.disconnect]
+    calls = [effect(i, d) for i, d in list(decisions.items()) if d.acquire or d.disconnect or d.deprovision]
     if calls:
         await asyncio.gather(*calls)
 

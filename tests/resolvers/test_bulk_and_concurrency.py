@@ -150,3 +150,22 @@ async def test_carrier_failure_leaves_the_number_in_discovery(world: World, stor
 async def test_number_not_in_store_and_no_carrier_is_not_found(world: World) -> None:
     result = await numbers.reserve_numbers(world.services, world.child, refs(N))
     assert result.errors[0].code is ErrorCode.NOT_FOUND
+
+
+async def test_release_removes_upstream_features_using_the_number_as_it_was(world: World) -> None:
+    from numplane.carriers.registry import CarrierSet
+    from numplane.carriers.simulated import SimulatedCarrier, offers
+
+    carriers = CarrierSet.build()
+    world.services.carriers = carriers
+    await update_config(world.services, world.admin, {"carriers": ["simulated"]})
+    (offered,) = offers("+1332555", 1)
+    e911 = {"street_address": "1 Main St", "locality": "SF", "region": "CA", "postal_code": "94105"}
+    await numbers.activate_numbers(
+        world.services, world.child, refs(offered), public={"e911": e911, "cnam": {"display_name": "ACME"}}
+    )
+    released = await numbers.release_numbers(world.services, world.child, refs(offered))
+    simulated = carriers.get("simulated")
+    assert isinstance(simulated, SimulatedCarrier)
+    assert simulated.deprovisioned == [(offered, {"e911": e911, "cnam": {"display_name": "ACME"}})]
+    assert released.numbers[0].public == {} and released.numbers[0].features == {}

@@ -55,3 +55,11 @@ async def test_hunt_over_the_lean_route_gives_the_same_answer(api: Api) -> None:
     response = await api.client.get(f"/hunt/{N}", headers={"Authorization": f"Bearer {api.keys['router']}"})
     assert response.status_code == 200
     assert response.json()["disposition"] == "UNASSIGNED"
+
+
+async def test_classify_number_names_the_kind_and_refuses_impossible_input(api: Api) -> None:
+    query = '{ tollFree: classifyNumber(number: "+1 800 555 0100") mobile: classifyNumber(number: "+447400123456") }'
+    data = await api.data(query, key="child")
+    assert data == {"tollFree": "TOLL_FREE", "mobile": "MOBILE"}
+    body = await api.gql('{ classifyNumber(number: "12") }', key="child")
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_NUMBER"

@@ -56,7 +56,9 @@ class Api:
 
 def settings_for(store_url: tuple[str, str], **overrides: Any) -> Settings:
     url, prefix = store_url
-    return Settings(store=url, db_prefix=prefix, carriers="simulated", **overrides)
+    # The scheduler stays off unless a test asks for it: a job firing at an hour boundary mid-test would
+    # make results depend on the time of day.
+    return Settings(store=url, db_prefix=prefix, carriers="simulated", **{"scheduler": False, **overrides})
 
 
 def services_for(settings: Settings, store: Store | None = None) -> Services:

@@ -17,6 +17,7 @@ from numplane.resolvers.bulk import BulkResult, NumberRef, Plan, run
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.reading import can_see_number, get_number, get_numbers, list_numbers
 from numplane.resolvers.supply import supplier
+from numplane.resolvers.system_config import get_config
 
 __all__ = [
     "BulkResult", "NumberRef", "can_see_number", "get_number", "get_numbers", "list_numbers",
@@ -203,5 +204,7 @@ async def update_number(
     return result.numbers[0]
 
 
-def classify(services: Services, number: str) -> str:
-    return e164.classify(e164.normalize(number, services.settings.default_region))
+async def classify(services: Services, number: str) -> str:
+    """The kind of a number as a user typed it (read in the configured default region)."""
+    region = (await get_config(services)).default_region
+    return e164.classify(e164.normalize(number, region))

@@ -15,6 +15,7 @@ from numplane.domain.visibility import can_see
 from numplane.resolvers.accounts import load_accounts
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.paging import Page, decode_cursor, encode_cursor, page_size
+from numplane.resolvers.system_config import get_config
 from numplane.store.base import HIGH, Db
 
 
@@ -40,7 +41,7 @@ async def get_numbers(services: Services, requester: Requester, e164s: Iterable[
 
 
 async def get_number(services: Services, requester: Requester, number: str) -> Number:
-    region = services.settings.default_region
+    region = (await get_config(services)).default_region
     normalized = e164.normalize(number, region)
     found = (await get_numbers(services, requester, [normalized])).get(normalized)
     if found is None:

@@ -104,10 +104,10 @@ class Query:
         )
 
     @strawberry.field
-    def classify_number(self, info: Info, number: str) -> str:
+    async def classify_number(self, info: Info, number: str) -> str:
         ensure_reader(info)
         try:
-            return numbers.classify(info.context.services, number)
+            return await numbers.classify(info.context.services, number)
         except DomainError as error:
             raise graphql_error(error) from None
 

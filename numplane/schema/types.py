@@ -11,6 +11,7 @@ from typing import Any
 
 import strawberry
 
+from numplane.domain import e164
 from numplane.domain.accounts import Account as DomainAccount
 from numplane.domain.config import SystemConfig as DomainConfig
 from numplane.domain.numbers import Number as DomainNumber
@@ -122,8 +123,8 @@ class PhoneNumber(Node):
         return sorted(self.number.features)
 
     @strawberry.field
-    def classification(self, info: Info) -> str:
-        return numbers.classify(info.context.services, self.number.e164)
+    def classification(self) -> str:
+        return e164.classify(self.number.e164)  # already E.164: no region needed
 
     @strawberry.field
     def history(self, last: int | None = 20) -> list[Transition]:

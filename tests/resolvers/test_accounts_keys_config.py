@@ -120,3 +120,16 @@ async def test_users_cannot_change_the_config(world: World) -> None:
     with pytest.raises(DomainError) as caught:
         await update_config(world.services, world.reseller, {"aging_days": 1})
     assert caught.value.code is ErrorCode.FORBIDDEN
+
+
+async def test_numbers_typed_in_national_form_are_read_in_the_configured_region(world: World) -> None:
+    from numplane.resolvers import numbers
+    from numplane.resolvers.bulk import NumberRef
+
+    await update_config(world.services, world.admin, {"default_region": "GB"})
+    added = await numbers.add_numbers(
+        world.services, world.admin, [NumberRef("07400 123456")], state=State.AVAILABLE, carrier="inventory"
+    )
+    assert added.numbers[0].e164 == "+447400123456"
+    assert (await numbers.get_number(world.services, world.child, "07400123456")).e164 == "+447400123456"
+    assert await numbers.classify(world.services, "07400 123456") == "MOBILE"

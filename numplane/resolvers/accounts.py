@@ -21,11 +21,6 @@ def can_see(requester: Requester, account: Account) -> bool:
     )
 
 
-def ensure_can_act(requester: Requester) -> None:
-    if not requester.account.enabled:
-        raise DomainError(ErrorCode.ACCOUNT_DISABLED, "Your account is disabled: it can read but not change anything.")
-
-
 async def load_accounts(services: Services, ids: Iterable[str]) -> dict[str, Account]:
     """Accounts by id in one store request (missing ids are absent)."""
     wanted = sorted({i for i in ids if i})
@@ -49,7 +44,7 @@ async def create_account(
     services: Services, requester: Requester, name: str, parent_id: str | None = None
 ) -> Account:
     """A sub-account under the requester or one of its descendants."""
-    ensure_can_act(requester)
+    requester.ensure_may_change()
     name = name.strip()
     if not name:
         raise DomainError(ErrorCode.INVALID_FIELD, "An account needs a name.", field=("name",))
@@ -77,7 +72,7 @@ async def update_account(
     allow_additions: bool | None = None,
 ) -> Account:
     """Rename (owner or ancestors) and change flags (admins only)."""
-    ensure_can_act(requester)
+    requester.ensure_may_change()
     flags = {"enabled": enabled, "good_standing": good_standing, "allow_additions": allow_additions}
     flags = {k: v for k, v in flags.items() if v is not None}
     if flags and not requester.is_admin:

@@ -92,6 +92,8 @@ async def run(
 ) -> BulkResult:
     """Apply `plan` to each number. `known` holds documents the caller has just read (a job's index page):
     the first round decides on them instead of reading again; a stale one conflicts and is re-read."""
+    if requester is not None:
+        requester.ensure_may_change()
     actor = actor_of(requester)
     ensure_active(actor)
     config = await get_config(services)

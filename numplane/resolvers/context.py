@@ -11,6 +11,7 @@ from typing import Any
 from numplane.carriers.registry import CarrierSet
 from numplane.changes.hub import ChangeHub
 from numplane.domain.accounts import Account
+from numplane.domain.errors import DomainError, ErrorCode
 from numplane.routing.cache import RoutingCache
 from numplane.settings import Settings
 from numplane.store.base import Store
@@ -38,6 +39,19 @@ class Requester:
     @property
     def id(self) -> str:
         return self.account.id
+
+    def ensure_may_change(self) -> None:
+        """Every mutation but the hunt: a router key exists only to hunt, a disabled account only reads."""
+        if self.role is Role.ROUTER:
+            raise DomainError(ErrorCode.FORBIDDEN, "A router key may only hunt numbers; use a user or admin key.")
+        if not self.account.enabled:
+            raise DomainError(
+                ErrorCode.ACCOUNT_DISABLED, "Your account is disabled: it can read but not change anything."
+            )
+
+    def ensure_admin(self, action: str) -> None:
+        if not self.is_admin:
+            raise DomainError(ErrorCode.FORBIDDEN, f"Only admins can {action}.")
 
 
 def system_clock() -> datetime:

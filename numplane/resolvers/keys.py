@@ -11,7 +11,7 @@ from typing import Any
 from numplane.domain.accounts import Account
 from numplane.domain.clock import format_time
 from numplane.domain.errors import DomainError, ErrorCode
-from numplane.resolvers.accounts import ensure_can_act, get_account, load_accounts
+from numplane.resolvers.accounts import get_account, load_accounts
 from numplane.resolvers.context import Requester, Role, Services
 from numplane.store.base import Db
 
@@ -34,7 +34,7 @@ async def create_key(
     services: Services, requester: Requester, account_id: str, role: str = "user", name: str | None = None
 ) -> tuple[str, str]:
     """A new key for an account in the requester's tree: (the token, shown only now; its key id)."""
-    ensure_can_act(requester)
+    requester.ensure_may_change()
     try:
         wanted = Role(role)
     except ValueError:
@@ -69,7 +69,7 @@ async def issue_key(services: Services, account: Account, role: Role, name: str 
 
 
 async def revoke_key(services: Services, requester: Requester, key_id: str) -> str:
-    ensure_can_act(requester)
+    requester.ensure_may_change()
     for _attempt in range(5):
         doc = (await services.store.get_many(Db.SYSTEM, [_doc_id(key_id)])).get(_doc_id(key_id))
         account = (await load_accounts(services, [doc["account_id"]])).get(doc["account_id"]) if doc else None

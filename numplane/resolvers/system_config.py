@@ -35,8 +35,8 @@ async def get_config(services: Services) -> SystemConfig:
 
 async def update_config(services: Services, requester: Requester, changes: dict[str, Any]) -> SystemConfig:
     """Apply admin changes (None values are ignored); out-of-range values are INVALID_FIELD."""
-    if not requester.is_admin:
-        raise DomainError(ErrorCode.FORBIDDEN, "Only admins can change the system configuration.")
+    requester.ensure_may_change()
+    requester.ensure_admin("change the system configuration")
     changes = {k: v for k, v in changes.items() if v is not None}
     for _attempt in range(5):
         docs = await services.store.get_many(Db.SYSTEM, [CONFIG_ID])

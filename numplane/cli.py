@@ -15,7 +15,6 @@ from numplane.jobs.commands import jobs_app
 from numplane.resolvers import accounts, inventory, keys
 from numplane.resolvers.context import Requester, Role, Services
 from numplane.settings import Settings
-from numplane.store.base import Db
 
 T = TypeVar("T")
 
@@ -52,11 +51,10 @@ def with_services(store: str | None, work: Callable[[Services], Awaitable[T]]) -
 
 
 async def root_requester(services: Services) -> Requester:
-    pointer = (await services.store.get_many(Db.SYSTEM, [keys.ROOT_ID])).get(keys.ROOT_ID)
-    if pointer is None:
+    root = await keys.root_account(services)
+    if root is None:
         typer.echo("error: no root account yet; run `numplane init` first.", err=True)
         raise typer.Exit(1)
-    root = (await accounts.load_accounts(services, [pointer["account_id"]]))[pointer["account_id"]]
     return Requester(root, Role.ADMIN)
 
 

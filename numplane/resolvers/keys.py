@@ -112,31 +112,39 @@ async def authenticate(services: Services, token: str) -> Requester | None:
 ROOT_ID = "root"
 
 
+async def root_account(services: Services) -> Account | None:
+    """The root admin account made by `init`, or None before the first `init`."""
+    pointer = (await services.store.get_many(Db.SYSTEM, [ROOT_ID])).get(ROOT_ID)
+    if pointer is None:
+        return None
+    return (await load_accounts(services, [pointer["account_id"]])).get(pointer["account_id"])
+
+
 async def init_root(services: Services, name: str = "root") -> tuple[Account, str, bool]:
     """Create the root admin account if missing and issue a new admin key: (root, key, created)."""
-    pointer = (await services.store.get_many(Db.SYSTEM, [ROOT_ID])).get(ROOT_ID)
+    root = await root_account(services)
     created = False
-    if pointer is None:
+    if root is None:
         now = services.clock()
-        root = Account(
+        candidate = Account(
             id=secrets.token_hex(16), name=name, allow_additions=True, is_admin=True, created=now, modified=now
         )
         # The account is written before the pointer so the pointer never names a missing account; a
         # second `init` racing this one loses the pointer claim and removes its own account.
-        (written,) = await services.store.put_many(Db.ACCOUNTS, [root.to_doc()])
+        (written,) = await services.store.put_many(Db.ACCOUNTS, [candidate.to_doc()])
         (claim,) = await services.store.put_many(
-            Db.SYSTEM, [{"_id": ROOT_ID, "pvt_type": "root", "account_id": root.id}]
+            Db.SYSTEM, [{"_id": ROOT_ID, "pvt_type": "root", "account_id": candidate.id}]
         )
         if claim.ok:
             created = True
         else:
             await services.store.put_many(
-                Db.ACCOUNTS, [{**root.to_doc(), "_rev": written.rev, "_deleted": True}]
+                Db.ACCOUNTS, [{**candidate.to_doc(), "_rev": written.rev, "_deleted": True}]
             )
-        pointer = (await services.store.get_many(Db.SYSTEM, [ROOT_ID]))[ROOT_ID]
-    root_account = (await load_accounts(services, [pointer["account_id"]]))[pointer["account_id"]]
-    key, _key_id = await issue_key(services, root_account, Role.ADMIN, "init")
-    return root_account, key, created
+        root = await root_account(services)
+        assert root is not None  # this call or the racing one wrote the pointer and its account
+    key, _key_id = await issue_key(services, root, Role.ADMIN, "init")
+    return root, key, created
 
 
 async def root_exists(services: Services) -> bool:

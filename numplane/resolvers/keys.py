@@ -8,6 +8,7 @@ import secrets
 import time
 from typing import Any
 
+from numplane.domain import api_keys
 from numplane.domain.accounts import Account
 from numplane.domain.clock import format_time
 from numplane.domain.errors import DomainError, ErrorCode
@@ -33,19 +34,16 @@ def _doc_id(key_id: str) -> str:
 async def create_key(
     services: Services, requester: Requester, account_id: str, role: str = "user", name: str | None = None
 ) -> tuple[str, str]:
-    """A new key for an account in the requester's tree: (the token, shown only now; its key id)."""
+    """A new key for an account in the requester's tree: (the token, shown only now; its key id).
+    Router and admin keys only from admins (SPEC §10)."""
     requester.ensure_may_change()
-    try:
-        wanted = Role(role)
-    except ValueError:
-        raise DomainError(
-            ErrorCode.INVALID_FIELD, f"Unknown role {role!r}: use user, router or admin.", field=("role",)
-        ) from None
+    api_keys.ensure_known_role(role)
     account = await get_account(services, requester, account_id)
-    if not (requester.is_admin or requester.account.controls(account.id, account.tree)):
-        raise DomainError(ErrorCode.FORBIDDEN, "You can create keys only for your account or its sub-accounts.")
-    if wanted is Role.ADMIN and not (requester.is_admin and account.is_admin):
-        raise DomainError(ErrorCode.FORBIDDEN, "Admin keys exist only for the root account, made by an admin.")
+    api_keys.ensure_may_issue(
+        role, by_admin=requester.is_admin, in_tree=requester.account.controls(account.id, account.tree),
+        for_admin_account=account.is_admin,
+    )
+    wanted = Role(role)
     return await issue_key(services, account, wanted, name)
 
 
@@ -77,6 +75,7 @@ async def revoke_key(services: Services, requester: Requester, key_id: str) -> s
             requester.is_admin or requester.account.controls(account.id, account.tree)
         ):
             raise DomainError(ErrorCode.NOT_FOUND, f"No key {key_id} visible to you.")
+        api_keys.ensure_may_revoke(doc.get("role", Role.USER.value), by_admin=requester.is_admin)
         if doc.get("revoked"):
             return key_id
         (result,) = await services.store.put_many(

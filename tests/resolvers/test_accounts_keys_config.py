@@ -61,14 +61,14 @@ async def test_children_descendants_and_ancestors_page_in_id_order(world: World)
 
 
 async def test_api_key_is_shown_once_stored_hashed_and_authenticates_until_revoked(world: World) -> None:
-    token, key_id = await keys.create_key(world.services, world.reseller, world.child.id, "router")
+    token, key_id = await keys.create_key(world.services, world.admin, world.child.id, "router")
     stored = (await world.services.store.get_many(Db.SYSTEM, ["key:" + key_id]))["key:" + key_id]
     assert token not in str(stored)
     requester = await keys.authenticate(world.services, token)
     assert requester is not None and requester.id == world.child.id and requester.role is Role.ROUTER
     assert await keys.authenticate(world.services, token + "x") is None
     assert await keys.authenticate(world.services, "np_nothing_here") is None
-    await keys.revoke_key(world.services, world.reseller, key_id)
+    await keys.revoke_key(world.services, world.admin, key_id)
     assert await keys.authenticate(world.services, token) is None
 
 

@@ -199,21 +199,36 @@ async def _decide_one(
     plan: Plan,
     accounts: Mapping[str, Account],
 ) -> Decision:
-    if number is not None and ref.expected_revision is not None and number.rev != ref.expected_revision:
-        raise DomainError(
-            ErrorCode.CONFLICT,
-            f"{number_id} is at revision {number.rev}, not {ref.expected_revision}; read it again.",
-            number=number_id,
-        )
-    if number is not None and not _visible(number, ctx, accounts):
-        if plan.creates:
-            raise DomainError(ErrorCode.NUMBER_EXISTS, f"{number_id} already exists.", number=number_id)
-        raise _not_found(number_id)
-    if number is None and plan.supply is not None:
+    # Visibility comes before every other check (SPEC §3.5): a number the requester may not see must
+    # answer exactly as a missing one, so neither its revision nor its existence leaks.
+    if number is not None:
+        if not _visible(number, ctx, accounts):
+            _refuse_hidden(number, number_id, plan)
+        elif ref.expected_revision is not None and number.rev != ref.expected_revision:
+            raise DomainError(
+                ErrorCode.CONFLICT,
+                f"{number_id} is at revision {number.rev}, not {ref.expected_revision}; read it again.",
+                number=number_id,
+            )
+    elif plan.supply is not None:
         number = await plan.supply(number_id, ctx)
+        if number is not None and not _visible(number, ctx, accounts):
+            # Another request saved the number first: what the supplier read back may be someone else's
+            # number, as hidden as if it had been read at the start.
+            _refuse_hidden(number, number_id, plan)
     if number is None and not plan.creates:
         raise _not_found(number_id)
     return plan.decide(number, number_id, ctx, accounts)
+
+
+def _refuse_hidden(number: Number, number_id: str, plan: Plan) -> None:
+    """The answer for a number the requester may not see: the one for a missing number."""
+    if plan.creates and number.state is not State.DELETED:
+        # Creating a number that exists is the one answer that may tell (SPEC §3.5); a legacy deleted
+        # document does not count as existing (SPEC §2) and is overwritten by the creation.
+        raise DomainError(ErrorCode.NUMBER_EXISTS, f"{number_id} already exists.", number=number_id)
+    if not plan.creates:
+        raise _not_found(number_id)
 
 
 def _visible(number: Number, ctx: Context, accounts: Mapping[str, Account]) -> bool:

@@ -10,11 +10,16 @@ from numplane.carriers.local import LocalCarrier
 from numplane.carriers.mdn import MdnCarrier
 from numplane.carriers.simulated import SimulatedCarrier
 from numplane.domain.e164 import prefix_of
-from numplane.domain.errors import DomainError
+from numplane.domain.errors import DomainError, ErrorCode
 from numplane.settings import Settings
 
 UPSTREAM: tuple[str, ...] = ("simulated",)
 """Modules that can be listed in the system config `carriers`: they search and order upstream."""
+
+ACCEPTED_WITHOUT_MODULE: frozenset[str] = frozenset()
+"""Carrier names new numbers may carry though no module is behind them: the one deliberate exception is
+the Kazoo migration's legacy carrier (not built yet), whose imported numbers keep their historical
+`pvt_module_name`; it goes here, with its own release path."""
 
 
 class UnknownCarrier(CarrierError):
@@ -72,6 +77,22 @@ class CarrierSet:
         if carrier is None:
             raise UnknownCarrier(f"no carrier module named {module_name!r}; known: {list(self._by_name)}")
         return carrier
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """The carrier names a new number may be created with."""
+        return (*self._by_name, *sorted(ACCEPTED_WITHOUT_MODULE))
+
+    def ensure_accepted(self, name: str) -> None:
+        """INVALID_FIELD for a carrier name no module answers to: a number created with it could never be
+        released (every release would be CARRIER_FAILURE)."""
+        if name not in self._by_name and name not in ACCEPTED_WITHOUT_MODULE:
+            shown = name if len(name) <= 40 else name[:40] + "…"
+            raise DomainError(
+                ErrorCode.INVALID_FIELD,
+                f"Unknown carrier {shown!r}: use one of {', '.join(self.accepted)}.",
+                field=("carrier",),
+            )
 
     def upstream(self, names: Iterable[str]) -> list[Carrier]:
         """The upstream carriers named (in config `carriers` order) that search and acquisition consult."""

@@ -57,6 +57,8 @@ async def add_numbers(
             f"Numbers are added as available, reserved or in_service, not {state.value}.",
             field=("state",),
         )
+    requester.ensure_may_change()
+    services.carriers.ensure_accepted(carrier)
     target = await _target(services, requester, account_id) or requester.account
     return await run(services, requester, refs, _creation(state, target, carrier, public))
 

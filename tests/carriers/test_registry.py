@@ -7,6 +7,7 @@ import pytest
 from numplane.carriers.base import CarrierError
 from numplane.carriers.registry import CarrierSet, UnknownCarrier, parse_failures
 from numplane.carriers.simulated import SimulatedCarrier, offers
+from numplane.domain.errors import DomainError, ErrorCode
 from numplane.settings import Settings
 
 
@@ -61,3 +62,12 @@ async def test_settings_configure_the_simulated_carrier() -> None:
     assert simulated.failures == ("+1332555",)
     with pytest.raises(CarrierError, match="configured failure"):
         await simulated.acquire(failing)
+
+
+def test_new_numbers_may_carry_only_a_known_carrier_name() -> None:
+    carriers = CarrierSet.build()
+    for name in carriers.accepted:
+        carriers.ensure_accepted(name)
+    with pytest.raises(DomainError) as caught:
+        carriers.ensure_accepted("nope")
+    assert caught.value.code is ErrorCode.INVALID_FIELD and caught.value.field == ("carrier",)

@@ -13,6 +13,7 @@ SUITES: dict[str, list[str]] = {
     "api": [],  # one server: __typename, listing, transitions, GraphQL hunt, GET /hunt (needs wrk)
     "couch": [],  # CouchDB store overhead beside raw requests on the same server
     "feed": [],  # mutation-to-subscriber latency and store load with 100 subscribers
+    "merges": [],  # CONFLICTs among 20 concurrent updateNumber merges, on a real server per store
     "jobs": ["--skip-million"],  # job time for 1,000 due numbers among 100,000
     "store": [],  # listing pages on the embedded store with 200,000 numbers (try --numbers 1000000)
 }

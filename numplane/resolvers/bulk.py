@@ -9,6 +9,7 @@ the numbers that hit a revision conflict.
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,12 @@ from numplane.resolvers.system_config import get_config
 from numplane.store.base import Db, Doc
 
 MAX_ROUNDS = 5
+MERGE_ROUNDS = 32
+"""Edits of public fields must all land (SPEC §7). Every lost round means another writer's edit landed
+after this one's read, so each of N racing writers lands within N rounds; 32 covers the twenty racing
+editors the spec is held to with room to spare, where 5 rounds lost 9-20 % of them."""
+BACKOFF_BASE_SECONDS = 0.004
+BACKOFF_CAP_SECONDS = 0.05
 CHUNK = 250
 
 
@@ -57,6 +64,7 @@ class Plan:
     needs: Needs = lambda _number: set()  # accounts the decision reads (targets, history, previous owner)
     creates: bool = False  # the action makes numbers that do not exist (add, port in)
     supply: Supply | None = None  # finds a missing number upstream (acquiring from a carrier)
+    rounds: int = MAX_ROUNDS  # reads and decisions a number gets before its conflicts are the caller's
 
 
 def actor_of(requester: Requester | None) -> Actor:
@@ -127,9 +135,11 @@ async def _settle_chunk(
     outcome: dict[str, Number | DomainError],
     known: Mapping[str, Doc],
 ) -> None:
-    for attempt in range(MAX_ROUNDS):
+    for attempt in range(plan.rounds):
         if not pending:
             return
+        if attempt:
+            await asyncio.sleep(backoff(attempt))
         ctx = Context(actor=actor, config=config, now=services.clock())
         preread = known if attempt == 0 and known and all(i in known for i in pending) else None
         pending = await _round(services, ctx, pending, plan, accounts, outcome, preread)
@@ -138,6 +148,12 @@ async def _settle_chunk(
             ErrorCode.CONFLICT, f"{number} kept changing while this request ran; read it again and retry.",
             number=number,
         )
+
+
+def backoff(attempt: int) -> float:
+    """Seconds to wait before retry `attempt` (1, 2, ...): random in a window that doubles up to a cap
+    ("full jitter"), so writers that just collided do not read and write again in lockstep."""
+    return random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** (attempt - 1)))
 
 
 def _in_input_order(

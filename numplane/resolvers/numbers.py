@@ -13,7 +13,7 @@ from numplane.domain.numbers import Number
 from numplane.domain.states import State
 from numplane.domain.transitions import Actor
 from numplane.resolvers.accounts import get_account
-from numplane.resolvers.bulk import BulkResult, NumberRef, Plan, run
+from numplane.resolvers.bulk import MAX_ROUNDS, MERGE_ROUNDS, BulkResult, NumberRef, Plan, run
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.reading import can_see_number, get_number, get_numbers, list_numbers
 from numplane.resolvers.supply import supplier
@@ -26,14 +26,14 @@ __all__ = [
 Move = Callable[[Number, Context], Decision]
 
 
-def _existing(move: Move) -> Plan:
+def _existing(move: Move, *, rounds: int = MAX_ROUNDS) -> Plan:
     """A plan for an action on existing numbers that needs no account besides the requester's."""
 
     def decide(number: Number | None, _id: str, ctx: Context, _accounts: Mapping[str, Account]) -> Decision:
         assert number is not None  # the engine reports missing numbers as NOT_FOUND
         return move(number, ctx)
 
-    return Plan(decide=decide)
+    return Plan(decide=decide, rounds=rounds)
 
 
 async def _target(services: Services, requester: Requester, account_id: str | None) -> Account | None:
@@ -200,7 +200,7 @@ async def update_number(
     def edit(number: Number, ctx: Context) -> Decision:
         return lifecycle.update_public(number, ctx, public, replace=replace, features_denied=features_denied)
 
-    result = await run(services, requester, [ref], _existing(edit))
+    result = await run(services, requester, [ref], _existing(edit, rounds=MERGE_ROUNDS))
     if result.errors:
         raise result.errors[0]
     return result.numbers[0]

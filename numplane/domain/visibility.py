@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from numplane.domain.accounts import Account, Relation, relation
-from numplane.domain.numbers import Number
+from numplane.domain.history import SYSTEM
+from numplane.domain.numbers import Number, Transition
 from numplane.domain.states import State
 
 OFFERED = frozenset({State.AVAILABLE, State.DISCOVERY})
@@ -46,14 +48,66 @@ def could_see_owned(viewer: Account, owner: str | None, owner_tree: tuple[str, .
     return relation(viewer, owner, owner_tree[:-1] if owner_tree else ()) in (Relation.SAME, Relation.ANCESTOR)
 
 
+# -- accounts named inside a number (SPEC §3.5: what R sees of a number it can see) --------------------
+
+
+def can_see_account(viewer: Account, account_id: str, ancestors: tuple[str, ...] | None, *, is_admin: bool) -> bool:
+    """Admins see every account; others their own, their ancestors and their descendants. `ancestors` is
+    the other account's ancestors (root first), None when unknown (a deleted account: hidden)."""
+    if is_admin or account_id == viewer.id or account_id in viewer.tree:
+        return True
+    return ancestors is not None and viewer.id in ancestors
+
+
+def history_accounts_to_look_up(transitions: Iterable[Transition], viewer: Account, *, is_admin: bool) -> set[str]:
+    """The account ids in `transitions` whose visibility depends on their ancestors (the viewer's own
+    lineage is known without a read, and admins see everything)."""
+    if is_admin:
+        return set()
+    named = {i for t in transitions for i in (t.requester, t.owner_before, t.owner_after) if i and i != SYSTEM}
+    return {i for i in named if i != viewer.id and i not in viewer.tree}
+
+
+def redact_transition(
+    transition: Transition, viewer: Account, *, is_admin: bool, ancestors: Mapping[str, tuple[str, ...]]
+) -> Transition:
+    """The history entry as the viewer may see it: the requester and owners it may not see are left out
+    (None), as previous owner and reserve history are. "system" is not an account and stays.
+    `ancestors` maps account ids to their ancestors; an id missing from it is hidden unless it is in the
+    viewer's own lineage."""
+
+    def shown(account_id: str | None) -> str | None:
+        if account_id is None or account_id == SYSTEM:
+            return account_id
+        visible = can_see_account(viewer, account_id, ancestors.get(account_id), is_admin=is_admin)
+        return account_id if visible else None
+
+    redacted = replace(
+        transition,
+        requester=shown(transition.requester),
+        owner_before=shown(transition.owner_before),
+        owner_after=shown(transition.owner_after),
+    )
+    return transition if redacted == transition else redacted
+
+
+def redact_history(
+    transitions: Iterable[Transition], viewer: Account, *, is_admin: bool, ancestors: Mapping[str, tuple[str, ...]]
+) -> list[Transition]:
+    return [redact_transition(t, viewer, is_admin=is_admin, ancestors=ancestors) for t in transitions]
+
+
 # -- the change feed (SPEC §9): who hears of a change ------------------------------------------------
 
 
 def accounts_needed_for_change(number: Number) -> set[str]:
     """Accounts whose ancestors the change rules need and the document does not carry: the owner before
-    the latest change (when it changed hands) and the previous owner (when aging before or after)."""
+    the latest change (when it changed hands), the previous owner (when aging before or after), and the
+    change's requester (a receiver is told who made the change only if it may see that account)."""
     last = number.history[-1] if number.history else None
     needed: set[str] = set()
+    if last is not None and last.requester and last.requester not in (SYSTEM, number.owner):
+        needed.add(last.requester)
     if last is not None and last.owner_before and last.owner_before != number.owner:
         needed.add(last.owner_before)
     aging = number.state is State.AGING or (last is not None and last.from_state is State.AGING)

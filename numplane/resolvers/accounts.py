@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from numplane.domain.accounts import Account
 from numplane.domain.errors import DomainError, ErrorCode
+from numplane.domain.visibility import can_see_account
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.paging import Page, decode_cursor, encode_cursor, page_size
 from numplane.store.base import HIGH, Db
@@ -14,11 +15,7 @@ from numplane.store.base import HIGH, Db
 
 def can_see(requester: Requester, account: Account) -> bool:
     """Admins see all; others see their own lineage (ancestors) and everything under them."""
-    return (
-        requester.is_admin
-        or requester.account.controls(account.id, account.tree)
-        or account.id in requester.account.tree
-    )
+    return can_see_account(requester.account, account.id, account.tree, is_admin=requester.is_admin)
 
 
 async def load_accounts(services: Services, ids: Iterable[str]) -> dict[str, Account]:

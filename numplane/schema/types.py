@@ -17,6 +17,7 @@ from numplane.domain.config import SystemConfig as DomainConfig
 from numplane.domain.numbers import Number as DomainNumber
 from numplane.domain.numbers import Transition as DomainTransition
 from numplane.domain.states import State
+from numplane.domain.visibility import history_accounts_to_look_up, redact_history
 from numplane.resolvers import accounts, numbers
 from numplane.resolvers.paging import Page
 from numplane.schema.context import Info
@@ -73,6 +74,23 @@ async def visible_accounts(info: Info, ids: tuple[str, ...]) -> list[Account]:
     return [Account.from_domain(a) for a in loaded if a is not None and accounts.can_see(requester, a)]
 
 
+async def visible_history(
+    info: Info, number: DomainNumber, transitions: tuple[DomainTransition, ...]
+) -> list[DomainTransition]:
+    """The entries with the accounts the requester may not see left out (SPEC §3.5)."""
+    requester = info.context.requester
+    viewer, admin = requester.account, requester.is_admin
+    wanted = history_accounts_to_look_up(transitions, viewer, is_admin=admin)
+    trees: dict[str, tuple[str, ...]] = {}
+    if number.owner and number.owner in wanted:
+        trees[number.owner] = number.assigned_tree[:-1]  # the number carries its owner's lineage
+        wanted.discard(number.owner)
+    if wanted:
+        loaded = await info.context.accounts.load_many(sorted(wanted))
+        trees.update({a.id: a.tree for a in loaded if a is not None})
+    return redact_history(transitions, viewer, is_admin=admin, ancestors=trees)
+
+
 @strawberry.type
 class PhoneNumber(Node):
     # Plain values are copied in once: a listing page resolves each of them a hundred times, and a
@@ -127,10 +145,10 @@ class PhoneNumber(Node):
         return e164.classify(self.number.e164)  # already E.164: no region needed
 
     @strawberry.field
-    def history(self, last: int | None = 20) -> list[Transition]:
+    async def history(self, info: Info, last: int | None = 20) -> list[Transition]:
         count = max(0, min(last if last is not None else 20, MAX_HISTORY))
         recent = self.number.history[-count:] if count else ()
-        return [Transition.from_domain(t) for t in recent]
+        return [Transition.from_domain(t) for t in await visible_history(info, self.number, recent)]
 
 
 def _required_time(moment: datetime | None) -> datetime:

@@ -35,7 +35,7 @@ def test_unrelated_account_hears_nothing_of_a_move_inside_another_tree() -> None
 def test_previous_owner_hears_that_a_number_moved_to_another_tree_but_cannot_see_it_after() -> None:
     number = number_in(State.IN_SERVICE)
     after = changed(number, assign(number, UNRELATED))
-    assert accounts_needed_for_change(after) == {OWNER.id}
+    assert accounts_needed_for_change(after) == {OWNER.id, ADMIN.id}  # the old owner and the requester
     assert hears(after, OWNER) and hears(after, RESELLER) and hears(after, UNRELATED)
     assert not can_see_after_change(after, OWNER, is_admin=False, ancestors=ANCESTORS)
     assert not hears(after, CHILD)  # an in_service number of its parent was never visible to the child
@@ -78,5 +78,5 @@ def test_creation_has_no_before() -> None:
 def test_reclaim_from_aging_reaches_the_previous_owners_ancestor() -> None:
     aging = number_in(State.AGING)
     after = changed(aging, assign(aging, UNRELATED).with_changes(state=State.RESERVED))
-    assert accounts_needed_for_change(after) == {OWNER.id}
+    assert accounts_needed_for_change(after) == {OWNER.id, ADMIN.id}  # the old owner and the requester
     assert hears(after, RESELLER) and hears(after, UNRELATED) and not hears(after, CHILD)

@@ -187,6 +187,9 @@ def serve(
         create_app(settings), host=host, port=port, loop="uvloop", http="httptools", log_level="info",
         # Protocol-level pings keep idle subscriptions open through proxies and drop dead peers.
         ws_ping_interval=settings.ws_ping_seconds, ws_ping_timeout=settings.ws_ping_seconds,
+        # A WebSocket message is bounded like a request body: uvicorn refuses a bigger one (1009) before
+        # reading it whole (the app checks again, for servers started otherwise).
+        ws_max_size=settings.max_body_bytes,
     )
 
 

@@ -23,6 +23,8 @@ from numplane.resolvers.keys import authenticate
 from numplane.schema.context import Context
 from numplane.store.base import StoreUnavailable
 from numplane.web.errors import error_response
+from numplane.web.fanout import Broadcasts, Pacer
+from numplane.web.websocket import BoundedWebSocketAdapter, KeyConnections, NumplaneTransportWS
 
 UNAUTHENTICATED = "Send a valid API key: Authorization: Bearer <key> (missing, unknown or revoked key)."
 
@@ -68,6 +70,9 @@ def replay(body: bytes) -> Callable[[], Awaitable[Message]]:
 
 
 class NumplaneGraphQL(GraphQL[Context, None]):
+    websocket_adapter_class = BoundedWebSocketAdapter
+    graphql_transport_ws_handler_class = NumplaneTransportWS
+
     def __init__(self, schema: BaseSchema, services: Services) -> None:
         settings = services.settings
         origins = [o.strip() for o in settings.allowed_origins.split(",") if o.strip()]
@@ -80,6 +85,10 @@ class NumplaneGraphQL(GraphQL[Context, None]):
             connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
         )
         self.services = services
+        # WebSocket policy (numplane.web.websocket), per process.
+        self.key_connections = KeyConnections(settings.max_websockets_per_key)
+        self.broadcasts = Broadcasts()
+        self.pacer = Pacer(settings.ws_sends_per_turn)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

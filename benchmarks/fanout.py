@@ -1,0 +1,204 @@
+"""Subscription fan-out beside other tenants: a trivial query's p99 idle, and while changes are fanned out.
+
+`python -m benchmarks.fanout` starts `numplane serve` (one uvicorn worker, uvloop, httptools, debug off)
+on each store, then:
+  idle    one client sends `{ __typename }` back to back (its own tenant's key) and records each latency;
+  loaded  `--keys` tenants, each with `--connections` WebSockets (the per-key limit) of `--subscriptions`
+          subscriptions to every change of available numbers, while the admin adds available numbers in
+          bursts of `--changes`, one mutation after another; the same client measures `{ __typename }`
+          from the first mutation until every subscriber has received every event.
+The subscribers run in a process of their own, so their own work does not delay the measuring client.
+It prints both p99s and their ratio (the goal: loaded within 2x of idle).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import statistics
+import tempfile
+import threading
+import time
+from multiprocessing.synchronize import Event as ProcessEvent
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+
+from tests.support.couch import CouchServer
+from tests.support.server import Server
+
+SUBSCRIPTION = "subscription { numberChanged(filter: {states: [AVAILABLE]}) { e164 state number { e164 state } } }"
+ADD = "mutation($n: [NumberRef!]!) { addNumbers(input: {numbers: $n, state: AVAILABLE}) { userErrors { code } } }"
+PROBE = json.dumps({"query": "{ __typename }"})
+
+
+def gql(client: httpx.Client, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    response = client.post("/graphql", json={"query": query, "variables": variables or {}})
+    body: dict[str, Any] = response.json()
+    if response.status_code != 200 or body.get("errors"):
+        raise RuntimeError(f"seeding failed: {response.status_code} {body}")
+    return body["data"]
+
+
+def tenant_keys(admin: httpx.Client, count: int) -> list[str]:
+    """A user key of a tenant of its own for each of `count` tenants."""
+    keys = []
+    for index in range(count):
+        created = gql(admin, 'mutation($n: String!) { createAccount(input: {name: $n}) { account { accountId } } }',
+                      {"n": f"tenant {index}"})
+        account = created["createAccount"]["account"]["accountId"]
+        key = gql(admin, 'mutation($a: String!) { createApiKey(input: {accountId: $a, role: "user"}) { key } }',
+                  {"a": account})
+        keys.append(key["createApiKey"]["key"])
+    return keys
+
+
+# -- the subscribers (a process of their own) --------------------------------------------------------
+
+
+async def follow(url: str, key: str, subscriptions: int, received: list[int]) -> None:
+    async with websockets.connect(url, subprotocols=["graphql-transport-ws"], max_size=None) as socket:  # type: ignore[list-item]
+        await socket.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {key}"}}))
+        ack = json.loads(await socket.recv())
+        if ack.get("type") != "connection_ack":
+            raise RuntimeError(f"connection refused: {ack}")
+        for index in range(subscriptions):
+            await socket.send(json.dumps({"id": str(index), "type": "subscribe", "payload": {"query": SUBSCRIPTION}}))
+        async for message in socket:
+            if json.loads(message).get("type") == "next":
+                received[0] += 1
+
+
+def subscribers_process(
+    url: str, keys: list[str], connections: int, subscriptions: int, expected: int,
+    ready: ProcessEvent, done: ProcessEvent, counter: Any,
+) -> None:
+    async def run() -> None:
+        received = [0]
+        tasks = [asyncio.create_task(follow(url, k, subscriptions, received)) for k in keys for _ in range(connections)]
+        await asyncio.sleep(2.0)  # every subscribe message sent and registered
+        ready.set()
+        while received[0] < expected and not any(t.done() for t in tasks):
+            counter.value = received[0]
+            await asyncio.sleep(0.05)
+        counter.value = received[0]
+        for task in tasks:
+            if task.done() and task.exception() is not None:
+                print(f"  subscriber failed: {task.exception()!r}")
+                break
+        done.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    asyncio.run(run())
+
+
+# -- the measuring client ----------------------------------------------------------------------------
+
+
+def probe_until(client: httpx.Client, stop: threading.Event | None, count: int) -> list[float]:
+    """Latencies (ms) of `{ __typename }`, `count` of them, or until `stop` is set."""
+    latencies = []
+    while (stop is None and len(latencies) < count) or (stop is not None and not stop.is_set()):
+        started = time.perf_counter()
+        response = client.post("/graphql", content=PROBE, headers={"content-type": "application/json"})
+        latencies.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"probe failed: {response.status_code} {response.text}")
+    return latencies
+
+
+def p99(latencies: list[float]) -> float:
+    return statistics.quantiles(latencies, n=100)[98]
+
+
+def measure(server: Server, args: argparse.Namespace) -> dict[str, float]:
+    base = server.url
+    admin = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {server.admin_key}"}, timeout=120)
+    keys = tenant_keys(admin, args.keys + 1)
+    prober = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {keys.pop()}"}, timeout=120)
+    probe_until(prober, None, 200)  # warm up
+    idle = probe_until(prober, None, args.probes)
+
+    changes = args.changes * args.rounds
+    expected = changes * args.keys * args.connections * args.subscriptions
+    ready, done = multiprocessing.Event(), multiprocessing.Event()
+    counter = multiprocessing.Value("q", 0)
+    subscribers = multiprocessing.Process(
+        target=subscribers_process,
+        args=(base.replace("http", "ws") + "/graphql", keys, args.connections, args.subscriptions, expected,
+              ready, done, counter),
+    )
+    subscribers.start()
+    if not ready.wait(60):
+        raise RuntimeError("the subscribers did not connect")
+    stop = threading.Event()
+    loaded: list[float] = []
+    measuring = threading.Thread(target=lambda: loaded.extend(probe_until(prober, stop, 0)))
+    started = time.perf_counter()
+    measuring.start()
+    for round_ in range(args.rounds):
+        for index in range(args.changes):
+            gql(admin, ADD, {"n": [{"number": f"+1628{round_:03d}{index:04d}"}]})
+    mutated = time.perf_counter() - started
+    done.wait(args.timeout)
+    delivered = time.perf_counter() - started
+    stop.set()
+    measuring.join()
+    subscribers.join(30)
+    admin.close()
+    prober.close()
+    return {
+        "idle_p99": p99(idle), "idle_p50": statistics.median(idle), "loaded_p99": p99(loaded),
+        "loaded_p50": statistics.median(loaded), "loaded_max": max(loaded), "probes": len(loaded),
+        "events": counter.value, "expected": expected, "mutations_s": mutated, "delivered_s": delivered,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keys", type=int, default=10, help="tenants, one key each")
+    parser.add_argument("--connections", type=int, default=10, help="WebSockets per key")
+    parser.add_argument("--subscriptions", type=int, default=20, help="subscriptions per WebSocket")
+    parser.add_argument("--changes", type=int, default=20, help="changes per burst")
+    parser.add_argument("--rounds", type=int, default=3, help="bursts")
+    parser.add_argument("--probes", type=int, default=1000, help="idle probes")
+    parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for every event")
+    parser.add_argument("--stores", default="sqlite,couchdb")
+    args = parser.parse_args()
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        for store in args.stores.split(","):
+            couch = None
+            if store == "couchdb":
+                couch = CouchServer()
+                couch.start()
+                url = couch.url
+            else:
+                url = f"sqlite:///{Path(scratch) / 'fanout.db'}"
+            server = Server(url, extra_env={"NUMPLANE_DEBUG": "0", "NUMPLANE_SCHEDULER": "0"})
+            server.start()
+            try:
+                results[store] = measure(server, args)
+            finally:
+                server.stop()
+                if couch is not None:
+                    couch.close()
+    subscriptions = args.keys * args.connections * args.subscriptions
+    print(f"{args.keys} keys x {args.connections} WebSockets x {args.subscriptions} subscriptions = {subscriptions};"
+          f" {args.rounds} bursts of {args.changes} changes; `{{ __typename }}` from another tenant")
+    print(f"{'store':<9}{'idle p99':>10}{'loaded p99':>12}{'ratio':>8}{'idle p50':>10}{'loaded p50':>12}"
+          f"{'max':>9}{'probes':>8}{'events':>16}{'delivered s':>13}")
+    for store, r in results.items():
+        print(f"{store:<9}{r['idle_p99']:>8.1f}ms{r['loaded_p99']:>10.1f}ms{r['loaded_p99'] / r['idle_p99']:>8.2f}"
+              f"{r['idle_p50']:>8.1f}ms{r['loaded_p50']:>10.1f}ms{r['loaded_max']:>7.0f}ms{r['probes']:>8.0f}"
+              f"{r['events']:>8.0f}/{r['expected']:<7.0f}{r['delivered_s']:>13.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,250 @@
+"""Delivering subscription results to many WebSockets without starving everyone else on the event loop.
+
+Three pieces, each bounding one cost of a change that many subscribers hear of:
+  Broadcasts  one execution of a subscription per distinct shape (document, variables, operation name and
+              the requester's visibility: account and role), its every result encoded to JSON once and
+              handed to each follower as text. A hundred identical subscriptions cost one.
+  Outbox      each WebSocket's bounded queue of text messages and the one task that writes them. A client
+              that does not read fills only its own queue, and is closed when that is full.
+  Pacer       a process-wide budget of WebSocket sends per turn of the event loop: a burst of deliveries is
+              spread over many turns, and an HTTP request waiting in between waits for a few sends, not
+              for the whole burst.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import GraphQLError, GraphQLFormattedError
+
+log = logging.getLogger(__name__)
+
+MEMBERS_PER_STEP = 64  # followers handed a result between two yields of a broadcast
+
+
+class Pacer:
+    """At most `per_turn` sends per turn of the event loop; the others wait, first come first served."""
+
+    def __init__(self, per_turn: int) -> None:
+        self.per_turn = per_turn
+        self._used = 0
+        self._waiting: deque[asyncio.Future[None]] = deque()
+        self._scheduled = False
+
+    async def turn(self) -> None:
+        if self._used < self.per_turn and not self._waiting:
+            self._used += 1
+            self._schedule()
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        self._schedule()
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if not waiter.cancelled():  # granted a turn it will not use: hand it on
+                self._used -= 1
+                self._grant()
+            raise
+
+    def _schedule(self) -> None:
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._next_turn)
+
+    def _next_turn(self) -> None:
+        self._scheduled = False
+        self._used = 0
+        self._grant()
+        if self._waiting:
+            self._schedule()
+
+    def _grant(self) -> None:
+        while self._waiting and self._used < self.per_turn:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                self._used += 1
+
+
+class Outbox:
+    """One WebSocket's outgoing messages, in order, at most `limit` waiting; written by one task.
+
+    `send` writes one text message (and may wait while the peer's TCP window is full); `overflow` is
+    called once, in a task of its own, when the peer fell `limit` messages behind: it should close the
+    connection. Messages put after that are dropped."""
+
+    def __init__(
+        self,
+        send: Callable[[str], Awaitable[None]],
+        overflow: Callable[[], Coroutine[Any, Any, None]],
+        *,
+        limit: int,
+        pacer: Pacer,
+    ) -> None:
+        self._send = send
+        self._overflow = overflow
+        self.limit = limit
+        self._pacer = pacer
+        self._queue: deque[tuple[str, str, str]] = deque()
+        self._ready = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._closing: asyncio.Task[None] | None = None
+        self.overflowed = False
+
+    def start(self) -> None:
+        self._writer = asyncio.create_task(self._write(), name="numplane-ws-outbox")
+
+    def put(self, text: str) -> None:
+        self.put_parts(text, "", "")
+
+    def put_parts(self, head: str, body: str, tail: str) -> None:
+        """A message sent as head + body + tail: a broadcast's payload (the body) is one string shared by
+        every queue it waits in, so a long queue costs a pointer per message, not a copy."""
+        if self.overflowed:
+            return
+        if len(self._queue) >= self.limit:
+            self.overflowed = True
+            self._queue.clear()  # memory stays bounded; the peer learns from the close why
+            self._closing = asyncio.create_task(self._overflow(), name="numplane-ws-overflow")
+            return
+        self._queue.append((head, body, tail))
+        self._ready.set()
+
+    async def stop(self) -> None:
+        # A closing task (after an overflow) is left to finish: it ends once the peer reads or goes away.
+        if self._writer is not None and not self._writer.done():
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._writer
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                await self._ready.wait()
+                self._ready.clear()
+                while self._queue and not self.overflowed:
+                    await self._pacer.turn()
+                    if self._queue and not self.overflowed:
+                        head, body, tail = self._queue.popleft()
+                        await self._send(head + body + tail)
+        except Exception:  # the peer went away; the connection's handler ends it
+            self._queue.clear()
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What decides a subscription's every result: subscriptions of the same shape share one execution."""
+
+    query: str
+    variables: str  # canonical JSON
+    operation_name: str | None
+    account: str
+    role: str
+
+
+class Follower:
+    """One subscription of one connection, following a broadcast."""
+
+    def __init__(self, operation_id: str, outbox: Outbox) -> None:
+        self._prefix = '{"id":' + json.dumps(operation_id) + ',"type":"next","payload":'
+        self._outbox = outbox
+        self._ended: asyncio.Future[list[GraphQLFormattedError] | None] = asyncio.get_running_loop().create_future()
+
+    def next(self, payload: str) -> None:
+        if not self._ended.done():
+            self._outbox.put_parts(self._prefix, payload, "}")
+
+    def end(self, errors: list[GraphQLFormattedError] | None) -> None:
+        if not self._ended.done():
+            self._ended.set_result(errors)
+
+    async def ended(self) -> list[GraphQLFormattedError] | None:
+        """Until the broadcast ends: None when it completed, else the errors that ended it."""
+        return await self._ended
+
+
+Results = AsyncIterator["Delivery"]
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A result of an execution: a payload for `next`, or the errors that end it."""
+
+    payload: dict[str, Any] | None = None
+    errors: list[GraphQLError] | None = None
+
+
+class Broadcast:
+    def __init__(self, shape: Shape, results: Callable[[], Results], forget: Callable[[Broadcast], None]) -> None:
+        self.shape = shape
+        self._followers: dict[Follower, None] = {}
+        self._results = results
+        self._forget = forget
+        self._task = asyncio.create_task(self._run(), name="numplane-broadcast")
+
+    def join(self, follower: Follower) -> None:
+        self._followers[follower] = None
+
+    def leave(self, follower: Follower) -> None:
+        self._followers.pop(follower, None)
+        if not self._followers:
+            self._forget(self)
+            self._task.cancel()
+
+    async def _run(self) -> None:
+        errors: list[GraphQLFormattedError] | None = None
+        try:
+            async for delivery in self._results():
+                if delivery.errors is not None:
+                    errors = [e.formatted for e in delivery.errors]
+                    break
+                payload = json.dumps(delivery.payload, separators=(",", ":"))  # once for every follower
+                for index, follower in enumerate(list(self._followers)):
+                    follower.next(payload)
+                    if index % MEMBERS_PER_STEP == MEMBERS_PER_STEP - 1:
+                        await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("subscription broadcast failed")
+            errors = [GraphQLError("Unexpected error.").formatted]
+        finally:
+            self._forget(self)
+        for follower in list(self._followers):
+            follower.end(errors)
+
+
+class Broadcasts:
+    """The process's running broadcasts, by shape."""
+
+    def __init__(self) -> None:
+        self._running: dict[Shape, Broadcast] = {}
+
+    def __len__(self) -> int:
+        return len(self._running)
+
+    async def follow(
+        self, shape: Shape, results: Callable[[], Results], follower: Follower
+    ) -> list[GraphQLFormattedError] | None:
+        """Follow the broadcast of `shape` (started with `results` if none runs) until it ends (None when
+        it completed, else the errors that ended it) or this task is cancelled."""
+        broadcast = self._running.get(shape)
+        if broadcast is None:
+            broadcast = self._running[shape] = Broadcast(shape, results, self._forget)
+        broadcast.join(follower)
+        try:
+            return await follower.ended()
+        finally:
+            broadcast.leave(follower)
+
+    def _forget(self, broadcast: Broadcast) -> None:
+        if self._running.get(broadcast.shape) is broadcast:
+            del self._running[broadcast.shape]

@@ -22,6 +22,7 @@ from numplane.domain.config import FEATURE_KEYS, SystemConfig
 from numplane.domain.e164 import normalize
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.numbers import Number
+from numplane.domain.public_bounds import check_public_bounds, check_public_size
 from numplane.domain.states import State
 
 _ROOT = "publicFields"
@@ -144,7 +145,9 @@ _NOT_EDITABLE_WHY: dict[State, str] = {
 
 
 def validate_public(fields: dict[str, Any]) -> None:
-    """INVALID_FIELD naming the path and the rule for a private key or an invalid feature value."""
+    """INVALID_FIELD naming the path and the rule for a private key, an invalid feature value or a bound."""
+    check_public_bounds(fields)
+    check_public_size(fields)
     _reject_private(fields)
     for key, value in fields.items():
         if key in _VALIDATORS:
@@ -234,9 +237,11 @@ def apply_edit(
     so this function can never produce an edit that the number's state forbids.
     """
     _check_state_allows(number, editor_is_admin)
+    check_public_bounds(patch)  # before merging: the merge recurses, and the patch may nest a thousand deep
     _reject_private(patch)  # features are judged after merging: a merge patch may hold half an e911
     # Replace is a merge onto nothing: the same null handling, so `{"cnam": null}` never stores a null.
     updated = merge_patch({} if replace else number.public, patch)
+    check_public_size(updated)
     changed = [key for key in FEATURE_KEYS if number.public.get(key) != updated.get(key)]
     if changed and number.state == State.RESERVED:
         raise DomainError(

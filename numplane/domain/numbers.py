@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from numplane.domain.clock import format_time, parse_time
+from numplane.domain.public_bounds import readable
 from numplane.domain.states import State
 
 
@@ -152,7 +153,7 @@ class Number:
             features=dict(doc.get("pvt_features") or {}),
             features_denied=tuple(doc.get("pvt_features_denied") or ()),
             carrier_data=dict(doc.get("pvt_carrier_data") or {}),
-            public=public,
+            public=readable(public),
             created=when("pvt_created"),
             modified=when("pvt_modified"),
             state_changed_at=when("pvt_state_changed_at"),

@@ -41,6 +41,7 @@ class Reply:
 class _Failure:
     message: str
     sent: bool  # False: the request provably never reached the server
+    final: bool = False  # True: trying again cannot help (the request itself cannot be sent)
 
 
 _NOT_JSON = object()
@@ -97,7 +98,7 @@ class CouchHttp:
                 failure = _Failure(self._server_error(method, path, outcome), sent=True)
             else:
                 failure = outcome
-            if failure.sent and not idempotent:
+            if failure.final or (failure.sent and not idempotent):
                 break
         raise StoreUnavailable(failure.message)
 
@@ -114,10 +115,12 @@ class CouchHttp:
             return _Failure(f"CouchDB at {self.where} did not answer {method} in time: {_reason(exc)}", sent=True)
         except httpx.HTTPError as exc:
             return _Failure(f"CouchDB at {self.where} failed during {method}: {_reason(exc)}", sent=True)
-        try:
-            decoded = response.json() if response.content else None
-        except ValueError:
-            decoded = _NOT_JSON
+        except (httpx.InvalidURL, httpx.CookieConflict, httpx.StreamError) as exc:
+            # Not httpx.HTTPError, yet httpx's all the same: e.g. a view key of 70 KB makes the URL too long.
+            return _Failure(
+                f"CouchDB request {method} {_shown(path)[:80]} cannot be sent: {_reason(exc)}", sent=False, final=True
+            )
+        decoded = await _decoded(response.content)
         if decoded is _NOT_JSON and response.status_code < 500:
             return _Failure(
                 f"CouchDB at {self.where} answered {method} {_shown(path)} with status "
@@ -134,6 +137,22 @@ class CouchHttp:
         return StoreUnavailable(
             f"CouchDB at {self.where} answered {method} {_shown(path)} with {reply.status} {describe(reply)}"
         )
+
+
+async def _decoded(content: bytes) -> Any:
+    if not content:
+        return None
+    try:
+        return json.loads(content)
+    except RecursionError:
+        # A document nested nearly as deep as Python's recursion limit (stored before public fields were
+        # bounded, or by another client) overflows a deep request stack; a worker thread starts a fresh one.
+        try:
+            return await asyncio.to_thread(json.loads, content)
+        except (RecursionError, ValueError):
+            return _NOT_JSON
+    except ValueError:
+        return _NOT_JSON
 
 
 def describe(reply: Reply) -> str:

@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
 
 from numplane.changes.hub import ChangeHub
 from numplane.domain.errors import ErrorCode
@@ -18,9 +19,12 @@ from numplane.resolvers.context import Services
 from numplane.schema.schema import build_schema
 from numplane.settings import Settings
 from numplane.store.base import StoreUnavailable
+from numplane.web.console import console_dir, console_routes
+from numplane.web.cors import ApiCors, origin_list
 from numplane.web.errors import error_response
 from numplane.web.graphql import NumplaneGraphQL
 from numplane.web.hunt import hunt_route
+from numplane.web.ide import WithGraphiQL, ide_assets
 from numplane.web.metrics import Metrics, MetricsMiddleware
 
 
@@ -37,6 +41,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if services.routing is not None:
         hub.add_listener(services.routing.apply_changes)
     metrics = Metrics()
+    ide_build = console_dir(settings) / "ide-dist"
+    api: ASGIApp = WithGraphiQL(graphql, ide_build) if settings.debug else graphql
     store = services.store
 
     async def healthz(_request: Request) -> Response:
@@ -63,13 +69,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", api, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             hunt_route(services),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics.endpoint),
+            *(ide_assets(ide_build) if settings.debug else []),
+            *console_routes(settings),  # last: the console's files answer every other path
         ],
-        middleware=[Middleware(MetricsMiddleware, metrics=metrics)],
+        middleware=[
+            Middleware(MetricsMiddleware, metrics=metrics),
+            Middleware(ApiCors, origins=origin_list(settings.allowed_origins)),
+        ],
         lifespan=lifespan,
     )

@@ -31,13 +31,16 @@ class Settings(BaseSettings):
     purge_deleted_interval_seconds: int = 86400
 
     # WebSocket subscriptions (graphql-transport-ws).
-    allowed_origins: str = ""  # comma-separated origins allowed for browser WebSocket handshakes
+    allowed_origins: str = ""  # comma-separated origins of other sites' pages allowed to call the API (CORS, WS)
     max_subscriptions_per_connection: int = 20
     ws_ping_seconds: float = 20.0  # WebSocket ping interval (and pong timeout): dead peers are dropped
     ws_init_timeout_seconds: float = 10.0  # a connection that does not send connection_init is closed
     max_websockets_per_key: int = 10  # open WebSockets one API key may hold, counted per process
     ws_outbox_messages: int = 20_000  # waiting for one WebSocket (1,000 per subscription); more: closed, too slow
     ws_sends_per_turn: int = 16  # WebSocket sends per event-loop turn, so deliveries never starve requests
+
+    # The web console: its sources and builds (console/ beside the package when empty).
+    console_dir: str = ""
 
     @property
     def carrier_list(self) -> tuple[str, ...]:

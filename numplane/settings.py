@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 5000
     max_body_bytes: int = 1024 * 1024
+    body_timeout_seconds: float = 10.0  # a request body not received in full by then is refused (408)
 
     # Scheduled jobs (SPEC §8).
     scheduler: bool = True

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter
 from cross_web import HTTPException as StrawberryHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,6 +14,7 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
@@ -22,6 +24,7 @@ from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.keys import authenticate
 from numplane.schema.context import Context
 from numplane.store.base import StoreUnavailable
+from numplane.web import body
 from numplane.web.errors import error_response
 from numplane.web.fanout import Broadcasts, Pacer
 from numplane.web.websocket import BoundedWebSocketAdapter, KeyConnections, NumplaneTransportWS
@@ -29,34 +32,12 @@ from numplane.web.websocket import BoundedWebSocketAdapter, KeyConnections, Nump
 UNAUTHENTICATED = "Send a valid API key: Authorization: Bearer <key> (missing, unknown or revoked key)."
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 def bearer(value: str | None) -> str | None:
     scheme, _, token = (value or "").strip().partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-async def read_body(receive: Receive, limit: int) -> bytes:
-    """The whole request body, refusing (BodyTooLarge) as soon as it passes `limit` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def replay(body: bytes) -> Callable[[], Awaitable[Message]]:
+def replay(raw: bytes) -> Callable[[], Awaitable[Message]]:
     sent = False
 
     async def receive() -> Message:
@@ -64,7 +45,7 @@ def replay(body: bytes) -> Callable[[], Awaitable[Message]]:
         if sent:
             return {"type": "http.disconnect"}
         sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.request", "body": raw, "more_body": False}
 
     return receive
 
@@ -101,7 +82,7 @@ class NumplaneGraphQL(GraphQL[Context, None]):
         limit = self.services.settings.max_body_bytes
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            return too_large(limit)
+            return body.too_large(limit).response()
         if self.graphql_ide and self.should_render_graphql_ide(self.request_adapter_class(request)):
             return await self.render_graphql_ide(request)  # the IDE page is static; its requests carry keys
         try:
@@ -111,15 +92,26 @@ class NumplaneGraphQL(GraphQL[Context, None]):
         if requester is None:
             return error_response(401, ErrorCode.UNAUTHENTICATED, UNAUTHENTICATED)
         try:
-            body = await read_body(request.receive, limit)
-        except BodyTooLarge:
-            return too_large(limit)
-        try:
-            response = await self.run(Request(request.scope, replay(body)), Context.build(self.services, requester))
+            raw = await body.read(request.receive, limit, self.services.settings.body_timeout_seconds)
+            response = await self.run(Request(request.scope, replay(raw)), Context.build(self.services, requester))
+        except body.Refused as refused:
+            return refused.response()
         except StrawberryHTTPException as exc:
-            return error_response(exc.status_code, "BAD_REQUEST", exc.reason)
+            return error_response(exc.status_code, ErrorCode.INVALID_FIELD, exc.reason)
         assert isinstance(response, Response)
         return response
+
+    def parse_json(self, data: str | bytes) -> Any:
+        # HTTP bodies (and GET `variables`) only: WebSocket messages are decoded by `decode_json`.
+        return body.request_object(body.decode(data))
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        parsed = await super().parse_http_body(request)
+        for one in parsed if isinstance(parsed, list) else [parsed]:
+            body.check_operation(one.query, one.operation_name, self.services.settings.max_tokens)
+        return parsed
 
     async def requester(self, headers: Mapping[str, str]) -> Requester | None:
         token = bearer(headers.get("authorization"))
@@ -143,7 +135,3 @@ class NumplaneGraphQL(GraphQL[Context, None]):
                 raise ConnectionRejectionError({"message": UNAUTHENTICATED})
             context.authenticate(requester)
         return await super().on_ws_connect(context)
-
-
-def too_large(limit: int) -> Response:
-    return error_response(413, ErrorCode.LIMIT_EXCEEDED, f"Request body over the limit of {limit} bytes; split it.")

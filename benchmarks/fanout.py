@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import statistics
 import tempfile
 import threading
@@ -98,6 +99,14 @@ def subscribers_process(
     asyncio.run(run())
 
 
+def mutate(base: str, admin_key: str, rounds: int, changes: int) -> None:
+    """Bursts of available numbers added one mutation at a time: every subscriber hears of each."""
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {admin_key}"}, timeout=300) as admin:
+        for round_ in range(rounds):
+            for index in range(changes):
+                gql(admin, ADD, {"n": [{"number": f"+1628{round_:03d}{index:04d}"}]})
+
+
 # -- the measuring client ----------------------------------------------------------------------------
 
 
@@ -111,6 +120,12 @@ def probe_until(client: httpx.Client, stop: threading.Event | None, count: int) 
         if response.status_code != 200:
             raise RuntimeError(f"probe failed: {response.status_code} {response.text}")
     return latencies
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def p99(latencies: list[float]) -> float:
@@ -137,26 +152,27 @@ def measure(server: Server, args: argparse.Namespace) -> dict[str, float]:
     subscribers.start()
     if not ready.wait(60):
         raise RuntimeError("the subscribers did not connect")
-    stop = threading.Event()
-    loaded: list[float] = []
-    measuring = threading.Thread(target=lambda: loaded.extend(probe_until(prober, stop, 0)))
-    started = time.perf_counter()
-    measuring.start()
-    for round_ in range(args.rounds):
-        for index in range(args.changes):
-            gql(admin, ADD, {"n": [{"number": f"+1628{round_:03d}{index:04d}"}]})
-    mutated = time.perf_counter() - started
-    done.wait(args.timeout)
-    delivered = time.perf_counter() - started
-    stop.set()
-    measuring.join()
-    subscribers.join(30)
     admin.close()
+    # The changes come from a process of their own too: a mutating thread here would hold the GIL while
+    # the measuring client waits to read its answer.
+    mutator = multiprocessing.Process(target=mutate, args=(base, server.admin_key, args.rounds, args.changes))
+    stop = threading.Event()
+    threading.Thread(target=lambda: (done.wait(args.timeout), stop.set()), daemon=True).start()
+    assert server.process is not None and subscribers.pid is not None
+    cpu = cpu_seconds(server.process.pid), cpu_seconds(subscribers.pid)
+    started = time.perf_counter()
+    mutator.start()
+    loaded = probe_until(prober, stop, 0)
+    delivered = time.perf_counter() - started
+    server_cpu, subscribers_cpu = cpu_seconds(server.process.pid) - cpu[0], cpu_seconds(subscribers.pid) - cpu[1]
+    mutator.join()
+    subscribers.join(30)
     prober.close()
     return {
         "idle_p99": p99(idle), "idle_p50": statistics.median(idle), "loaded_p99": p99(loaded),
         "loaded_p50": statistics.median(loaded), "loaded_max": max(loaded), "probes": len(loaded),
-        "events": counter.value, "expected": expected, "mutations_s": mutated, "delivered_s": delivered,
+        "events": counter.value, "expected": expected, "delivered_s": delivered,
+        "server_cpu_s": server_cpu, "subscribers_cpu_s": subscribers_cpu,
     }
 
 
@@ -193,11 +209,12 @@ def main() -> None:
     print(f"{args.keys} keys x {args.connections} WebSockets x {args.subscriptions} subscriptions = {subscriptions};"
           f" {args.rounds} bursts of {args.changes} changes; `{{ __typename }}` from another tenant")
     print(f"{'store':<9}{'idle p99':>10}{'loaded p99':>12}{'ratio':>8}{'idle p50':>10}{'loaded p50':>12}"
-          f"{'max':>9}{'probes':>8}{'events':>16}{'delivered s':>13}")
+          f"{'max':>9}{'probes':>8}{'events':>16}{'delivered s':>13}{'server cpu s':>14}{'clients cpu s':>15}")
     for store, r in results.items():
         print(f"{store:<9}{r['idle_p99']:>8.1f}ms{r['loaded_p99']:>10.1f}ms{r['loaded_p99'] / r['idle_p99']:>8.2f}"
               f"{r['idle_p50']:>8.1f}ms{r['loaded_p50']:>10.1f}ms{r['loaded_max']:>7.0f}ms{r['probes']:>8.0f}"
-              f"{r['events']:>8.0f}/{r['expected']:<7.0f}{r['delivered_s']:>13.1f}")
+              f"{r['events']:>8.0f}/{r['expected']:<7.0f}{r['delivered_s']:>13.1f}{r['server_cpu_s']:>14.1f}"
+              f"{r['subscribers_cpu_s']:>15.1f}")
 
 
 if __name__ == "__main__":

@@ -190,6 +190,7 @@ def serve(
         # A WebSocket message is bounded like a request body: uvicorn refuses a bigger one (1009) before
         # reading it whole (the app checks again, for servers started otherwise).
         ws_max_size=settings.max_body_bytes,
+        ws_per_message_deflate=False,
     )
 
 

@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck unit bench schema clean
+.PHONY: serve test lint typecheck unit bench schema clean console console-check chromium
+
+CONSOLE_SOURCES := $(shell find console/src console/ide -type f 2>/dev/null) console/index.html \
+	console/vite.config.ts console/vite.ide.config.ts console/tsconfig.json console/codegen.yml
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +21,26 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
-serve: $(BIN)/.installed
+# The web console (console/): npm ci when its lockfile changed, a Vite build when its sources changed.
+console/node_modules/.installed: console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+console/dist/.built: console/node_modules/.installed $(CONSOLE_SOURCES) schema.graphql
+	cd console && npx tsc --noEmit && npx vite build --logLevel warn && npx vite build --config vite.ide.config.ts --logLevel error
+	touch $@
+
+console: console/dist/.built
+
+# Generated documents must match schema.graphql and the sources (`cd console && npm run codegen` updates them).
+console-check: console/node_modules/.installed
+	cd console && npx graphql-codegen --config codegen.yml --check --silent && npx vitest run --reporter=dot
+
+# The end-to-end tests drive Debian's chromium (CI runs as root; apt-get update only when it must install).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+serve: $(BIN)/.installed console/dist/.built
 	NUMPLANE_DEBUG=$${NUMPLANE_DEBUG:-1} NUMPLANE_CARRIERS=$${NUMPLANE_CARRIERS:-simulated} \
 		$(BIN)/numplane serve --host $(HOST) --port $(PORT) --init
 
@@ -28,10 +50,10 @@ lint: $(BIN)/.installed
 typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
-unit: $(BIN)/.installed node_modules/.installed
+unit: $(BIN)/.installed node_modules/.installed console/dist/.built chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint typecheck unit
+test: lint typecheck console-check unit
 
 bench: $(BIN)/.installed node_modules/.installed  # needs wrk (apt-get install wrk)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
@@ -40,4 +62,4 @@ schema: $(BIN)/.installed
 	$(BIN)/numplane schema > schema.graphql
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache console/node_modules console/dist console/ide-dist

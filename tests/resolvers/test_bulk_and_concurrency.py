@@ -49,8 +49,9 @@ async def test_bulk_of_many_numbers_reads_and_writes_in_batches(world: World) ->
     store = world.services.store
     original_get, original_put = store.get_many, store.put_many
 
+    # Only reads of numbers count: account reads depend on how long the account cache has held them.
     async def counting_get(db: Db, ids: list[str]) -> dict[str, dict[str, object]]:
-        calls["get_many"] += 1
+        calls["get_many"] += db is Db.NUMBERS
         return await original_get(db, ids)
 
     async def counting_put(db: Db, docs: list[dict[str, object]]) -> object:

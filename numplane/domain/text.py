@@ -22,8 +22,9 @@ ECHO = 40
 """Characters of a client's input repeated in an error message."""
 
 # C0 and C1 control characters (Unicode category Cc), NUL and newline included: none has a place in a name,
-# an identifier or a number, and NUL is the one character SQLite keys and CouchDB URLs cannot carry.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# an identifier or a number, and NUL is the one character SQLite keys and CouchDB URLs cannot carry. Lone
+# surrogates (which JSON's \ud800 escapes can produce) cannot be encoded as UTF-8 for either store.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def check_text(value: str, field: tuple[str, ...], *, limit: int = MAX_TEXT) -> None:
@@ -37,7 +38,7 @@ def check_text(value: str, field: tuple[str, ...], *, limit: int = MAX_TEXT) -> 
     if control:
         raise DomainError(
             ErrorCode.INVALID_FIELD,
-            f"{where}: control characters are not allowed (found U+{ord(control.group()):04X})",
+            f"{where}: control characters and lone surrogates are not allowed (found U+{ord(control.group()):04X})",
             field=field,
         )
 

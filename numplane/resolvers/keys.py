@@ -11,6 +11,7 @@ from typing import Any
 from numplane.domain.accounts import Account
 from numplane.domain.clock import format_time
 from numplane.domain.errors import DomainError, ErrorCode
+from numplane.domain.text import MAX_NAME, check_text
 from numplane.resolvers.accounts import get_account, load_accounts
 from numplane.resolvers.context import Requester, Role, Services
 from numplane.store.base import Db
@@ -50,6 +51,8 @@ async def create_key(
 
 
 async def issue_key(services: Services, account: Account, role: Role, name: str | None) -> tuple[str, str]:
+    if name:
+        check_text(name, ("name",), limit=MAX_NAME)  # shown in every listing of the account's keys
     key_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
     doc: dict[str, Any] = {

@@ -31,7 +31,6 @@ from graphql import (
     type_from_ast,
     visit,
 )
-from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 
 from numplane.domain.errors import DomainError
@@ -48,14 +47,15 @@ class TextArguments(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        if document is not None and not context.result:
+        if document is not None:
             schema = context.schema._schema
             error = bad_literal(schema, context.query or "", document) or bad_variable(
                 schema, document, context.variables or {}
             )
             if error is not None:
-                # A result set before execution replaces it: no resolver runs.
-                context.result = GraphQLExecutionResult(data=None, errors=[graphql_error(error)])
+                # Raised before execution, strawberry answers with this error alone and runs no resolver (for
+                # queries and mutations over HTTP and for subscriptions over the WebSocket alike).
+                raise graphql_error(error)
         yield
 
 

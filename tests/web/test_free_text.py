@@ -3,11 +3,14 @@ names are bounded, and error messages echo only a short prefix of what was sent.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import websockets
 
 from numplane.domain.text import ECHO, MAX_NAME, MAX_TEXT
 from tests.support.api import Api
@@ -123,3 +126,21 @@ async def test_an_invalid_number_message_echoes_only_a_short_prefix(api: Api) ->
     (query_error,) = classified["errors"]
     assert query_error["extensions"]["code"] == "INVALID_NUMBER"
     assert len(query_error["message"]) < 300
+
+
+async def test_a_subscription_with_a_nul_byte_in_its_filter_gets_an_invalid_field_error(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = str(api.client.base_url).replace("http://", "ws://") + "/graphql"
+    async with websockets.connect(url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")]) as socket:
+        await socket.send(json.dumps({"type": "connection_init",
+                                      "payload": {"authorization": f"Bearer {api.keys['admin']}"}}))
+        assert json.loads(await socket.recv())["type"] == "connection_ack"
+        await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+            "query": "subscription($f: NumberChangeFilter) { numberChanged(filter: $f) { e164 } }",
+            "variables": {"f": {"accountId": "a\x00b"}},
+        }}))
+        message = json.loads(await asyncio.wait_for(socket.recv(), timeout=30))
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    assert [e["extensions"]["code"] for e in errors] == ["INVALID_FIELD"]
+    assert logged_errors(caplog) == []

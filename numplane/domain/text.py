@@ -45,7 +45,8 @@ def check_text(value: str, field: tuple[str, ...], *, limit: int = MAX_TEXT) -> 
 
 def has_bad_text(value: str) -> bool:
     """True when `check_text` would refuse `value` (a cheap test for the common, clean case)."""
-    return len(value) > MAX_TEXT or _CONTROL.search(value) is not None
+    # isprintable() runs at C speed and is True for almost all text; only the rest needs the exact test.
+    return len(value) > MAX_TEXT or (not value.isprintable() and _CONTROL.search(value) is not None)
 
 
 def name_of(value: str, field: tuple[str, ...] = ("name",)) -> str:

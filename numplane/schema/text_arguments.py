@@ -105,7 +105,7 @@ class _LiteralFinder(Visitor):
 
 
 def bad_variable(schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any]) -> DomainError | None:
-    if not any(has_bad_text(text) for text in _strings(variables)):
+    if not _holds_bad_text(variables):
         return None  # the usual case: one cheap pass over the values, no types needed
     for definition in document.definitions:
         if not isinstance(definition, OperationDefinitionNode):
@@ -143,13 +143,15 @@ def _bad_value(value: Any, declared: GraphQLInputType, path: tuple[str, ...]) ->
     return None
 
 
-def _strings(value: Any) -> Iterator[str]:
+def _holds_bad_text(value: Any) -> bool:
     pending = [value]
     while pending:
         item = pending.pop()
         if isinstance(item, str):
-            yield item
+            if has_bad_text(item):
+                return True
         elif isinstance(item, dict):
             pending.extend(item.values())
         elif isinstance(item, list):
             pending.extend(item)
+    return False

@@ -11,6 +11,7 @@ from numplane.carriers.mdn import MdnCarrier
 from numplane.carriers.simulated import SimulatedCarrier
 from numplane.domain.e164 import prefix_of
 from numplane.domain.errors import DomainError
+from numplane.domain.text import excerpt
 from numplane.settings import Settings
 
 UPSTREAM: tuple[str, ...] = ("simulated",)
@@ -70,7 +71,7 @@ class CarrierSet:
         """The carrier of a number's `pvt_module_name`; UnknownCarrier if there is none."""
         carrier = self._by_name.get(module_name)
         if carrier is None:
-            raise UnknownCarrier(f"no carrier module named {module_name!r}; known: {list(self._by_name)}")
+            raise UnknownCarrier(f"no carrier module named {excerpt(module_name)!r}; known: {list(self._by_name)}")
         return carrier
 
     def upstream(self, names: Iterable[str]) -> list[Carrier]:
@@ -79,6 +80,8 @@ class CarrierSet:
         for name in names:
             carrier = self.get(name)
             if name not in UPSTREAM:
-                raise UnknownCarrier(f"{name!r} is not an upstream carrier; upstream carriers: {list(UPSTREAM)}")
+                raise UnknownCarrier(
+                    f"{excerpt(name)!r} is not an upstream carrier; upstream carriers: {list(UPSTREAM)}"
+                )
             chosen.append(carrier)
         return chosen

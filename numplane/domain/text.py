@@ -59,6 +59,11 @@ def name_of(value: str, field: tuple[str, ...] = ("name",)) -> str:
     return trimmed
 
 
+def excerpts(values: list[str], count: int = 5) -> list[str]:
+    """At most `count` of `values`, each cut by `excerpt`: what a message may list of a client's input."""
+    return [excerpt(value) for value in values[:count]]
+
+
 def excerpt(value: str) -> str:
     """`value` as it may be echoed back: whole when short, else its first ECHO characters and an ellipsis."""
     return value if len(value) <= ECHO else value[:ECHO] + "…"

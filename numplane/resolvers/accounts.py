@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from numplane.domain.accounts import Account
 from numplane.domain.errors import DomainError, ErrorCode
-from numplane.domain.text import name_of
+from numplane.domain.text import excerpt, name_of
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.paging import Page, decode_cursor, encode_cursor, page_size
 from numplane.store.base import HIGH, Db
@@ -37,7 +37,7 @@ async def get_account(services: Services, requester: Requester, account_id: str)
         return requester.account
     account = (await load_accounts(services, [account_id])).get(account_id)
     if account is None or not can_see(requester, account):
-        raise DomainError(ErrorCode.NOT_FOUND, f"No account {account_id} visible to you.")
+        raise DomainError(ErrorCode.NOT_FOUND, f"No account {excerpt(account_id)} visible to you.")
     return account
 
 
@@ -82,7 +82,7 @@ async def update_account(
     for _attempt in range(5):
         account = (await load_accounts(services, [account_id])).get(account_id)
         if account is None or not can_see(requester, account):
-            raise DomainError(ErrorCode.NOT_FOUND, f"No account {account_id} visible to you.")
+            raise DomainError(ErrorCode.NOT_FOUND, f"No account {excerpt(account_id)} visible to you.")
         if not (requester.is_admin or requester.account.controls(account.id, account.tree)):
             raise DomainError(ErrorCode.FORBIDDEN, "Only the account itself, its ancestors and admins can change it.")
         updated = account.with_changes(**changes, modified=services.clock())

@@ -203,7 +203,7 @@ async def _decide_one(
     if number is not None and ref.expected_revision is not None and number.rev != ref.expected_revision:
         raise DomainError(
             ErrorCode.CONFLICT,
-            f"{number_id} is at revision {number.rev}, not {ref.expected_revision}; read it again.",
+            f"{number_id} is at revision {number.rev}, not {excerpt(ref.expected_revision)}; read it again.",
             number=number_id,
         )
     if number is not None and not _visible(number, ctx, accounts):

@@ -11,7 +11,7 @@ from typing import Any
 from numplane.domain.accounts import Account
 from numplane.domain.clock import format_time
 from numplane.domain.errors import DomainError, ErrorCode
-from numplane.domain.text import MAX_NAME, check_text
+from numplane.domain.text import MAX_NAME, check_text, excerpt
 from numplane.resolvers.accounts import get_account, load_accounts
 from numplane.resolvers.context import Requester, Role, Services
 from numplane.store.base import Db
@@ -40,7 +40,7 @@ async def create_key(
         wanted = Role(role)
     except ValueError:
         raise DomainError(
-            ErrorCode.INVALID_FIELD, f"Unknown role {role!r}: use user, router or admin.", field=("role",)
+            ErrorCode.INVALID_FIELD, f"Unknown role {excerpt(role)!r}: use user, router or admin.", field=("role",)
         ) from None
     account = await get_account(services, requester, account_id)
     if not (requester.is_admin or requester.account.controls(account.id, account.tree)):
@@ -79,7 +79,7 @@ async def revoke_key(services: Services, requester: Requester, key_id: str) -> s
         if doc is None or account is None or not (
             requester.is_admin or requester.account.controls(account.id, account.tree)
         ):
-            raise DomainError(ErrorCode.NOT_FOUND, f"No key {key_id} visible to you.")
+            raise DomainError(ErrorCode.NOT_FOUND, f"No key {excerpt(key_id)} visible to you.")
         if doc.get("revoked"):
             return key_id
         (result,) = await services.store.put_many(

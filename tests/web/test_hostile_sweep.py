@@ -1,5 +1,5 @@
 """Every string argument of every query and mutation, found by introspection, gets hostile text over real HTTP:
-never a 5xx, never "Unexpected error.", never a logged error.
+never a 5xx, never "Unexpected error.", never a logged error, never more than a short prefix echoed.
 
 The list of arguments comes from the schema, so an argument added later is swept without editing this file.
 Each case is one request; the whole sweep is a few hundred requests per store.
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from graphql import get_introspection_query
 
-from numplane.domain.text import MAX_TEXT
+from numplane.domain.text import ECHO, MAX_TEXT
 from numplane.schema.schema import build_schema
 from tests.support.served import logged_errors, served
 
@@ -106,7 +106,13 @@ class Sweep:
                 "JSON": {}}.get(ref["name"], PLACEHOLDER)
 
     def selection(self, ref: TypeRef) -> str:
-        return "" if named(ref)["kind"] in ("SCALAR", "ENUM") else " { __typename }"
+        kind = self.types[named(ref)["name"]]
+        if kind["kind"] in ("SCALAR", "ENUM"):
+            return ""
+        # A payload's userErrors carry the messages, which must not echo long input either.
+        if any(f["name"] == "userErrors" for f in kind.get("fields") or ()):
+            return " { __typename userErrors { code message } }"
+        return " { __typename }"
 
     def cases(self) -> Iterator[Case]:
         for owner, field in self.fields_with_arguments():
@@ -172,6 +178,8 @@ async def test_hostile_text_in_every_string_argument_is_a_client_error(
                 faults.append(f"{case.id} with {case.hostile[:12]!r}: {response.status_code} {response.text[:200]}")
             elif "errors" in response.json() and response.status_code == 200:
                 assert_coded(case, response.json())
+            if case.hostile == HOSTILE["longest allowed"] and "9" * (ECHO + 1) in response.text:
+                faults.append(f"{case.id} echoes more than {ECHO} characters of its input: {response.text[:300]}")
     assert faults == []
     assert logged_errors(caplog) == []
 

@@ -11,6 +11,7 @@ from numplane.carriers.mdn import MdnCarrier
 from numplane.carriers.simulated import SimulatedCarrier
 from numplane.domain.e164 import prefix_of
 from numplane.domain.errors import DomainError, ErrorCode
+from numplane.domain.text import excerpt
 from numplane.settings import Settings
 
 UPSTREAM: tuple[str, ...] = ("simulated",)
@@ -75,7 +76,7 @@ class CarrierSet:
         """The carrier of a number's `pvt_module_name`; UnknownCarrier if there is none."""
         carrier = self._by_name.get(module_name)
         if carrier is None:
-            raise UnknownCarrier(f"no carrier module named {module_name!r}; known: {list(self._by_name)}")
+            raise UnknownCarrier(f"no carrier module named {excerpt(module_name)!r}; known: {list(self._by_name)}")
         return carrier
 
     @property
@@ -87,10 +88,9 @@ class CarrierSet:
         """INVALID_FIELD for a carrier name no module answers to: a number created with it could never be
         released (every release would be CARRIER_FAILURE)."""
         if name not in self._by_name and name not in ACCEPTED_WITHOUT_MODULE:
-            shown = name if len(name) <= 40 else name[:40] + "…"
             raise DomainError(
                 ErrorCode.INVALID_FIELD,
-                f"Unknown carrier {shown!r}: use one of {', '.join(self.accepted)}.",
+                f"Unknown carrier {excerpt(name)!r}: use one of {', '.join(self.accepted)}.",
                 field=("carrier",),
             )
 
@@ -100,6 +100,8 @@ class CarrierSet:
         for name in names:
             carrier = self.get(name)
             if name not in UPSTREAM:
-                raise UnknownCarrier(f"{name!r} is not an upstream carrier; upstream carriers: {list(UPSTREAM)}")
+                raise UnknownCarrier(
+                    f"{excerpt(name)!r} is not an upstream carrier; upstream carriers: {list(UPSTREAM)}"
+                )
             chosen.append(carrier)
         return chosen

@@ -7,6 +7,7 @@ infrastructure, so only admins issue or revoke them. A user key hands out `user`
 from __future__ import annotations
 
 from numplane.domain.errors import DomainError, ErrorCode
+from numplane.domain.text import excerpt
 
 USER, ROUTER, ADMIN = "user", "router", "admin"
 ROLES = (USER, ROUTER, ADMIN)
@@ -16,7 +17,7 @@ PLATFORM_ROLES = frozenset({ROUTER, ADMIN})
 def ensure_known_role(role: str) -> None:
     if role not in ROLES:
         raise DomainError(
-            ErrorCode.INVALID_FIELD, f"Unknown role {role!r}: use {', '.join(ROLES)}.", field=("role",)
+            ErrorCode.INVALID_FIELD, f"Unknown role {excerpt(role)!r}: use {', '.join(ROLES)}.", field=("role",)
         )
 
 

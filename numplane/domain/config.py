@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.states import State
+from numplane.domain.text import excerpts
 
 FEATURE_KEYS: tuple[str, ...] = (
     "e911", "cnam", "failover", "prepend", "ringback", "force_outbound", "sms", "mms",
@@ -41,7 +42,7 @@ class SystemConfig(BaseModel):
     def _features(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = sorted(set(value) - set(FEATURE_KEYS))
         if unknown:
-            raise ValueError(f"unknown features {unknown}; known: {list(FEATURE_KEYS)}")
+            raise ValueError(f"unknown features {excerpts(unknown)}; known: {list(FEATURE_KEYS)}")
         return value
 
     @field_validator("default_region")

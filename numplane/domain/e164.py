@@ -13,6 +13,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat, PhoneNumberType, shortnumberinfo
 
 from numplane.domain.errors import DomainError, ErrorCode
+from numplane.domain.text import excerpt
 
 _FORM_HINT = (
     "give it in E.164 (+14155550123), in national form of the default region, "
@@ -41,7 +42,9 @@ def _normalize(text: str, region: str) -> str:
     # An extension is not part of the number: accepting "… ext 5" would silently route to the main line.
     if parsed is None or parsed.extension or not phonenumbers.is_possible_number(parsed):
         raise DomainError(
-            ErrorCode.INVALID_NUMBER, f"{text!r} is not a possible phone number; {_FORM_HINT}", number=text
+            ErrorCode.INVALID_NUMBER,
+            f"{excerpt(text)!r} is not a possible phone number; {_FORM_HINT}",
+            number=excerpt(text),
         )
     return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
 
@@ -66,7 +69,7 @@ def classify(e164: str) -> str:
         parsed = phonenumbers.parse(e164, None)
     except NumberParseException:
         raise DomainError(
-            ErrorCode.INVALID_NUMBER, f"{e164!r} cannot be classified; {_FORM_HINT}", number=e164
+            ErrorCode.INVALID_NUMBER, f"{excerpt(e164)!r} cannot be classified; {_FORM_HINT}", number=excerpt(e164)
         ) from None
     kind = phonenumbers.number_type(parsed)
     if kind == PhoneNumberType.UNKNOWN and shortnumberinfo.is_valid_short_number(parsed):
@@ -86,7 +89,7 @@ def prefix_of(text: str) -> str:
     if not _PREFIX.fullmatch(compact) or compact.lstrip("+").startswith("0"):
         raise DomainError(
             ErrorCode.INVALID_FIELD,
-            f"prefix {text!r} must be 1 to 15 digits after an optional '+', starting with a country code "
+            f"prefix {excerpt(text)!r} must be 1 to 15 digits after an optional '+', starting with a country code "
             "(no leading 0), e.g. +1415",
             field=("prefix",),
         )

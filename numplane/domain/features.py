@@ -24,6 +24,7 @@ from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.numbers import Number
 from numplane.domain.public_bounds import check_public_bounds, check_public_size
 from numplane.domain.states import State
+from numplane.domain.text import excerpts
 
 _ROOT = "publicFields"
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -59,7 +60,7 @@ class E911(_Feature):
     def _emails(cls, value: list[str]) -> list[str]:
         bad = [email for email in value if not _EMAIL.fullmatch(email)]
         if bad:
-            raise ValueError(f"not email addresses: {bad}")
+            raise ValueError(f"not email addresses: {excerpts(bad)}")
         return value
 
 

@@ -18,6 +18,7 @@ from numplane.domain.features import active_features, apply_edit, check_editable
 from numplane.domain.history import assign, ownership, push_reserve_history, record
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
+from numplane.domain.text import excerpts
 from numplane.domain.transitions import (
     ACQUIRING,
     ALWAYS_DELETED_MODULES,
@@ -294,7 +295,7 @@ def update_public(
         unknown = sorted(set(features_denied) - set(FEATURE_KEYS))
         if unknown:
             raise DomainError(
-                ErrorCode.INVALID_FIELD, f"Unknown features {unknown}; known: {list(FEATURE_KEYS)}.",
+                ErrorCode.INVALID_FIELD, f"Unknown features {excerpts(unknown)}; known: {list(FEATURE_KEYS)}.",
                 number=number.e164, field=("featuresDenied",),
             )
         after = after.with_changes(features_denied=tuple(dict.fromkeys(features_denied)))

@@ -58,7 +58,7 @@ def check_public_bounds(fields: dict[str, Any]) -> None:
 
 def check_public_size(fields: dict[str, Any]) -> None:
     """INVALID_FIELD when the public fields, as stored, are over MAX_BYTES (call after check_public_bounds)."""
-    size = len(json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode())
+    size = len(json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode(errors="surrogatepass"))
     if size > MAX_BYTES:
         raise DomainError(
             ErrorCode.INVALID_FIELD,

@@ -22,8 +22,9 @@ ECHO = 40
 """Characters of a client's input repeated in an error message."""
 
 # C0 and C1 control characters (Unicode category Cc), NUL and newline included: none has a place in a name,
-# an identifier or a number, and NUL is the one character SQLite keys and CouchDB URLs cannot carry.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# an identifier or a number, and NUL is the one character SQLite keys and CouchDB URLs cannot carry. Lone
+# surrogates (which JSON's \ud800 escapes can produce) cannot be encoded as UTF-8 for either store.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def check_text(value: str, field: tuple[str, ...], *, limit: int = MAX_TEXT) -> None:
@@ -37,14 +38,15 @@ def check_text(value: str, field: tuple[str, ...], *, limit: int = MAX_TEXT) -> 
     if control:
         raise DomainError(
             ErrorCode.INVALID_FIELD,
-            f"{where}: control characters are not allowed (found U+{ord(control.group()):04X})",
+            f"{where}: control characters and lone surrogates are not allowed (found U+{ord(control.group()):04X})",
             field=field,
         )
 
 
 def has_bad_text(value: str) -> bool:
     """True when `check_text` would refuse `value` (a cheap test for the common, clean case)."""
-    return len(value) > MAX_TEXT or _CONTROL.search(value) is not None
+    # isprintable() runs at C speed and is True for almost all text; only the rest needs the exact test.
+    return len(value) > MAX_TEXT or (not value.isprintable() and _CONTROL.search(value) is not None)
 
 
 def name_of(value: str, field: tuple[str, ...] = ("name",)) -> str:
@@ -55,6 +57,11 @@ def name_of(value: str, field: tuple[str, ...] = ("name",)) -> str:
         raise DomainError(ErrorCode.INVALID_FIELD, f"{'.'.join(field)}: give a name (it is empty)", field=field)
     check_text(trimmed, field, limit=MAX_NAME)
     return trimmed
+
+
+def excerpts(values: list[str], count: int = 5) -> list[str]:
+    """At most `count` of `values`, each cut by `excerpt`: what a message may list of a client's input."""
+    return [excerpt(value) for value in values[:count]]
 
 
 def excerpt(value: str) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from numplane.domain.accounts import Account
 from numplane.domain.errors import DomainError, ErrorCode
+from numplane.domain.text import excerpt, name_of
 from numplane.domain.visibility import can_see_account
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.paging import Page, decode_cursor, encode_cursor, page_size
@@ -33,7 +34,7 @@ async def get_account(services: Services, requester: Requester, account_id: str)
         return requester.account
     account = (await load_accounts(services, [account_id])).get(account_id)
     if account is None or not can_see(requester, account):
-        raise DomainError(ErrorCode.NOT_FOUND, f"No account {account_id} visible to you.")
+        raise DomainError(ErrorCode.NOT_FOUND, f"No account {excerpt(account_id)} visible to you.")
     return account
 
 
@@ -42,9 +43,7 @@ async def create_account(
 ) -> Account:
     """A sub-account under the requester or one of its descendants."""
     requester.ensure_may_change()
-    name = name.strip()
-    if not name:
-        raise DomainError(ErrorCode.INVALID_FIELD, "An account needs a name.", field=("name",))
+    name = name_of(name)
     parent = await get_account(services, requester, parent_id or requester.id)
     if not (requester.is_admin or requester.account.controls(parent.id, parent.tree)):
         raise DomainError(
@@ -76,13 +75,11 @@ async def update_account(
         raise DomainError(ErrorCode.FORBIDDEN, f"Only admins change account flags ({', '.join(flags)}).")
     changes: dict[str, object] = dict(flags)
     if name is not None:
-        if not name.strip():
-            raise DomainError(ErrorCode.INVALID_FIELD, "An account needs a name.", field=("name",))
-        changes["name"] = name.strip()
+        changes["name"] = name_of(name)
     for _attempt in range(5):
         account = (await load_accounts(services, [account_id])).get(account_id)
         if account is None or not can_see(requester, account):
-            raise DomainError(ErrorCode.NOT_FOUND, f"No account {account_id} visible to you.")
+            raise DomainError(ErrorCode.NOT_FOUND, f"No account {excerpt(account_id)} visible to you.")
         if not (requester.is_admin or requester.account.controls(account.id, account.tree)):
             raise DomainError(ErrorCode.FORBIDDEN, "Only the account itself, its ancestors and admins can change it.")
         updated = account.with_changes(**changes, modified=services.clock())

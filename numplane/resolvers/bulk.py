@@ -22,6 +22,7 @@ from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.lifecycle import Context, Decision
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
+from numplane.domain.text import excerpt
 from numplane.domain.transitions import SYSTEM_ACTOR, Actor, ensure_active
 from numplane.domain.visibility import can_see
 from numplane.resolvers.accounts import load_accounts
@@ -82,7 +83,7 @@ def normalize_refs(
         try:
             number = e164.normalize(ref.number, region)
         except DomainError as error:
-            errors[index] = error.for_number(ref.number)
+            errors[index] = error.for_number(excerpt(ref.number))  # a 900 KB input is not echoed
             continue
         if number not in seen:
             seen.add(number)
@@ -223,7 +224,7 @@ async def _decide_one(
         elif ref.expected_revision is not None and number.rev != ref.expected_revision:
             raise DomainError(
                 ErrorCode.CONFLICT,
-                f"{number_id} is at revision {number.rev}, not {ref.expected_revision}; read it again.",
+                f"{number_id} is at revision {number.rev}, not {excerpt(ref.expected_revision)}; read it again.",
                 number=number_id,
             )
     elif plan.supply is not None:

@@ -12,6 +12,7 @@ from numplane.domain import api_keys
 from numplane.domain.accounts import Account
 from numplane.domain.clock import format_time
 from numplane.domain.errors import DomainError, ErrorCode
+from numplane.domain.text import MAX_NAME, check_text, excerpt
 from numplane.resolvers.accounts import get_account, load_accounts
 from numplane.resolvers.context import Requester, Role, Services
 from numplane.store.base import Db
@@ -48,6 +49,8 @@ async def create_key(
 
 
 async def issue_key(services: Services, account: Account, role: Role, name: str | None) -> tuple[str, str]:
+    if name:
+        check_text(name, ("name",), limit=MAX_NAME)  # shown in every listing of the account's keys
     key_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
     doc: dict[str, Any] = {
@@ -74,7 +77,7 @@ async def revoke_key(services: Services, requester: Requester, key_id: str) -> s
         if doc is None or account is None or not (
             requester.is_admin or requester.account.controls(account.id, account.tree)
         ):
-            raise DomainError(ErrorCode.NOT_FOUND, f"No key {key_id} visible to you.")
+            raise DomainError(ErrorCode.NOT_FOUND, f"No key {excerpt(key_id)} visible to you.")
         api_keys.ensure_may_revoke(doc.get("role", Role.USER.value), by_admin=requester.is_admin)
         if doc.get("revoked"):
             return key_id

@@ -11,6 +11,7 @@ from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.lifecycle import Context, Decision, default_target
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
+from numplane.domain.text import excerpt
 from numplane.domain.transitions import Actor
 from numplane.resolvers.accounts import get_account
 from numplane.resolvers.bulk import MAX_ROUNDS, MERGE_ROUNDS, BulkResult, NumberRef, Plan, run
@@ -112,7 +113,9 @@ def _acquisition(
         wanted = target_of(number, default_target(number, to_state, ctx.actor))
         chosen = accounts.get(wanted) if wanted else None
         if chosen is None:
-            raise DomainError(ErrorCode.NOT_FOUND, f"No account {wanted} to assign {e164_id} to.", number=e164_id)
+            raise DomainError(
+                ErrorCode.NOT_FOUND, f"No account {excerpt(wanted or '')} to assign {e164_id} to.", number=e164_id
+            )
         previous = accounts.get(number.previous_owner) if number.previous_owner else None
         return lifecycle.acquire(number, to_state, ctx, chosen, public=public, previous_owner=previous)
 

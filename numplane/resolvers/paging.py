@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from numplane.domain.errors import DomainError, ErrorCode
+from numplane.domain.text import has_bad_text
 
 T = TypeVar("T")
 
@@ -36,7 +37,7 @@ def decode_cursor(cursor: str | None) -> str | None:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         tag, _, position = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
-        if tag != "k" or not position:
+        if tag != "k" or not position or has_bad_text(position):
             raise ValueError(cursor)
         return position
     except (ValueError, binascii.Error, UnicodeDecodeError):

@@ -32,6 +32,7 @@ from numplane.schema.mutation import Mutation
 from numplane.schema.query import Query
 from numplane.schema.scalars import SCALARS
 from numplane.schema.subscription import Subscription
+from numplane.schema.text_arguments import TextArguments
 from numplane.schema.types import Account, PhoneNumber
 
 log = logging.getLogger("numplane.api")
@@ -63,6 +64,7 @@ def _extensions(debug: bool, max_depth: int, max_aliases: int, max_tokens: int) 
         lambda: ParserCache(maxsize=1000),
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=1000),
+        TextArguments,
     ]
     if not debug:
         extensions.append(lambda: MaskErrors(should_mask_error=is_unexpected, error_message="Unexpected error."))

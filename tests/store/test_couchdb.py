@@ -363,3 +363,11 @@ async def test_a_write_that_reached_the_server_is_not_blindly_repeated() -> None
 
     assert flaky.calls == 1
     await http.close()
+
+
+async def test_a_key_too_long_for_a_url_is_store_unavailable_not_an_httpx_error(couch: CouchStore) -> None:
+    # The API refuses such input first (domain/text.py); the store must still never let httpx escape.
+    long_key = ("x" * 70_000,)
+    with pytest.raises(StoreUnavailable, match="cannot be sent") as raised:
+        await couch.query(Db.NUMBERS, "tree", start=long_key, end=(*long_key, "\uffff"), limit=5)
+    assert not isinstance(raised.value.__context__, httpx.HTTPError | httpx.InvalidURL)

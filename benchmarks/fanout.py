@@ -3,6 +3,7 @@
 `python -m benchmarks.fanout` starts `numplane serve` (one uvicorn worker, uvloop, httptools, debug off)
 on each store, then:
   idle    one client sends `{ __typename }` back to back (its own tenant's key) and records each latency;
+  writes  the same, while the admin makes the changes below with nobody subscribed (the writes' own cost);
   loaded  `--keys` tenants, each with `--connections` WebSockets (the per-key limit) of `--subscriptions`
           subscriptions to every change of available numbers, while the admin adds available numbers in
           bursts of `--changes`, one mutation after another; the same client measures `{ __typename }`
@@ -99,12 +100,12 @@ def subscribers_process(
     asyncio.run(run())
 
 
-def mutate(base: str, admin_key: str, rounds: int, changes: int) -> None:
+def mutate(base: str, admin_key: str, rounds: int, changes: int, area: str) -> None:
     """Bursts of available numbers added one mutation at a time: every subscriber hears of each."""
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {admin_key}"}, timeout=300) as admin:
         for round_ in range(rounds):
             for index in range(changes):
-                gql(admin, ADD, {"n": [{"number": f"+1628{round_:03d}{index:04d}"}]})
+                gql(admin, ADD, {"n": [{"number": f"+1{area}{round_:03d}{index:04d}"}]})
 
 
 # -- the measuring client ----------------------------------------------------------------------------
@@ -139,6 +140,12 @@ def measure(server: Server, args: argparse.Namespace) -> dict[str, float]:
     prober = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {keys.pop()}"}, timeout=120)
     probe_until(prober, None, 200)  # warm up
     idle = probe_until(prober, None, args.probes)
+    # The same changes with nobody subscribed: what the writes alone cost the other tenant.
+    alone = multiprocessing.Process(target=mutate, args=(base, server.admin_key, args.rounds, args.changes, "629"))
+    writes_done = threading.Event()
+    alone.start()
+    threading.Thread(target=lambda: (alone.join(), writes_done.set()), daemon=True).start()
+    writes_only = probe_until(prober, writes_done, 0)
 
     changes = args.changes * args.rounds
     expected = changes * args.keys * args.connections * args.subscriptions
@@ -155,7 +162,7 @@ def measure(server: Server, args: argparse.Namespace) -> dict[str, float]:
     admin.close()
     # The changes come from a process of their own too: a mutating thread here would hold the GIL while
     # the measuring client waits to read its answer.
-    mutator = multiprocessing.Process(target=mutate, args=(base, server.admin_key, args.rounds, args.changes))
+    mutator = multiprocessing.Process(target=mutate, args=(base, server.admin_key, args.rounds, args.changes, "628"))
     stop = threading.Event()
     threading.Thread(target=lambda: (done.wait(args.timeout), stop.set()), daemon=True).start()
     assert server.process is not None and subscribers.pid is not None
@@ -170,6 +177,7 @@ def measure(server: Server, args: argparse.Namespace) -> dict[str, float]:
     prober.close()
     return {
         "idle_p99": p99(idle), "idle_p50": statistics.median(idle), "loaded_p99": p99(loaded),
+        "writes_p99": p99(writes_only) if len(writes_only) > 1 else float("nan"),
         "loaded_p50": statistics.median(loaded), "loaded_max": max(loaded), "probes": len(loaded),
         "events": counter.value, "expected": expected, "delivered_s": delivered,
         "server_cpu_s": server_cpu, "subscribers_cpu_s": subscribers_cpu,
@@ -208,13 +216,16 @@ def main() -> None:
     subscriptions = args.keys * args.connections * args.subscriptions
     print(f"{args.keys} keys x {args.connections} WebSockets x {args.subscriptions} subscriptions = {subscriptions};"
           f" {args.rounds} bursts of {args.changes} changes; `{{ __typename }}` from another tenant")
-    print(f"{'store':<9}{'idle p99':>10}{'loaded p99':>12}{'ratio':>8}{'idle p50':>10}{'loaded p50':>12}"
-          f"{'max':>9}{'probes':>8}{'events':>16}{'delivered s':>13}{'server cpu s':>14}{'clients cpu s':>15}")
+    print(f"{'store':<9}{'idle p99':>10}{'writes p99':>12}{'loaded p99':>12}{'ratio':>7}{'idle p50':>10}"
+          f"{'loaded p50':>12}{'max':>9}{'probes':>8}{'events':>16}{'delivered s':>13}{'server cpu s':>14}"
+          f"{'clients cpu s':>15}")
     for store, r in results.items():
-        print(f"{store:<9}{r['idle_p99']:>8.1f}ms{r['loaded_p99']:>10.1f}ms{r['loaded_p99'] / r['idle_p99']:>8.2f}"
-              f"{r['idle_p50']:>8.1f}ms{r['loaded_p50']:>10.1f}ms{r['loaded_max']:>7.0f}ms{r['probes']:>8.0f}"
-              f"{r['events']:>8.0f}/{r['expected']:<7.0f}{r['delivered_s']:>13.1f}{r['server_cpu_s']:>14.1f}"
-              f"{r['subscribers_cpu_s']:>15.1f}")
+        print(f"{store:<9}{r['idle_p99']:>8.1f}ms{r['writes_p99']:>10.1f}ms{r['loaded_p99']:>10.1f}ms"
+              f"{r['loaded_p99'] / r['idle_p99']:>7.2f}{r['idle_p50']:>8.1f}ms{r['loaded_p50']:>10.1f}ms"
+              f"{r['loaded_max']:>7.0f}ms{r['probes']:>8.0f}{r['events']:>8.0f}/{r['expected']:<7.0f}"
+              f"{r['delivered_s']:>13.1f}{r['server_cpu_s']:>14.1f}{r['subscribers_cpu_s']:>15.1f}")
+    print("idle: nothing else running; writes: the same changes, nobody subscribed; loaded: the changes fanned out;"
+          " ratio: loaded p99 / idle p99")
 
 
 if __name__ == "__main__":

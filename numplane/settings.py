@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     max_websockets_per_key: int = 10  # open WebSockets one API key may hold, counted per process
     ws_outbox_messages: int = 20_000  # waiting for one WebSocket (1,000 per subscription); more: closed, too slow
     ws_sends_per_turn: int = 16  # WebSocket sends per event-loop turn, so deliveries never starve requests
+    ws_delivery_share: float = 0.5  # at most this share of time spent sending in a long burst of deliveries
 
     # The web console: its sources and builds (console/ beside the package when empty).
     console_dir: str = ""

@@ -30,13 +30,20 @@ MEMBERS_PER_STEP = 64  # followers handed a result between two yields of a broad
 
 
 class Pacer:
-    """At most `per_turn` sends per turn of the event loop; the others wait, first come first served."""
+    """At most `per_turn` sends per turn of the event loop; the others wait, first come first served.
 
-    def __init__(self, per_turn: int) -> None:
+    A long burst also rests: after each `slice` seconds of turns it pauses so that sending takes at most
+    `share` of the time. On a busy machine a process that never idles waits for the CPU behind everything
+    else, and every request it serves with it; resting keeps it responsive."""
+
+    def __init__(self, per_turn: int, *, share: float = 1.0, slice: float = 0.005) -> None:
         self.per_turn = per_turn
+        self.share = share
+        self.slice = slice
         self._used = 0
         self._waiting: deque[asyncio.Future[None]] = deque()
         self._scheduled = False
+        self._burst_started: float | None = None
 
     async def turn(self) -> None:
         if self._used < self.per_turn and not self._waiting:
@@ -55,9 +62,20 @@ class Pacer:
             raise
 
     def _schedule(self) -> None:
-        if not self._scheduled:
-            self._scheduled = True
-            asyncio.get_running_loop().call_soon(self._next_turn)
+        if self._scheduled:
+            return
+        self._scheduled = True
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if self._burst_started is None:
+            self._burst_started = now
+        busy = now - self._burst_started
+        if self.share < 1 and busy >= self.slice:
+            rest = busy * (1 - self.share) / self.share
+            self._burst_started = now + rest
+            loop.call_later(rest, self._next_turn)
+        else:
+            loop.call_soon(self._next_turn)
 
     def _next_turn(self) -> None:
         self._scheduled = False
@@ -65,6 +83,8 @@ class Pacer:
         self._grant()
         if self._waiting:
             self._schedule()
+        else:
+            self._burst_started = None
 
     def _grant(self) -> None:
         while self._waiting and self._used < self.per_turn:

@@ -69,7 +69,7 @@ class NumplaneGraphQL(GraphQL[Context, None]):
         # WebSocket policy (numplane.web.websocket), per process.
         self.key_connections = KeyConnections(settings.max_websockets_per_key)
         self.broadcasts = Broadcasts()
-        self.pacer = Pacer(settings.ws_sends_per_turn)
+        self.pacer = Pacer(settings.ws_sends_per_turn, share=settings.ws_delivery_share)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

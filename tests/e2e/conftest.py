@@ -171,6 +171,6 @@ async def live(page: Page) -> None:
     await expect(page.get_by_test_id("live-indicator")).to_have_text("Live")
 
 
-async def screenshot(page: Page, name: str, numplane: Numplane) -> None:
+async def screenshot(page: Page, name: str, numplane: Numplane, *, full_page: bool = False) -> None:
     if numplane.store == "sqlite":  # one set is enough
-        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)

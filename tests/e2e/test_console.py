@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from playwright.async_api import Browser, Locator, Page, expect
+from playwright.async_api import Browser, Locator, Page, Route, expect
 
 from tests.e2e.conftest import SCREENSHOTS, Numplane, live, screenshot, sign_in
 
@@ -141,7 +141,7 @@ async def test_e911_edit_shows_the_field_error_then_saves(page: Page, numplane: 
     region_error = page.locator("#e911-region-error")
     await expect(region_error).to_be_visible()
     await expect(page.get_by_label("State / region")).to_have_attribute("aria-invalid", "true")
-    await screenshot(page, "number-detail", numplane)
+    await screenshot(page, "number-detail", numplane, full_page=True)
     await page.get_by_label("State / region").fill("MA")
     await page.get_by_role("button", name="Save settings").click()
     await expect(page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
@@ -228,3 +228,20 @@ async def test_the_console_fits_a_phone(browser: Browser, numplane: Numplane) ->
         await screenshot(phone, "numbers-phone", numplane)
     finally:
         await context.close()
+
+
+async def test_store_unavailable_is_a_banner_that_clears_when_the_store_is_back(page: Page, numplane: Numplane) -> None:
+    await sign_in(page, numplane)
+    outage = {"errors": [{"message": "The database cannot be reached; retry shortly.",
+                          "extensions": {"code": "STORE_UNAVAILABLE"}}]}
+    # The API's answer during an outage (tests/test_store_outage.py makes a real one), here on demand.
+
+    async def store_down(route: Route) -> None:
+        await route.fulfill(status=503, json=outage)
+
+    await page.route("**/graphql", store_down)
+    await filter_prefix(page, "+1999555")
+    banner = page.get_by_test_id("store-banner")
+    await expect(banner).to_be_visible()
+    await page.unroute("**/graphql")
+    await expect(banner).to_have_count(0)

@@ -118,7 +118,7 @@ def built_console() -> Path:
     return build
 
 
-@pytest.fixture(scope="module", params=["sqlite", "couchdb"])
+@pytest.fixture(scope="session", params=["sqlite", "couchdb"])
 def numplane(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, static_site: StaticSite,
     built_console: Path,
@@ -165,6 +165,14 @@ async def sign_in(page: Page, numplane: Numplane, key: str | None = None) -> Non
     await page.get_by_label("API key").fill(key or numplane.admin_key)
     await page.get_by_role("button", name="Sign in").click()
     await expect(page.get_by_test_id("whoami")).not_to_have_text("…")
+
+
+def crash(server: Server) -> None:
+    """The server goes away at once, as in a crash or a lost network: its sockets drop without a goodbye."""
+    assert server.process is not None
+    server.process.kill()
+    server.process.wait()
+    server.process = None
 
 
 async def live(page: Page) -> None:

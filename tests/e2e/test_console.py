@@ -7,7 +7,7 @@ import re
 
 from playwright.async_api import Browser, Locator, Page, Route, expect
 
-from tests.e2e.conftest import SCREENSHOTS, Numplane, live, screenshot, sign_in
+from tests.e2e.conftest import SCREENSHOTS, Numplane, crash, live, screenshot, sign_in
 
 PAGED = "+1415555"  # 120 numbers: 10 reserved, 110 in service, all Reseller's
 
@@ -110,7 +110,7 @@ async def test_changes_missed_while_the_server_was_down_arrive_after_it_is_back(
     numplane.add(["+17205550001"], "AVAILABLE")
     await expect(row(page, "+17205550001")).to_be_visible()  # the subscription is in place
 
-    numplane.server.stop()
+    crash(numplane.server)
     await expect(page.get_by_test_id("live-indicator")).to_have_text("Offline")
     # Another numplane on the same store changes numbers while the console's server is away.
     other = type(numplane.server)(numplane.server.env["NUMPLANE_STORE"], extra_env=numplane.server.env)

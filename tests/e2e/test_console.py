@@ -39,6 +39,9 @@ async def test_sign_in_shows_who_i_am_and_the_account_tree(page: Page, numplane:
     await tree.get_by_role("button", name="Show sub-accounts of Reseller").click()
     await expect(tree.get_by_role("button", name="Customer", exact=True)).to_be_visible()
     assert "apiKey" not in page.url and not await page.evaluate("Object.keys(localStorage).length")
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert await page.evaluate("sessionStorage.length") == 0
 
 
 async def test_numbers_are_listed_filtered_and_paged_fifty_at_a_time(page: Page, numplane: Numplane) -> None:

@@ -1,4 +1,14 @@
-# numplane's API server. Build: docker build -t numplane .  Run it with docker-compose.yml (CouchDB beside it).
+# numplane's API server and web console. Build: docker build -t numplane .  Run it with docker-compose.yml
+# (CouchDB beside it).
+
+# The console and GraphiQL are built with Node; only their static files reach the final image.
+FROM node:22-slim AS console
+WORKDIR /console
+COPY console/package.json console/package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY console/ ./
+RUN npx tsc --noEmit && npx vite build && npx vite build --config vite.ide.config.ts
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -9,6 +19,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 COPY pyproject.toml /src/
 COPY numplane /src/numplane
 RUN pip install /src && rm -rf /src
+
+# Served at / (and GraphiQL under /graphiql/ when NUMPLANE_DEBUG=1).
+COPY --from=console /console/dist /app/console/dist
+COPY --from=console /console/ide-dist /app/console/ide-dist
+ENV NUMPLANE_CONSOLE_DIR=/app/console
 
 # Never run as root. /data is the working directory so the default embedded store (./numplane.db) is
 # writable when no NUMPLANE_STORE is given.

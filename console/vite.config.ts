@@ -6,5 +6,7 @@ export default defineConfig({
   plugins: [react()],
   base: "/",
   build: { outDir: "dist", emptyOutDir: true, sourcemap: false },
+  // `npx vite` for hot reload beside `make serve`: the API stays same-origin through the proxy.
+  server: { proxy: { "/graphql": { target: "http://127.0.0.1:8000", ws: true } } },
   test: { include: ["src/**/*.test.ts"] },
 });

@@ -19,8 +19,7 @@ export function Console({ apiKey, onSignOut }: Props) {
   const [connection, setConnection] = useState<Connection>("connecting");
   const [reconnects, setReconnects] = useState(0);
   const [storeDown, setStoreDown] = useState(false);
-  const signOut = useRef(onSignOut);
-  signOut.current = onSignOut;
+  const signOut = useRef<(message?: string) => void>(onSignOut);
 
   const { client, ws } = useMemo(
     () =>
@@ -32,12 +31,16 @@ export function Console({ apiKey, onSignOut }: Props) {
       }),
     [apiKey],
   );
-  useEffect(() => () => void ws.dispose(), [ws]);
+  // The socket closes on sign-out (not in an effect cleanup, which StrictMode runs once at mount in development).
+  signOut.current = (message?: string) => {
+    void ws.dispose();
+    onSignOut(message);
+  };
 
   return (
     <Provider value={client}>
       <LiveContext.Provider value={{ connection, reconnects }}>
-        <Shell connection={connection} storeDown={storeDown} onSignOut={() => onSignOut()} />
+        <Shell connection={connection} storeDown={storeDown} onSignOut={() => signOut.current()} />
       </LiveContext.Provider>
     </Provider>
   );

@@ -118,7 +118,7 @@ def built_console() -> Path:
     return build
 
 
-@pytest.fixture(scope="module", params=["sqlite", "couchdb"])
+@pytest.fixture(scope="session", params=["sqlite", "couchdb"])
 def numplane(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, static_site: StaticSite,
     built_console: Path,
@@ -167,10 +167,18 @@ async def sign_in(page: Page, numplane: Numplane, key: str | None = None) -> Non
     await expect(page.get_by_test_id("whoami")).not_to_have_text("…")
 
 
+def crash(server: Server) -> None:
+    """The server goes away at once, as in a crash or a lost network: its sockets drop without a goodbye."""
+    assert server.process is not None
+    server.process.kill()
+    server.process.wait()
+    server.process = None
+
+
 async def live(page: Page) -> None:
     await expect(page.get_by_test_id("live-indicator")).to_have_text("Live")
 
 
-async def screenshot(page: Page, name: str, numplane: Numplane) -> None:
+async def screenshot(page: Page, name: str, numplane: Numplane, *, full_page: bool = False) -> None:
     if numplane.store == "sqlite":  # one set is enough
-        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)

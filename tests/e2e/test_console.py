@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from playwright.async_api import Browser, Locator, Page, expect
+from playwright.async_api import Browser, Locator, Page, Route, expect
 
-from tests.e2e.conftest import SCREENSHOTS, Numplane, live, screenshot, sign_in
+from tests.e2e.conftest import SCREENSHOTS, Numplane, crash, live, screenshot, sign_in
 
 PAGED = "+1415555"  # 120 numbers: 10 reserved, 110 in service, all Reseller's
 
@@ -39,6 +39,9 @@ async def test_sign_in_shows_who_i_am_and_the_account_tree(page: Page, numplane:
     await tree.get_by_role("button", name="Show sub-accounts of Reseller").click()
     await expect(tree.get_by_role("button", name="Customer", exact=True)).to_be_visible()
     assert "apiKey" not in page.url and not await page.evaluate("Object.keys(localStorage).length")
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert await page.evaluate("sessionStorage.length") == 0
 
 
 async def test_numbers_are_listed_filtered_and_paged_fifty_at_a_time(page: Page, numplane: Numplane) -> None:
@@ -110,7 +113,7 @@ async def test_changes_missed_while_the_server_was_down_arrive_after_it_is_back(
     numplane.add(["+17205550001"], "AVAILABLE")
     await expect(row(page, "+17205550001")).to_be_visible()  # the subscription is in place
 
-    numplane.server.stop()
+    crash(numplane.server)
     await expect(page.get_by_test_id("live-indicator")).to_have_text("Offline")
     # Another numplane on the same store changes numbers while the console's server is away.
     other = type(numplane.server)(numplane.server.env["NUMPLANE_STORE"], extra_env=numplane.server.env)
@@ -141,7 +144,7 @@ async def test_e911_edit_shows_the_field_error_then_saves(page: Page, numplane: 
     region_error = page.locator("#e911-region-error")
     await expect(region_error).to_be_visible()
     await expect(page.get_by_label("State / region")).to_have_attribute("aria-invalid", "true")
-    await screenshot(page, "number-detail", numplane)
+    await screenshot(page, "number-detail", numplane, full_page=True)
     await page.get_by_label("State / region").fill("MA")
     await page.get_by_role("button", name="Save settings").click()
     await expect(page.get_by_role("status").filter(has_text="Saved.")).to_be_visible()
@@ -228,3 +231,20 @@ async def test_the_console_fits_a_phone(browser: Browser, numplane: Numplane) ->
         await screenshot(phone, "numbers-phone", numplane)
     finally:
         await context.close()
+
+
+async def test_store_unavailable_is_a_banner_that_clears_when_the_store_is_back(page: Page, numplane: Numplane) -> None:
+    await sign_in(page, numplane)
+    outage = {"errors": [{"message": "The database cannot be reached; retry shortly.",
+                          "extensions": {"code": "STORE_UNAVAILABLE"}}]}
+    # The API's answer during an outage (tests/test_store_outage.py makes a real one), here on demand.
+
+    async def store_down(route: Route) -> None:
+        await route.fulfill(status=503, json=outage)
+
+    await page.route("**/graphql", store_down)
+    await filter_prefix(page, "+1999555")
+    banner = page.get_by_test_id("store-banner")
+    await expect(banner).to_be_visible()
+    await page.unroute("**/graphql")
+    await expect(banner).to_have_count(0)

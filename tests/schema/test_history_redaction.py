@@ -10,8 +10,8 @@ from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 
 from tests.schema.test_mutations import ACTIVATE, RELEASE, RETURN, add, refs, run
-from tests.schema.test_subscription_websocket import served
 from tests.support.api import Api
+from tests.support.served import served_ws as served
 
 N = "+14155550151"
 ENTRY = "requester ownerBefore ownerAfter"

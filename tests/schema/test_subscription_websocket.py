@@ -4,42 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
-import uvicorn
 import websockets
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 
-from numplane.app import create_app
-from tests.support.api import Api, build_tree, services_for, settings_for
-from tests.support.couch import free_port
+from tests.support.served import served_ws as served
 
 N = "+14155550123"
 SUBSCRIPTION = gql("subscription { numberChanged { e164 state deleted number { e164 } } }")
-
-
-@asynccontextmanager
-async def served(store_url: tuple[str, str], **settings: Any) -> AsyncIterator[tuple[Api, str]]:
-    services = services_for(settings_for(store_url, **settings))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(services=services), port=port, log_level="warning"))
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()
-        await asyncio.sleep(0.05)
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            api = Api(client=client, services=services)
-            await build_tree(api)
-            yield api, f"ws://127.0.0.1:{port}/graphql"
-    finally:
-        server.should_exit = True
-        await serving
 
 
 async def first_event(url: str, key: str, ready: asyncio.Event) -> dict[str, Any]:

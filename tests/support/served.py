@@ -40,6 +40,13 @@ async def served(store_url: tuple[str, str], **settings: Any) -> AsyncIterator[A
         await serving
 
 
+@asynccontextmanager
+async def served_ws(store_url: tuple[str, str], **settings: Any) -> AsyncIterator[tuple[Api, str]]:
+    """`served`, with the URL of its GraphQL WebSocket beside the Api."""
+    async with served(store_url, **settings) as api:
+        yield api, f"ws://{api.client.base_url.host}:{api.client.base_url.port}/graphql"
+
+
 def logged_errors(caplog: pytest.LogCaptureFixture) -> list[str]:
     """What the server logged at ERROR or above (a traceback means a fault of ours)."""
     return [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR]

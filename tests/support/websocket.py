@@ -1,49 +1,16 @@
-"""A real uvicorn serving the app in this process, and raw graphql-transport-ws clients of it."""
+"""Raw graphql-transport-ws clients of a served app (tests.support.served.served_ws)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
-import uvicorn
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from numplane.app import create_app
-from tests.support.api import Api, build_tree, services_for, settings_for
-from tests.support.couch import free_port
-
 PROTOCOL = "graphql-transport-ws"
-
-
-@asynccontextmanager
-async def served(store_url: tuple[str, str], **settings: Any) -> AsyncIterator[tuple[Api, str]]:
-    """The app on a free port with the tenant tree of tests.support.api; yields (api, WebSocket URL).
-
-    uvicorn's own logging config is left out, so its records (a traceback of the ASGI application among
-    them) reach pytest's caplog like everyone else's."""
-    services = services_for(settings_for(store_url, **settings))
-    port = free_port()
-    config = uvicorn.Config(create_app(services=services), port=port, log_level="warning", log_config=None)
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()
-        await asyncio.sleep(0.05)
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            api = Api(client=client, services=services)
-            await build_tree(api)
-            yield api, f"ws://127.0.0.1:{port}/graphql"
-    finally:
-        server.should_exit = True
-        await serving
 
 
 async def connect(url: str, key: str) -> ClientConnection:

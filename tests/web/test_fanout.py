@@ -13,7 +13,8 @@ from websockets.asyncio.client import ClientConnection
 
 from numplane.web.fanout import Outbox, Pacer
 from tests.support.api import Api
-from tests.support.websocket import acknowledged, served, subscribe
+from tests.support.served import served_ws as served
+from tests.support.websocket import acknowledged, subscribe
 
 N = "+14155550123"
 MARKER = "+14155550199"  # added last: every subscription hears of it, after everything else

@@ -12,7 +12,8 @@ import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from tests.support.websocket import acknowledged, closed, connect, receive, served, subscribe
+from tests.support.served import served_ws as served
+from tests.support.websocket import acknowledged, closed, connect, receive, subscribe
 
 ADD = "mutation($n: String!) { addNumbers(input: {numbers: [{number: $n}], state: AVAILABLE}) { userErrors { code } } }"
 N = "+14155550123"

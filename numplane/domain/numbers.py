@@ -90,6 +90,12 @@ class Number:
         """The audit trail, oldest first."""
         return tuple(Transition.from_doc(t) for t in self.history_docs)
 
+    @property
+    def last_transition(self) -> Transition | None:
+        """The latest audit entry, parsed alone: the change feed asks for it on every change, and parsing
+        the whole trail (up to history_length entries) each time cost more than the rest of the change."""
+        return Transition.from_doc(self.history_docs[-1]) if self.history_docs else None
+
     def with_changes(self, **changes: Any) -> Number:
         return replace(self, **changes)
 

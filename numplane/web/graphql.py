@@ -22,6 +22,7 @@ from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.keys import authenticate
 from numplane.schema.context import Context
 from numplane.store.base import StoreUnavailable
+from numplane.web import json_body
 from numplane.web.errors import error_response
 
 UNAUTHENTICATED = "Send a valid API key: Authorization: Bearer <key> (missing, unknown or revoked key)."
@@ -111,6 +112,19 @@ class NumplaneGraphQL(GraphQL[Context, None]):
             return error_response(exc.status_code, "BAD_REQUEST", exc.reason)
         assert isinstance(response, Response)
         return response
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        # strawberry's own, with orjson bytes (WebSocket messages keep strawberry's text encoding).
+        response = Response(json_body.dumps(response_data), media_type="application/json")
+        response.headers.raw.extend(sub_response.headers.raw)
+        if sub_response.background:
+            response.background = sub_response.background
+        if sub_response.status_code:
+            response.status_code = sub_response.status_code
+        return response
+
+    def decode_json(self, data: str | bytes) -> object:
+        return json_body.loads(data)
 
     async def requester(self, headers: Mapping[str, str]) -> Requester | None:
         token = bearer(headers.get("authorization"))

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 
 from numplane.store.base import StoreUnavailable
 
@@ -102,7 +103,7 @@ class CouchHttp:
         raise StoreUnavailable(failure.message)
 
     async def _send(self, method: str, path: str, params: Mapping[str, str] | None, body: Any) -> Reply | _Failure:
-        content = None if body is None else json.dumps(body, separators=(",", ":")).encode()
+        content = None if body is None else _encode(body)
         headers = {"Content-Type": "application/json"} if content is not None else None
         # The failure is returned, not raised from inside `except`, so no httpx exception even rides along
         # as the __context__ of the StoreUnavailable the caller sees.
@@ -115,8 +116,8 @@ class CouchHttp:
         except httpx.HTTPError as exc:
             return _Failure(f"CouchDB at {self.where} failed during {method}: {_reason(exc)}", sent=True)
         try:
-            decoded = response.json() if response.content else None
-        except ValueError:
+            decoded = _decode(response.content) if response.content else None
+        except ValueError:  # json's and orjson's decode errors both are
             decoded = _NOT_JSON
         if decoded is _NOT_JSON and response.status_code < 500:
             return _Failure(
@@ -134,6 +135,22 @@ class CouchHttp:
         return StoreUnavailable(
             f"CouchDB at {self.where} answered {method} {_shown(path)} with {reply.status} {describe(reply)}"
         )
+
+
+def _encode(body: Any) -> bytes:
+    # orjson: a bulk write of a thousand documents encodes several times faster; integers beyond 64
+    # bits in public fields are left to json.
+    try:
+        return orjson.dumps(body)
+    except TypeError:
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _decode(content: bytes) -> Any:
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)  # what orjson cannot hold, or the same ValueError
 
 
 def describe(reply: Reply) -> str:

@@ -90,6 +90,10 @@ class Number:
         """The audit trail, oldest first."""
         return tuple(Transition.from_doc(t) for t in self.history_docs)
 
+    def recent_history(self, count: int) -> tuple[Transition, ...]:
+        """The last `count` audit entries, oldest first, parsing only those (a page asks for a few)."""
+        return tuple(Transition.from_doc(t) for t in self.history_docs[-count:]) if count > 0 else ()
+
     @property
     def last_transition(self) -> Transition | None:
         """The latest audit entry, parsed alone: the change feed asks for it on every change, and parsing

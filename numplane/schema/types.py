@@ -207,8 +207,7 @@ class PhoneNumber(Node):
     @strawberry.field
     def history(self, last: int | None = 20) -> list[Transition]:
         count = max(0, min(last if last is not None else 20, MAX_HISTORY))
-        recent = self.number.history[-count:] if count else ()
-        return [Transition.from_domain(t) for t in recent]
+        return [Transition.from_domain(t) for t in self.number.recent_history(count)]
 
 
 def _required_time(moment: datetime | None) -> datetime:

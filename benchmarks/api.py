@@ -1,29 +1,50 @@
-"""API throughput on one real server, measured side by side with wrk: rates and ratios to `{ __typename }`.
+"""API throughput on real servers, measured side by side with wrk in one run: rates and ratios.
 
-Starts `numplane serve` (one uvicorn worker, uvloop, httptools, debug off) on a SQLite store in a
-temporary directory, seeds it through the API, then measures, one after another on the same server:
-  { __typename }                      the floor of a GraphQL request
-  numbers(first: 100) + account names a full page of a listing
-  activate + release of one number    single-number transitions (each wrk thread cycles its own number)
-  huntNumber (GraphQL, router key)    the hunt through GraphQL
-  GET /hunt/{number}                  the lean hunt route
-and prints requests/s, p50/p99 latency and each ratio to `{ __typename }` (and GET /hunt ÷ GraphQL hunt).
+Starts `numplane serve` (uvloop, httptools, debug off) on a SQLite store in a temporary directory, seeds it
+through the API (10,000 numbers held by the root, a reseller and two children with 100 each, a pool to
+cycle), then measures, one after another, with 16 keep-alive clients:
+  { __typename }                            the floor of a GraphQL request
+  me { numbers(first: 100) … }              a page of a listing with the owners' names
+  the same page with ten fields             carrier features publicFields modifiedAt history(last: 3) added
+  account(accountId).numbers                a reseller's page, its descendants' numbers included
+  activate + release of one number          single-number transitions (each client cycles its own number)
+  huntNumber (GraphQL, router key)          the hunt through GraphQL
+  GET /hunt/{number}                        the lean hunt route
+beside a bare strawberry app (benchmarks/bare.py: the same page shape from memory, parser and validation
+caches, on uvicorn) serving both pages, beside the same numplane with `--workers 2` (page and hunt), and
+beside numplane on pouchdb-server (transitions, with numplane's process CPU per transition on each store).
+The machine is shared and noisy: only the ratios of one run mean anything.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
+import sys
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from benchmarks import wrk
-from tests.support.server import Server
+from tests.support.couch import CouchServer
+from tests.support.server import Server, free_port
 
-LIST_100 = "{ numbers(first: 100) { edges { node { e164 state account { name } } } } }"
+PAGE_FIELDS = "e164 state account { name }"
+TEN_FIELDS = PAGE_FIELDS + " carrier features publicFields modifiedAt history(last: 3) { action at }"
+PAGE_INFO = "pageInfo { hasNextPage endCursor }"
+PAGE = f"{{ me {{ numbers(first: 100) {{ edges {{ node {{ {PAGE_FIELDS} }} }} {PAGE_INFO} }} }} }}"
+PAGE_TEN = f"{{ me {{ numbers(first: 100) {{ edges {{ node {{ {TEN_FIELDS} }} }} {PAGE_INFO} }} }} }}"
+RESELLER_PAGE = (
+    "query($a: String!) { account(accountId: $a) "
+    f"{{ numbers(first: 100) {{ edges {{ node {{ {PAGE_FIELDS} }} }} {PAGE_INFO} }} }} }}"
+)
 ACTIVATE = "mutation($n: String!) { activateNumbers(input: {numbers: [{number: $n}]}) { userErrors { code } } }"
 RELEASE = "mutation($n: String!) { releaseNumbers(input: {numbers: [{number: $n}]}) { userErrors { code } } }"
 HUNT = "mutation($n: String!) { huntNumber(input: {number: $n}) { result { disposition } userErrors { code } } }"
@@ -31,7 +52,10 @@ ADD = (
     "mutation($n: [NumberRef!]!, $s: NumberState!, $c: String, $a: String) "
     "{ addNumbers(input: {numbers: $n, state: $s, carrier: $c, accountId: $a}) { userErrors { code } } }"
 )
-THREADS = 2
+CLIENTS = 16  # keep-alive connections
+THREADS = 2  # wrk threads for stateless requests
+HELD = 10_000
+POOL = [f"+1628555{t:04d}" for t in range(CLIENTS)]
 
 
 def body(query: str, variables: dict[str, Any] | None = None) -> str:
@@ -46,88 +70,217 @@ def gql(client: httpx.Client, query: str, variables: dict[str, Any] | None = Non
     return data["data"]
 
 
-def seed(server: Server) -> str:
-    """Owned numbers to list and hunt, a pool to cycle; returns a router key."""
-    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {server.admin_key}"}) as client:
-        tenant = gql(client, 'mutation { createAccount(input: {name: "tenant"}) { account { accountId } } }')
-        tenant_id = tenant["createAccount"]["account"]["accountId"]
-        owned = [{"number": f"+1415555{i:04d}"} for i in range(100)]
-        gql(client, ADD, {"n": owned, "s": "IN_SERVICE", "a": tenant_id})
-        pool = [{"number": f"+1628555{i:04d}"} for i in range(THREADS)]
-        gql(client, ADD, {"n": pool, "s": "AVAILABLE", "c": "inventory"})
-        gql(client, "mutation { updateSystemConfig(input: {shouldAge: false}) { userErrors { code } } }")
+def admin_client(server: Server) -> httpx.Client:
+    return httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {server.admin_key}"}, timeout=120)
+
+
+def add(client: httpx.Client, numbers: list[str], state: str, account: str | None, carrier: str | None = None) -> None:
+    for start in range(0, len(numbers), 1000):
+        refs = [{"number": n} for n in numbers[start:start + 1000]]
+        result = gql(client, ADD, {"n": refs, "s": state, "a": account, "c": carrier})
+        if result["addNumbers"]["userErrors"]:
+            raise RuntimeError(f"seeding failed: {result['addNumbers']['userErrors'][:3]}")
+
+
+def create_account(client: httpx.Client, name: str, parent: str | None = None) -> str:
+    created = gql(client, "mutation($n: String!, $p: String) { createAccount(input: {name: $n, parentAccountId: $p})"
+                  " { account { accountId } } }", {"n": name, "p": parent})
+    account_id: str = created["createAccount"]["account"]["accountId"]
+    return account_id
+
+
+def seed_pool(client: httpx.Client) -> None:
+    add(client, POOL, "AVAILABLE", None, "inventory")
+    gql(client, "mutation { updateSystemConfig(input: {shouldAge: false}) { userErrors { code } } }")
+
+
+def seed(server: Server) -> tuple[str, str]:
+    """Numbers held by the root, a reseller with descendants, a pool to cycle; returns (router key, reseller)."""
+    with admin_client(server) as client:
+        root = gql(client, "{ me { accountId } }")["me"]["accountId"]
+        add(client, [f"+1415555{i:04d}" for i in range(HELD)], "IN_SERVICE", root)
+        reseller = create_account(client, "reseller")
+        add(client, [f"+1212555{i:04d}" for i in range(100)], "IN_SERVICE", reseller)
+        for c, area in enumerate(("312", "646")):
+            child = create_account(client, f"customer {c}", reseller)
+            add(client, [f"+1{area}555{i:04d}" for i in range(100)], "IN_SERVICE", child)
+        seed_pool(client)
         key = gql(client, 'mutation($a: String!) { createApiKey(input: {accountId: $a, role: "router"}) { key } }',
-                  {"a": server_root(client)})
+                  {"a": root})
         router: str = key["createApiKey"]["key"]
-        return router
+        return router, reseller
 
 
-def server_root(client: httpx.Client) -> str:
-    root: str = gql(client, "{ me { accountId } }")["me"]["accountId"]
-    return root
+Plan = tuple[str, dict[str, str], list[list[str]] | None, str]
 
 
-def measure(server: Server, router_key: str, seconds: int) -> dict[str, wrk.WrkResult]:
-    graphql = server.url + "/graphql"
-    admin = {"Authorization": f"Bearer {server.admin_key}", "Content-Type": "application/json"}
+def plans(url: str, admin_key: str, router_key: str, reseller: str) -> dict[str, Plan]:
+    graphql = url + "/graphql"
+    admin = {"Authorization": f"Bearer {admin_key}", "Content-Type": "application/json"}
     router = {"Authorization": f"Bearer {router_key}", "Content-Type": "application/json"}
-    cycles = [
-        [body(ACTIVATE, {"n": f"+1628555{t:04d}"}), body(RELEASE, {"n": f"+1628555{t:04d}"})] for t in range(THREADS)
-    ]
-    plan: dict[str, tuple[str, dict[str, str], list[list[str]] | None, str]] = {
+    return {
         "typename": (graphql, admin, [[body("{ __typename }")]], "POST"),
-        "list100": (graphql, admin, [[body(LIST_100)]], "POST"),
-        "cycle": (graphql, admin, cycles, "POST"),
+        "page": (graphql, admin, [[body(PAGE)]], "POST"),
+        "page_ten": (graphql, admin, [[body(PAGE_TEN)]], "POST"),
+        "reseller": (graphql, admin, [[body(RESELLER_PAGE, {"a": reseller})]], "POST"),
+        "cycle": (graphql, admin, [[body(ACTIVATE, {"n": n}), body(RELEASE, {"n": n})] for n in POOL], "POST"),
         "hunt_graphql": (graphql, router, [[body(HUNT, {"n": "+14155550001"})]], "POST"),
-        "hunt_get": (server.url + "/hunt/%2B14155550001", {"Authorization": f"Bearer {router_key}"}, None, "GET"),
+        "hunt_get": (url + "/hunt/%2B14155550001", {"Authorization": f"Bearer {router_key}"}, None, "GET"),
     }
-    results: dict[str, wrk.WrkResult] = {}
-    for name, (url, headers, bodies, method) in plan.items():
-        wrk.run(url, headers=headers, bodies_per_thread=bodies, method=method, seconds=1, threads=THREADS,
-                connections=THREADS)  # warm caches and connections
-        results[name] = wrk.run(url, headers=headers, bodies_per_thread=bodies, method=method, seconds=seconds,
-                                threads=THREADS, connections=THREADS)
+
+
+def run(plan: Plan, seconds: int) -> wrk.WrkResult:
+    url, headers, bodies, method = plan
+    # Each client cycles its own number, so a transition never meets another client's on the same number.
+    threads = CLIENTS if bodies is not None and len(bodies) > 1 else THREADS
+    wrk.run(url, headers=headers, bodies_per_thread=bodies, method=method, seconds=1, threads=threads,
+            connections=CLIENTS)  # warm caches and connections
+    return wrk.run(url, headers=headers, bodies_per_thread=bodies, method=method, seconds=seconds, threads=threads,
+                   connections=CLIENTS)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_with_cpu(server: Server, plan: Plan, seconds: int) -> tuple[wrk.WrkResult, float]:
+    """The wrk result and the server's CPU milliseconds per request during it."""
+    assert server.process is not None
+    run(plan, 1)
+    before = cpu_seconds(server.process.pid)
+    result = run(plan, seconds)
+    used = cpu_seconds(server.process.pid) - before
+    return result, 1000 * used / max(1, result.requests)
+
+
+@contextmanager
+def serving(store: str, **kwargs: Any) -> Iterator[Server]:
+    server = Server(store, extra_env={"NUMPLANE_DEBUG": "0"}, **kwargs)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def bare_app() -> Iterator[str]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "benchmarks.bare", "--port", str(port)],
+                               cwd=Path(__file__).resolve().parents[1])
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.post(url + "/graphql", json={"query": "{ __typename }"}, timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def measure(seconds: int, workers: bool, couch: bool) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        store = f"sqlite:///{Path(scratch) / 'bench.db'}"
+        with serving(store) as server:
+            router, reseller = seed(server)
+            admin_key = server.admin_key
+            named = plans(server.url, admin_key, router, reseller)
+            for name, plan in named.items():
+                if name == "cycle":
+                    results[name], results["cycle_cpu_ms"] = run_with_cpu(server, plan, seconds)
+                else:
+                    results[name] = run(plan, seconds)
+        with bare_app() as url:
+            bare = plans(url, "", "", "")
+            results["bare_page"] = run(bare["page"], seconds)
+            results["bare_page_ten"] = run(bare["page_ten"], seconds)
+        if workers:
+            with serving(store, args=("--workers", "2")) as server:
+                two = plans(server.url, admin_key, router, reseller)
+                for name in ("typename", "page", "hunt_graphql"):
+                    results[f"workers2_{name}"] = run(two[name], seconds)
+    if couch:
+        couch_server = CouchServer()
+        couch_server.start()
+        try:
+            with serving(couch_server.url) as server:
+                with admin_client(server) as client:
+                    seed_pool(client)
+                on_couch = plans(server.url, server.admin_key, "", "")
+                results["couch_typename"] = run(on_couch["typename"], seconds)
+                results["couch_cycle"], results["couch_cycle_cpu_ms"] = run_with_cpu(server, on_couch["cycle"],
+                                                                                      seconds)
+        finally:
+            couch_server.close()
     return results
 
 
-LABELS = {
-    "typename": "{ __typename }",
-    "list100": "numbers(first: 100) with account names",
-    "cycle": "activate / release, one number per request",
-    "hunt_graphql": "huntNumber through GraphQL",
-    "hunt_get": "GET /hunt/{number}",
-}
+def line(label: str, r: wrk.WrkResult, ratio_label: str, ratio: float) -> str:
+    return (
+        f"  {label:<48} {r.requests_per_second:8.0f} req/s  p50 {r.p50_ms:6.2f} ms  p99 {r.p99_ms:7.2f} ms"
+        f"  {ratio_label} {ratio:.2f}" + (f"  non-2xx {r.non_2xx}" if r.non_2xx else "")
+    )
 
 
-def report(results: dict[str, wrk.WrkResult]) -> str:
+def report(results: dict[str, Any]) -> str:
     base = results["typename"].requests_per_second
-    lines = [f"API on one server: 1 uvicorn worker (uvloop, httptools), SQLite store, wrk -t{THREADS} -c{THREADS}"]
-    for key, label in LABELS.items():
-        r = results[key]
-        lines.append(
-            f"  {label:<44} {r.requests_per_second:8.0f} req/s  p50 {r.p50_ms:6.2f} ms  p99 {r.p99_ms:6.2f} ms"
-            f"  ratio to __typename {r.requests_per_second / base:.2f}"
-            + (f"  non-2xx {r.non_2xx}" if r.non_2xx else "")
-        )
-    lean = results["hunt_get"].requests_per_second / results["hunt_graphql"].requests_per_second
-    lines.append(f"  GET /hunt ÷ GraphQL hunt: {lean:.2f}")
+
+    def rate(key: str) -> float:
+        value: float = results[key].requests_per_second
+        return value
+
+    lines = [f"API, one numplane worker (uvloop, httptools), SQLite store, {HELD:,} numbers held, {CLIENTS} clients"]
+    labels = {
+        "typename": "{ __typename }",
+        "page": "me.numbers(first: 100) with account names",
+        "page_ten": "the same page, ten fields",
+        "reseller": "account(reseller).numbers(first: 100), descendants",
+        "cycle": "activate / release, one number per request",
+        "hunt_graphql": "huntNumber through GraphQL",
+        "hunt_get": "GET /hunt/{number}",
+    }
+    for key, label in labels.items():
+        lines.append(line(label, results[key], "÷ __typename", rate(key) / base))
+    lines.append(f"  GET /hunt ÷ GraphQL hunt: {rate('hunt_get') / rate('hunt_graphql'):.2f}")
+    lines.append("Beside a bare strawberry app (same page shape, 100 objects from memory, parser + validation caches)")
+    lines.append(line("bare page", results["bare_page"], "numplane ÷ bare", rate("page") / rate("bare_page")))
+    lines.append(line("bare page, ten fields", results["bare_page_ten"], "numplane ÷ bare",
+                      rate("page_ten") / rate("bare_page_ten")))
+    if "workers2_page" in results:
+        lines.append("numplane serve --workers 2 on the same store")
+        for name in ("typename", "page", "hunt_graphql"):
+            lines.append(line(f"{labels[name]}, 2 workers", results[f"workers2_{name}"], "÷ 1 worker",
+                              rate(f"workers2_{name}") / rate(name)))
+    lines.append(f"  numplane CPU per transition, SQLite: {results['cycle_cpu_ms']:.2f} ms")
+    if "couch_cycle" in results:
+        lines.append("numplane on pouchdb-server (same machine)")
+        couch_base = rate("couch_typename")
+        lines.append(line("activate / release on CouchDB", results["couch_cycle"], "÷ __typename",
+                          rate("couch_cycle") / couch_base))
+        lines.append(f"  numplane CPU per transition, CouchDB: {results['couch_cycle_cpu_ms']:.2f} ms"
+                     f" ({results['couch_cycle_cpu_ms'] / results['cycle_cpu_ms']:.2f}x the SQLite store's)")
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5, help="duration of each measurement")
+    parser.add_argument("--no-workers", action="store_true", help="skip the --workers 2 comparison")
+    parser.add_argument("--no-couch", action="store_true", help="skip the transitions on pouchdb-server")
     args = parser.parse_args()
     if not wrk.available():
         raise SystemExit("benchmarks need wrk: apt-get install wrk")
-    with tempfile.TemporaryDirectory() as scratch:
-        server = Server(f"sqlite:///{Path(scratch) / 'bench.db'}", extra_env={"NUMPLANE_DEBUG": "0"})
-        server.start()
-        try:
-            results = measure(server, seed(server), args.seconds)
-        finally:
-            server.stop()
-    print(report(results))
+    print(report(measure(args.seconds, workers=not args.no_workers, couch=not args.no_couch)))
 
 
 if __name__ == "__main__":

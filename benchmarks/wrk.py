@@ -39,6 +39,7 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     non_2xx: int
+    requests: int
 
 
 def available() -> bool:
@@ -83,4 +84,5 @@ def _parse(output: str) -> WrkResult:
     p50 = _ms(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"\s99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return WrkResult(rate, p50, p99, int(errors.group(1)) if errors else 0)
+    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    return WrkResult(rate, p50, p99, int(errors.group(1)) if errors else 0, requests)

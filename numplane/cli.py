@@ -163,13 +163,16 @@ def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
     init: Annotated[bool, typer.Option("--init", help="create the root admin first if there is none")] = False,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes (each with its own caches)")] = 1,
     store: StoreOption = None,
 ) -> None:
     """Serve the API at /graphql (plus /healthz, /readyz, /metrics)."""
+    import os
+
     import uvicorn
 
-    from numplane.app import create_app
-
+    if store:
+        os.environ["NUMPLANE_STORE"] = store  # worker processes read their settings from the environment
     settings = settings_for(store)
     if init:
 
@@ -184,7 +187,8 @@ def serve(
             typer.echo(f"numplane: created the root admin. Its API key (shown once, keep it): {key}")
     typer.echo(f"numplane: serving http://{host}:{port}/graphql" + (" (GraphiQL on)" if settings.debug else ""))
     uvicorn.run(
-        create_app(settings), host=host, port=port, loop="uvloop", http="httptools", log_level="info",
+        "numplane.app:served_app", factory=True, workers=workers, host=host, port=port, loop="uvloop",
+        http="httptools", log_level="info", access_log=settings.access_log,
         # Protocol-level pings keep idle subscriptions open through proxies and drop dead peers.
         ws_ping_interval=settings.ws_ping_seconds, ws_ping_timeout=settings.ws_ping_seconds,
         # A WebSocket message is bounded like a request body: uvicorn refuses a bigger one (1009) before

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -87,3 +89,33 @@ def test_real_server_runs_a_number_through_its_lifecycle(server: Server) -> None
     listed = call("{ numbers { edges { node { e164 account { name } } } } }")
     assert listed == {"data": {"numbers": {"edges": [{"node": {"e164": "+14155550177", "account": {"name": "root"}}}]}}}
     assert httpx.get(server.url + "/readyz").status_code == 200
+
+
+def test_two_workers_share_one_store_and_each_routes_the_others_writes(store_url: tuple[str, str]) -> None:
+    url, prefix = store_url
+    server = Server(url, extra_env={"NUMPLANE_DB_PREFIX": prefix, "NUMPLANE_SCHEDULER": "0"},
+                    args=("--workers", "2"))
+    server.start()
+    try:
+        admin = {"Authorization": f"Bearer {server.admin_key}"}
+
+        def call(query: str) -> dict[str, Any]:
+            body: dict[str, Any] = httpx.post(server.url + "/graphql", json={"query": query}, headers=admin).json()
+            return body["data"]
+
+        root = call("{ me { accountId } }")["me"]["accountId"]
+        router = call(f'mutation {{ createApiKey(input: {{accountId: "{root}", role: "router"}}) {{ key }} }}')
+        hunt = {"Authorization": f"Bearer {router['createApiKey']['key']}"}
+        added = call('mutation { addNumbers(input: {numbers: [{number: "+14155550188"}], state: IN_SERVICE}) '
+                     "{ userErrors { code } } }")
+        assert added == {"addNumbers": {"userErrors": []}}
+        # Each request opens its own connection, so both workers answer; the one that did not make the
+        # write learns of it from the store's change feed within one poll.
+        answers: list[str] = []
+        deadline = time.monotonic() + 30
+        while len(answers) < 20 and time.monotonic() < deadline:
+            answer = httpx.get(server.url + "/hunt/%2B14155550188", headers=hunt).json()["disposition"]
+            answers = [*answers, answer] if answer == "ROUTE" else []
+        assert answers == ["ROUTE"] * 20
+    finally:
+        server.stop()

@@ -91,6 +91,16 @@ class Number:
         """The audit trail, oldest first."""
         return tuple(Transition.from_doc(t) for t in self.history_docs)
 
+    def recent_history(self, count: int) -> tuple[Transition, ...]:
+        """The last `count` audit entries, oldest first, parsing only those (a page asks for a few)."""
+        return tuple(Transition.from_doc(t) for t in self.history_docs[-count:]) if count > 0 else ()
+
+    @property
+    def last_transition(self) -> Transition | None:
+        """The latest audit entry, parsed alone: the change feed asks for it on every change, and parsing
+        the whole trail (up to history_length entries) each time cost more than the rest of the change."""
+        return Transition.from_doc(self.history_docs[-1]) if self.history_docs else None
+
     def with_changes(self, **changes: Any) -> Number:
         return replace(self, **changes)
 

@@ -51,7 +51,7 @@ def event_for(entry: FeedEntry, requester: Requester) -> NumberChangeEvent | Non
     if not could_see_change(entry.number, entry.before, viewer, is_admin=admin, ancestors=entry.ancestors):
         return None
     visible = can_see_after_change(entry.number, viewer, is_admin=admin, ancestors=entry.ancestors)
-    last = entry.number.history[-1] if entry.number.history else None
+    last = entry.number.last_transition
     # A receiver that lost sight of the number must not learn who has it now (owner_after, requester);
     # a deletion's entry names only the last owner, which the receiver could see. Within what it may
     # see, accounts it may not see are left out (SPEC §3.5), as on the number's own history.

@@ -12,6 +12,7 @@ from numplane.carriers.registry import CarrierSet
 from numplane.changes.hub import ChangeHub
 from numplane.domain.accounts import Account
 from numplane.domain.errors import DomainError, ErrorCode
+from numplane.resolvers.single_flight import SingleFlight
 from numplane.routing.cache import RoutingCache
 from numplane.settings import Settings
 from numplane.store.base import Store
@@ -68,6 +69,8 @@ class Services:
     carriers: CarrierSet = field(default_factory=CarrierSet.build)
     # Small process-local caches (config, authenticated keys), each entry (monotonic time, value).
     cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
+    # Their refills: one store read per entry however many requests find it expired at once.
+    flights: SingleFlight = field(default_factory=SingleFlight)
     # The process's one reader of the change feed (started and stopped by the app's lifespan).
     hub: ChangeHub | None = None
     # The hunt's in-memory view of numbers and accounts; built on first use over `store` (see

@@ -100,6 +100,10 @@ async def authenticate(services: Services, token: str) -> Requester | None:
     if cached is not None and time.monotonic() - cached[0] < AUTH_CACHE_SECONDS:
         requester: Requester = cached[1]
         return requester
+    return await services.flights.run(cache_key, lambda: _load_requester(services, key_id, secret, cache_key))
+
+
+async def _load_requester(services: Services, key_id: str, secret: str, cache_key: str) -> Requester | None:
     doc = (await services.store.get_many(Db.SYSTEM, [_doc_id(key_id)])).get(_doc_id(key_id))
     if doc is None or doc.get("revoked") or not hmac.compare_digest(doc.get("hash", ""), _hash(secret)):
         return None

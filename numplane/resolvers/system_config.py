@@ -26,6 +26,10 @@ async def get_config(services: Services) -> SystemConfig:
     if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
         config: SystemConfig = cached[1]
         return config
+    return await services.flights.run("config", lambda: _load_config(services))
+
+
+async def _load_config(services: Services) -> SystemConfig:
     docs = await services.store.get_many(Db.SYSTEM, [CONFIG_ID])
     stored = {k: v for k, v in docs.get(CONFIG_ID, {}).items() if not k.startswith("_") and k != "pvt_type"}
     config = defaults(services).updated(stored) if stored else defaults(services)

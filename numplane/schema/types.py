@@ -2,12 +2,24 @@
 
 Every field that reaches another account or number goes through the visibility rules of SPEC §3.5:
 what the requester may not see is absent (null, or left out of a list), never shown.
+
+How a type resolves its fields (new types follow this; it decides a listing page's cost):
+- Values the loaded document already holds are plain attributes copied in by `from_domain`, or plain
+  (`def`) resolvers when converting them costs more than an attribute read and most queries never ask
+  for them: `history`, `features`, `publicFields`.
+- A field that may need a load is a plain `def` returning `Loaded[T]`: the value itself when the caller
+  already loaded it (a listing loads the owners of a whole page once), else the loader's coroutine.
+  graphql-core awaits only what is awaitable, so a page of a hundred nodes costs no asyncio task per
+  node; `async def` is for fields that always load (`children`, `numbers`).
+- Whatever leaves the server about another account goes through `visible_account(s)` (or the page's
+  `listed_owners`): the one place a visibility filter lives.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any, TypeAlias, TypeVar
 
 import strawberry
 
@@ -28,6 +40,18 @@ from numplane.schema.node_ids import to_global_id
 from numplane.schema.scalars import JSONObject
 
 MAX_HISTORY = 1000
+
+T = TypeVar("T")
+# A field's value as loaded, or the coroutine that loads it (see the module docstring).
+Loaded: TypeAlias = T | Awaitable[T]
+Resolver = TypeVar("Resolver", bound=Callable[..., Any])
+
+
+def loaded_field(graphql_type: object) -> Callable[[Resolver], Resolver]:
+    """`strawberry.field` for a resolver returning `Loaded[T]`: its GraphQL type is given here, since the
+    annotation also names the awaitable."""
+    decorate: Callable[[Resolver], Resolver] = strawberry.field(graphql_type=graphql_type)
+    return decorate
 
 
 @strawberry.interface
@@ -59,9 +83,16 @@ class Transition:
         )
 
 
-async def visible_account(info: Info, account_id: str | None) -> Account | None:
+def visible_account(info: Info, account_id: str | None) -> Loaded[Account | None]:
     if not account_id:
         return None
+    requester = info.context.requester
+    if account_id == requester.id:
+        return Account.from_domain(requester.account)  # one's own account needs no read
+    return _load_visible_account(info, account_id)
+
+
+async def _load_visible_account(info: Info, account_id: str) -> Account | None:
     account = await info.context.accounts.load(account_id)
     if account is None or not accounts.can_see(info.context.requester, account):
         return None
@@ -92,6 +123,53 @@ async def visible_history(
 
 
 @strawberry.type
+class Account(Node):
+    account_id: str  # the 32-hex id used everywhere else
+    name: str
+    enabled: bool
+    good_standing: bool
+    allow_number_additions: bool
+    is_admin: bool
+    account: strawberry.Private[DomainAccount]
+
+    @classmethod
+    def from_domain(cls, a: DomainAccount) -> Account:
+        return cls(
+            id=strawberry.ID(to_global_id("Account", a.id)), account_id=a.id, name=a.name, enabled=a.enabled,
+            good_standing=a.good_standing, allow_number_additions=a.allow_additions, is_admin=a.is_admin,
+            account=a,
+        )
+
+    @loaded_field(Annotated["Account", strawberry.lazy("numplane.schema.types")] | None)  # itself, not yet bound
+    def parent(self, info: Info) -> Loaded[Account | None]:
+        return visible_account(info, self.account.parent_id)
+
+    @strawberry.field
+    async def ancestors(self, info: Info) -> list[Account]:
+        return await visible_accounts(info, self.account.tree)
+
+    @strawberry.field
+    async def children(self, info: Info, first: int | None = 50, after: str | None = None) -> AccountConnection:
+        page = await or_query_error(
+            accounts.children(info.context.services, info.context.requester, self.account, _first(first), after)
+        )
+        return AccountConnection.from_page(page)
+
+    @strawberry.field
+    async def descendants(self, info: Info, first: int | None = 50, after: str | None = None) -> AccountConnection:
+        page = await or_query_error(
+            accounts.descendants(info.context.services, info.context.requester, self.account, _first(first), after)
+        )
+        return AccountConnection.from_page(page)
+
+    @strawberry.field
+    async def numbers(
+        self, info: Info, filter: NumberFilter | None = None, first: int | None = 50, after: str | None = None
+    ) -> PhoneNumberConnection:
+        return await number_connection(info, self.account, filter, _first(first), after)
+
+
+@strawberry.type
 class PhoneNumber(Node):
     # Plain values are copied in once: a listing page resolves each of them a hundred times, and a
     # resolver method costs several times an attribute read in strawberry.
@@ -118,15 +196,15 @@ class PhoneNumber(Node):
             number=n, listed_owner=listed_owner,
         )
 
-    @strawberry.field
-    async def account(self, info: Info) -> Account | None:
+    @loaded_field(Account | None)
+    def account(self, info: Info) -> Loaded[Account | None]:
         if self.listed_owner is not None:
             return self.listed_owner[0]
-        return await visible_account(info, self.number.owner)
+        return visible_account(info, self.number.owner)
 
-    @strawberry.field
-    async def previous_account(self, info: Info) -> Account | None:
-        return await visible_account(info, self.number.previous_owner)
+    @loaded_field(Account | None)
+    def previous_account(self, info: Info) -> Loaded[Account | None]:
+        return visible_account(info, self.number.previous_owner)
 
     @strawberry.field
     async def reserve_history(self, info: Info) -> list[Account]:
@@ -147,7 +225,7 @@ class PhoneNumber(Node):
     @strawberry.field
     async def history(self, info: Info, last: int | None = 20) -> list[Transition]:
         count = max(0, min(last if last is not None else 20, MAX_HISTORY))
-        recent = self.number.history[-count:] if count else ()
+        recent = self.number.recent_history(count)
         return [Transition.from_domain(t) for t in await visible_history(info, self.number, recent)]
 
 
@@ -211,61 +289,17 @@ async def number_connection(
 async def listed_owners(info: Info, listed: list[DomainNumber]) -> dict[str, Account | None]:
     """The owners of a page of numbers, loaded once and shared by every node (visibility applied), so
     `account` on a hundred nodes does not mean a hundred loader round trips."""
-    ids = sorted({n.owner for n in listed if n.owner})
-    loaded = await info.context.accounts.load_many(ids)
     requester = info.context.requester
-    return {
+    # The requester's own numbers are the common page: its account is at hand, not to be read again.
+    ids = sorted({n.owner for n in listed if n.owner and n.owner != requester.id})
+    loaded = await info.context.accounts.load_many(ids) if ids else []
+    owners = {
         i: Account.from_domain(a) if a is not None and accounts.can_see(requester, a) else None
         for i, a in zip(ids, loaded, strict=True)
     }
-
-
-@strawberry.type
-class Account(Node):
-    account_id: str  # the 32-hex id used everywhere else
-    name: str
-    enabled: bool
-    good_standing: bool
-    allow_number_additions: bool
-    is_admin: bool
-    account: strawberry.Private[DomainAccount]
-
-    @classmethod
-    def from_domain(cls, a: DomainAccount) -> Account:
-        return cls(
-            id=strawberry.ID(to_global_id("Account", a.id)), account_id=a.id, name=a.name, enabled=a.enabled,
-            good_standing=a.good_standing, allow_number_additions=a.allow_additions, is_admin=a.is_admin,
-            account=a,
-        )
-
-    @strawberry.field
-    async def parent(self, info: Info) -> Account | None:
-        return await visible_account(info, self.account.parent_id)
-
-    @strawberry.field
-    async def ancestors(self, info: Info) -> list[Account]:
-        return await visible_accounts(info, self.account.tree)
-
-    @strawberry.field
-    async def children(self, info: Info, first: int | None = 50, after: str | None = None) -> AccountConnection:
-        page = await or_query_error(
-            accounts.children(info.context.services, info.context.requester, self.account, _first(first), after)
-        )
-        return AccountConnection.from_page(page)
-
-    @strawberry.field
-    async def descendants(self, info: Info, first: int | None = 50, after: str | None = None) -> AccountConnection:
-        page = await or_query_error(
-            accounts.descendants(info.context.services, info.context.requester, self.account, _first(first), after)
-        )
-        return AccountConnection.from_page(page)
-
-    @strawberry.field
-    async def numbers(
-        self, info: Info, filter: NumberFilter | None = None, first: int | None = 50, after: str | None = None
-    ) -> PhoneNumberConnection:
-        return await number_connection(info, self.account, filter, _first(first), after)
-
+    if any(n.owner == requester.id for n in listed):
+        owners[requester.id] = Account.from_domain(requester.account)
+    return owners
 
 
 def _first(first: int | None) -> int:

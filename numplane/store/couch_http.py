@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 
 from numplane.store.base import StoreUnavailable
 
@@ -103,7 +104,7 @@ class CouchHttp:
         raise StoreUnavailable(failure.message)
 
     async def _send(self, method: str, path: str, params: Mapping[str, str] | None, body: Any) -> Reply | _Failure:
-        content = None if body is None else json.dumps(body, separators=(",", ":")).encode()
+        content = None if body is None else _encode(body)
         headers = {"Content-Type": "application/json"} if content is not None else None
         # The failure is returned, not raised from inside `except`, so no httpx exception even rides along
         # as the __context__ of the StoreUnavailable the caller sees.
@@ -143,16 +144,32 @@ async def _decoded(content: bytes) -> Any:
     if not content:
         return None
     try:
-        return json.loads(content)
+        return _decode(content)
     except RecursionError:
         # A document nested nearly as deep as Python's recursion limit (stored before public fields were
         # bounded, or by another client) overflows a deep request stack; a worker thread starts a fresh one.
         try:
-            return await asyncio.to_thread(json.loads, content)
+            return await asyncio.to_thread(_decode, content)
         except (RecursionError, ValueError):
             return _NOT_JSON
-    except ValueError:
+    except ValueError:  # json's and orjson's decode errors both are
         return _NOT_JSON
+
+
+def _encode(body: Any) -> bytes:
+    # orjson: a bulk write of a thousand documents encodes several times faster; integers beyond 64
+    # bits in public fields are left to json.
+    try:
+        return orjson.dumps(body)
+    except TypeError:
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _decode(content: bytes) -> Any:
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)  # what orjson cannot hold, or the same ValueError
 
 
 def describe(reply: Reply) -> str:

@@ -24,7 +24,7 @@ from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.keys import authenticate
 from numplane.schema.context import Context
 from numplane.store.base import StoreUnavailable
-from numplane.web import body
+from numplane.web import body, json_body
 from numplane.web.errors import error_response
 from numplane.web.fanout import Broadcasts, Pacer
 from numplane.web.websocket import BoundedWebSocketAdapter, KeyConnections, NumplaneTransportWS
@@ -112,6 +112,16 @@ class NumplaneGraphQL(GraphQL[Context, None]):
         for one in parsed if isinstance(parsed, list) else [parsed]:
             body.check_operation(one.query, one.operation_name, self.services.settings.max_tokens)
         return parsed
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        # strawberry's own, with orjson bytes (WebSocket messages keep strawberry's text encoding).
+        response = Response(json_body.dumps(response_data), media_type="application/json")
+        response.headers.raw.extend(sub_response.headers.raw)
+        if sub_response.background:
+            response.background = sub_response.background
+        if sub_response.status_code:
+            response.status_code = sub_response.status_code
+        return response
 
     async def requester(self, headers: Mapping[str, str]) -> Requester | None:
         token = bearer(headers.get("authorization"))

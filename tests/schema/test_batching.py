@@ -77,3 +77,23 @@ async def test_first_is_capped_at_100_and_cursors_page_through(api: Api) -> None
     assert rest["pageInfo"]["hasNextPage"] is False
     bad = await api.gql(query, {"after": "not-a-cursor"})
     assert bad["errors"][0]["extensions"]["code"] == "INVALID_FIELD"
+
+
+async def test_a_page_of_the_requesters_own_numbers_reads_no_account(counted: tuple[Api, CountingStore]) -> None:
+    api, store = counted
+    add = (
+        "mutation($n: [NumberRef!]!, $a: String) { addNumbers(input: {numbers: $n, state: IN_SERVICE, accountId: $a})"
+        " { userErrors { code } } }"
+    )
+    numbers = [{"number": f"+1415555{i:04d}"} for i in range(20)]
+    assert (await api.data(add, {"n": numbers, "a": api.id("R")}))["addNumbers"]["userErrors"] == []
+    await api.data("{ me { name } }", key="reseller")  # warm the key and config caches
+    store.calls.clear()
+    data = await api.data(
+        "{ me { numbers(first: 20) { edges { node { e164 account { name accountId } } } } } }", key="reseller"
+    )
+    owners = {edge["node"]["account"]["accountId"] for edge in data["me"]["numbers"]["edges"]}
+    assert owners == {api.id("R")}
+    assert data["me"]["numbers"]["edges"][0]["node"]["account"]["name"] == "R"
+    # The listing is one query; the owner is the requester, whose account the key already brought.
+    assert "get_many" not in store.calls, store.calls

@@ -278,3 +278,16 @@ async def test_user_key_cannot_hunt(api: Api) -> None:
     query = 'mutation { huntNumber(input: {number: "+14155550101"}) { result { disposition } userErrors { code } } }'
     payload = (await api.data(query, key="reseller"))["huntNumber"]
     assert payload == {"result": None, "userErrors": [{"code": "FORBIDDEN"}]}
+
+
+async def test_public_fields_beyond_64_bit_integers_round_trip_through_store_and_json(api: Api) -> None:
+    # The fast JSON paths (orjson) cannot hold such integers; the API must not lose or refuse them.
+    add = ('mutation { addNumbers(input: {numbers: [{number: "+14155550190"}], state: IN_SERVICE}) '
+           "{ userErrors { code } } }")
+    assert (await api.data(add))["addNumbers"]["userErrors"] == []
+    big = {"counter": 2**70, "ratio": 0.5, "name": "zoë"}
+    update = ('mutation($p: JSON) { updateNumber(input: {number: {number: "+14155550190"}, publicFields: $p}) '
+              "{ userErrors { code } } }")
+    assert (await api.data(update, {"p": big}))["updateNumber"]["userErrors"] == []
+    read = await api.data('{ number(number: "+14155550190") { publicFields } }')
+    assert read["number"]["publicFields"] == big

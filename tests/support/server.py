@@ -21,7 +21,10 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, store_url: str, *, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, store_url: str, *, extra_env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+    ) -> None:
+        self.args = args
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "NUMPLANE_STORE": store_url, **(extra_env or {})}
@@ -30,7 +33,7 @@ class Server:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "numplane.cli", "serve", "--port", str(self.port), "--init"],
+            [sys.executable, "-m", "numplane.cli", "serve", "--port", str(self.port), "--init", *self.args],
             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
             cwd=Path(__file__).resolve().parents[2],
         )

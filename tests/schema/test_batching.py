@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from numplane.store import store_from_url
 from numplane.store.base import Store
-from tests.support.api import Api, running_api, services_for, settings_for
+from tests.support.api import Api, api_over
 
 
 class CountingStore:
@@ -32,10 +31,8 @@ class CountingStore:
 
 @pytest.fixture
 async def counted(store_url: tuple[str, str]) -> AsyncIterator[tuple[Api, CountingStore]]:
-    settings = settings_for(store_url)
-    store = CountingStore(store_from_url(settings.store, db_prefix=settings.db_prefix))
-    async with running_api(services_for(settings, store)) as api:  # type: ignore[arg-type]
-        yield api, store
+    async with api_over(store_url, CountingStore) as pair:
+        yield pair
 
 
 async def test_listing_100_numbers_with_accounts_is_a_bounded_number_of_store_calls(

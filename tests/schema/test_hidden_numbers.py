@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from numplane.carriers.simulated import is_offered
-from numplane.store import store_from_url
 from numplane.store.base import Db, Doc, Store
 from tests.schema.test_mutations import (
     ACTIVATE,
@@ -33,7 +32,7 @@ from tests.schema.test_mutations import (
     refs,
     run,
 )
-from tests.support.api import Api, running_api, services_for, settings_for
+from tests.support.api import Api, api_over
 from tests.support.counting import CountingStore
 
 UPDATE = """mutation($input: UpdateNumberInput!) { updateNumber(input: $input) {
@@ -157,10 +156,8 @@ class FirstReadMisses(CountingStore):
 
 @pytest.fixture
 async def racing(store_url: tuple[str, str]) -> AsyncIterator[tuple[Api, FirstReadMisses]]:
-    settings = settings_for(store_url)
-    store = FirstReadMisses(store_from_url(settings.store, db_prefix=settings.db_prefix))
-    async with running_api(services_for(settings, store)) as api:  # type: ignore[arg-type]
-        yield api, store
+    async with api_over(store_url, FirstReadMisses) as pair:
+        yield pair
 
 
 async def test_losing_the_race_to_acquire_from_a_carrier_is_not_found_not_forbidden(

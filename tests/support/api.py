@@ -5,10 +5,10 @@ Keys: admin (root M), reseller (R), child (C), unrelated (U), router (a router k
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import httpx
 from asgi_lifespan import LifespanManager
@@ -19,6 +19,7 @@ from numplane.domain.accounts import Account
 from numplane.resolvers import accounts, keys
 from numplane.resolvers.context import Requester, Role, Services
 from numplane.settings import Settings
+from numplane.store import store_from_url
 from numplane.store.base import Store
 
 
@@ -80,6 +81,18 @@ async def build_tree(api: Api) -> None:
     for name, account in (("reseller", reseller), ("child", child), ("unrelated", unrelated)):
         api.keys[name], api.key_ids[name] = await keys.create_key(services, admin, account.id, "user")
     api.keys["router"], api.key_ids["router"] = await keys.create_key(services, admin, root.id, "router")
+
+
+Wrapped = TypeVar("Wrapped")
+
+
+@asynccontextmanager
+async def api_over(store_url: tuple[str, str], wrap: Callable[[Store], Wrapped]) -> AsyncIterator[tuple[Api, Wrapped]]:
+    """The API over the store `wrap` makes of a fresh store (one that counts, or misses a read on purpose)."""
+    settings = settings_for(store_url)
+    store = wrap(store_from_url(settings.store, db_prefix=settings.db_prefix))
+    async with running_api(services_for(settings, cast(Store, store))) as api:
+        yield api, store
 
 
 @asynccontextmanager

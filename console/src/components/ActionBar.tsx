@@ -2,6 +2,7 @@ import { useState } from "react";
 import { useClient } from "urql";
 import { ACTIONS, runAction, type Action, type Outcome } from "../actions";
 import { ConfirmDialog } from "./ConfirmDialog";
+import { Outcomes } from "./Outcomes";
 
 interface Props {
   numbers: string[];
@@ -53,21 +54,7 @@ export function ActionBar({ numbers, accountId, isAdmin, onDone }: Props) {
           onCancel={() => setPending(null)}
         />
       )}
-      {results && (
-        <section className="results" aria-label="Results" aria-live="polite">
-          <div className="results-head">
-            <strong>Results</strong>
-            <button type="button" className="link" onClick={() => setResults(null)}>Dismiss</button>
-          </div>
-          <ul>
-            {results.map((r) => (
-              <li key={r.e164} className={r.ok ? "ok" : "failed"} data-testid="action-result">
-                <span className="mono">{r.e164}</span> <span>{r.ok ? "✓" : "✕"} {r.message}</span>
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
+      {results && <Outcomes outcomes={results} onDismiss={() => setResults(null)} />}
     </div>
   );
 }

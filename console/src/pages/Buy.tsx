@@ -3,6 +3,7 @@ import { useClient } from "urql";
 import { runAction, stateLabel, type Outcome } from "../actions";
 import { SearchNumbersQuery } from "../api/documents";
 import type { SelectedAccount } from "../components/AccountTree";
+import { Outcomes } from "../components/Outcomes";
 import type { SearchNumbersQuery as Found } from "../gql/graphql";
 
 /** Find numbers with searchNumbers, pick some, activate them for the selected account. */
@@ -79,18 +80,7 @@ export function Buy({ account }: { account: SelectedAccount }) {
           )}
         </div>
       )}
-      {results && (
-        <section className="card results" aria-label="Results" aria-live="polite">
-          <strong>Results</strong>
-          <ul>
-            {results.map((r) => (
-              <li key={r.e164} className={r.ok ? "ok" : "failed"} data-testid="action-result">
-                <span className="mono">{r.e164}</span> <span>{r.ok ? "✓" : "✕"} {r.message}</span>
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
+      {results && <Outcomes outcomes={results} className="card results" />}
     </section>
   );
 }

@@ -105,21 +105,36 @@ async def visible_accounts(info: Info, ids: tuple[str, ...]) -> list[Account]:
     return [Account.from_domain(a) for a in loaded if a is not None and accounts.can_see(requester, a)]
 
 
-async def visible_history(
+def visible_history(
     info: Info, number: DomainNumber, transitions: tuple[DomainTransition, ...]
-) -> list[DomainTransition]:
-    """The entries with the accounts the requester may not see left out (SPEC §3.5)."""
+) -> Loaded[list[Transition]]:
+    """The entries with the accounts the requester may not see left out (SPEC §3.5); loaded only when an
+    entry names an account outside the requester's lineage and the number's owner line."""
     requester = info.context.requester
-    viewer, admin = requester.account, requester.is_admin
-    wanted = history_accounts_to_look_up(transitions, viewer, is_admin=admin)
+    wanted = history_accounts_to_look_up(transitions, requester.account, is_admin=requester.is_admin)
     trees: dict[str, tuple[str, ...]] = {}
     if number.owner and number.owner in wanted:
         trees[number.owner] = number.assigned_tree[:-1]  # the number carries its owner's lineage
         wanted.discard(number.owner)
     if wanted:
-        loaded = await info.context.accounts.load_many(sorted(wanted))
-        trees.update({a.id: a.tree for a in loaded if a is not None})
-    return redact_history(transitions, viewer, is_admin=admin, ancestors=trees)
+        return _load_visible_history(info, transitions, wanted, trees)
+    return _redacted(info, transitions, trees)
+
+
+async def _load_visible_history(
+    info: Info, transitions: tuple[DomainTransition, ...], wanted: set[str], trees: dict[str, tuple[str, ...]]
+) -> list[Transition]:
+    loaded = await info.context.accounts.load_many(sorted(wanted))
+    trees.update({a.id: a.tree for a in loaded if a is not None})
+    return _redacted(info, transitions, trees)
+
+
+def _redacted(
+    info: Info, transitions: tuple[DomainTransition, ...], trees: dict[str, tuple[str, ...]]
+) -> list[Transition]:
+    requester = info.context.requester
+    kept = redact_history(transitions, requester.account, is_admin=requester.is_admin, ancestors=trees)
+    return [Transition.from_domain(t) for t in kept]
 
 
 @strawberry.type
@@ -222,11 +237,10 @@ class PhoneNumber(Node):
     def classification(self) -> str:
         return e164.classify(self.number.e164)  # already E.164: no region needed
 
-    @strawberry.field
-    async def history(self, info: Info, last: int | None = 20) -> list[Transition]:
+    @loaded_field(list[Transition])
+    def history(self, info: Info, last: int | None = 20) -> Loaded[list[Transition]]:
         count = max(0, min(last if last is not None else 20, MAX_HISTORY))
-        recent = self.number.recent_history(count)
-        return [Transition.from_domain(t) for t in await visible_history(info, self.number, recent)]
+        return visible_history(info, self.number, self.number.recent_history(count))
 
 
 def _required_time(moment: datetime | None) -> datetime:

@@ -22,7 +22,6 @@ from numplane.schema.policy import OperationPolicy, Preparation
 from numplane.schema.query import Query
 from numplane.schema.scalars import SCALARS
 from numplane.schema.subscription import Subscription
-from numplane.schema.text_arguments import TextArguments
 from numplane.schema.types import Account, PhoneNumber
 
 log = logging.getLogger("numplane.api")
@@ -46,7 +45,7 @@ class NumplaneSchema(strawberry.Schema):
 def _extensions(debug: bool, max_depth: int, max_aliases: int, max_tokens: int) -> list[Callable[[], SchemaExtension]]:
     preparation = Preparation(max_tokens=max_tokens, max_depth=max_depth, max_aliases=max_aliases, introspection=debug)
     mask = (lambda _error: False) if debug else is_unexpected
-    return [lambda: OperationPolicy(preparation, mask=mask), TextArguments]
+    return [lambda: OperationPolicy(preparation, mask=mask)]
 
 
 @lru_cache(maxsize=8)

@@ -8,7 +8,7 @@ error (INVALID_FIELD naming the argument), never a store fault surfacing as "Une
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -31,7 +31,7 @@ from graphql import (
     type_from_ast,
     visit,
 )
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from numplane.domain.errors import DomainError
 from numplane.domain.text import MAX_TEXT, check_text, has_bad_text
@@ -43,20 +43,19 @@ _TEXT_TYPES = frozenset({"String", "ID"})
 _LITERAL_HINTS = ("\\", "\t", '"""')
 
 
-class TextArguments(SchemaExtension):
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        if document is not None:
-            schema = context.schema._schema
-            error = bad_literal(schema, context.query or "", document) or bad_variable(
-                schema, document, context.variables or {}
-            )
-            if error is not None:
-                # Raised before execution, strawberry answers with this error alone and runs no resolver (for
-                # queries and mutations over HTTP and for subscriptions over the WebSocket alike).
-                raise graphql_error(error)
-        yield
+def refuse_bad_text(context: ExecutionContext) -> None:
+    """Raise the coded error for the first String or ID argument of the operation that breaks the rule.
+
+    Called by the operation policy just before execution: strawberry then answers with this error alone and
+    runs no resolver (for queries and mutations over HTTP and for subscriptions over the WebSocket alike)."""
+    document = context.graphql_document
+    if document is not None:
+        schema = context.schema._schema
+        error = bad_literal(schema, context.query or "", document) or bad_variable(
+            schema, document, context.variables or {}
+        )
+        if error is not None:
+            raise graphql_error(error)
 
 
 def bad_literal(schema: GraphQLSchema, query: str, document: DocumentNode) -> DomainError | None:

@@ -68,6 +68,12 @@ def history_accounts_to_look_up(transitions: Iterable[Transition], viewer: Accou
     return {i for i in named if i != viewer.id and i not in viewer.tree}
 
 
+def with_owner_lineage(number: Number, ancestors: Mapping[str, tuple[str, ...]]) -> Mapping[str, tuple[str, ...]]:
+    """`ancestors` plus the owner's own, which the number carries in its tree (no read needed)."""
+    owner = number.owner
+    return {**ancestors, owner: number.assigned_tree[:-1]} if owner else ancestors
+
+
 def redact_transition(
     transition: Transition, viewer: Account, *, is_admin: bool, ancestors: Mapping[str, tuple[str, ...]]
 ) -> Transition:

@@ -16,7 +16,12 @@ from numplane.domain.accounts import Account
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.numbers import Number, Transition
 from numplane.domain.states import State
-from numplane.domain.visibility import can_see_after_change, could_see_change, redact_transition
+from numplane.domain.visibility import (
+    can_see_after_change,
+    could_see_change,
+    redact_transition,
+    with_owner_lineage,
+)
 from numplane.resolvers.accounts import get_account
 from numplane.resolvers.context import Requester, Services
 from numplane.store.base import InvalidCursor
@@ -57,8 +62,7 @@ def event_for(entry: FeedEntry, requester: Requester) -> NumberChangeEvent | Non
     # see, accounts it may not see are left out (SPEC §3.5), as on the number's own history.
     transition = last if visible or entry.deleted else None
     if transition is not None and not admin:
-        owner = entry.number.owner
-        trees = {**entry.ancestors, owner: entry.number.assigned_tree[:-1]} if owner else entry.ancestors
+        trees = with_owner_lineage(entry.number, entry.ancestors)
         transition = redact_transition(transition, viewer, is_admin=admin, ancestors=trees)
     return NumberChangeEvent(
         cursor=entry.cursor, e164=entry.e164, state=entry.number.state, deleted=entry.deleted,

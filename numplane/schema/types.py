@@ -29,7 +29,7 @@ from numplane.domain.config import SystemConfig as DomainConfig
 from numplane.domain.numbers import Number as DomainNumber
 from numplane.domain.numbers import Transition as DomainTransition
 from numplane.domain.states import State
-from numplane.domain.visibility import history_accounts_to_look_up, redact_history
+from numplane.domain.visibility import history_accounts_to_look_up, redact_history, with_owner_lineage
 from numplane.resolvers import accounts, numbers
 from numplane.resolvers.paging import Page
 from numplane.schema.context import Info
@@ -111,11 +111,8 @@ def visible_history(
     """The entries with the accounts the requester may not see left out (SPEC §3.5); loaded only when an
     entry names an account outside the requester's lineage and the number's owner line."""
     requester = info.context.requester
-    wanted = history_accounts_to_look_up(transitions, requester.account, is_admin=requester.is_admin)
-    trees: dict[str, tuple[str, ...]] = {}
-    if number.owner and number.owner in wanted:
-        trees[number.owner] = number.assigned_tree[:-1]  # the number carries its owner's lineage
-        wanted.discard(number.owner)
+    trees = dict(with_owner_lineage(number, {}))
+    wanted = history_accounts_to_look_up(transitions, requester.account, is_admin=requester.is_admin) - trees.keys()
     if wanted:
         return _load_visible_history(info, transitions, wanted, trees)
     return _redacted(info, transitions, trees)

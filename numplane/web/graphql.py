@@ -25,6 +25,7 @@ from numplane.resolvers.keys import authenticate
 from numplane.schema.context import Context
 from numplane.store.base import StoreUnavailable
 from numplane.web import body, json_body
+from numplane.web.cors import origin_list
 from numplane.web.errors import error_response
 from numplane.web.fanout import Broadcasts, Pacer
 from numplane.web.websocket import BoundedWebSocketAdapter, KeyConnections, NumplaneTransportWS
@@ -56,7 +57,7 @@ class NumplaneGraphQL(GraphQL[Context, None]):
 
     def __init__(self, schema: BaseSchema, services: Services) -> None:
         settings = services.settings
-        origins = [o.strip() for o in settings.allowed_origins.split(",") if o.strip()]
+        origins = origin_list(settings.allowed_origins)  # the same origins CORS allows
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.debug else None,

@@ -24,6 +24,8 @@ from typing import Any
 
 from graphql import GraphQLError, GraphQLFormattedError
 
+from numplane.web import json_body
+
 log = logging.getLogger(__name__)
 
 MEMBERS_PER_STEP = 64  # followers handed a result between two yields of a broadcast
@@ -226,7 +228,7 @@ class Broadcast:
                 if delivery.errors is not None:
                     errors = [e.formatted for e in delivery.errors]
                     break
-                payload = json.dumps(delivery.payload, separators=(",", ":"))  # once for every follower
+                payload = json_body.dumps(delivery.payload).decode()  # once for every follower
                 for index, follower in enumerate(list(self._followers)):
                     follower.next(payload)
                     if index % MEMBERS_PER_STEP == MEMBERS_PER_STEP - 1:

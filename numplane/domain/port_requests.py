@@ -536,3 +536,11 @@ def withdraw_number(number: Number, request_id: str, ctx: Context) -> Decision:
     if number.port_request != request_id or number.state is not State.PORT_IN:
         return Decision(number, write=False)
     return lifecycle.cancel_port_in(number, ctx)
+
+
+def shown_account(request: PortRequest, account_id: str, *, is_admin: bool) -> str | None:
+    """Who made a step or a comment, as a reader of the request may see it (SPEC §3.5): the request's
+    account and its ancestors are in every reader's view; any other account (an admin's) only in admins'."""
+    if is_admin or account_id == SYSTEM or account_id in request.account_tree:
+        return account_id
+    return None

@@ -26,7 +26,8 @@ async def test_attachment_round_trips_byte_for_byte_and_reads_back_as_a_stub(sto
 
 
 async def test_a_later_write_keeps_stubbed_attachments_and_drops_the_ones_it_leaves_out(store: Store) -> None:
-    await store.put_many(Db.PORTS, [{"_id": "r2", "_attachments": {"loa": inline(PDF), "bill": inline(b"\xff\xd8\xffx")}}])
+    both = {"loa": inline(PDF), "bill": inline(b"\xff\xd8\xffx", "image/jpeg")}
+    await store.put_many(Db.PORTS, [{"_id": "r2", "_attachments": both}])
     doc = (await store.get_many(Db.PORTS, ["r2"]))["r2"]
     doc["_attachments"] = {"loa": doc["_attachments"]["loa"]}
     doc["note"] = "bill dropped"

@@ -93,6 +93,17 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 
 
+class Change(str, Enum):
+    """What the latest write of a request did: the kind of its change-feed event."""
+
+    CREATED = "created"
+    EDITED = "edited"
+    MOVED = "moved"
+    COMMENTED = "commented"
+    ADMIN_COMMENTED = "admin_commented"  # heard of by admins only
+    DOCUMENT_UPLOADED = "document_uploaded"
+
+
 @dataclass(frozen=True, slots=True)
 class LogEntry:
     at: datetime
@@ -184,6 +195,7 @@ class PortRequest:
     comments: tuple[Comment, ...] = ()
     documents: tuple[Document, ...] = ()
     rejections: dict[str, str] = field(default_factory=dict)  # number -> reason, from the last rejection
+    last_change: Change = Change.CREATED
     created: datetime | None = None
     modified: datetime | None = None
     rev: str | None = None
@@ -223,6 +235,7 @@ class PortRequest:
             "pvt_comments": [c.to_doc() for c in self.comments],
             "pvt_documents": {doc.kind.value: doc.to_doc() for doc in self.documents},
             "pvt_rejections": dict(self.rejections),
+            "pvt_last_change": self.last_change.value,
             "pvt_created": format_time(self.created) if self.created else None,
             "pvt_modified": format_time(self.modified) if self.modified else None,
         }
@@ -254,6 +267,7 @@ class PortRequest:
             comments=tuple(Comment.from_doc(c) for c in doc.get("pvt_comments") or ()),
             documents=tuple(Document.from_doc(k, v) for k, v in (doc.get("pvt_documents") or {}).items()),
             rejections=dict(doc.get("pvt_rejections") or {}),
+            last_change=Change(doc.get("pvt_last_change") or Change.EDITED.value),
             created=when("pvt_created"), modified=when("pvt_modified"), rev=doc.get("_rev"),
             attachments=dict(doc.get("_attachments") or {}),
         )
@@ -267,6 +281,14 @@ def can_see(request: PortRequest, viewer: Account, *, is_admin: bool) -> bool:
     if is_admin:
         return True
     return relation(viewer, request.account, request.account_ancestors) in (Relation.SAME, Relation.ANCESTOR)
+
+
+def hears_of(request: PortRequest, viewer: Account, *, is_admin: bool) -> bool:
+    """Who receives a request's change-feed event: those who can see it, except that an admin-only
+    comment is news for admins only (its mere existence is not the account's to know)."""
+    if request.last_change is Change.ADMIN_COMMENTED and not is_admin:
+        return False
+    return can_see(request, viewer, is_admin=is_admin)
 
 
 def visible_comments(request: PortRequest, *, is_admin: bool) -> tuple[Comment, ...]:
@@ -372,7 +394,7 @@ def update(request: PortRequest, actor: Actor, details: Details, numbers: Sequen
         name: getattr(details, name) if getattr(details, name) is not None else getattr(request.details, name)
         for name in Details.__dataclass_fields__
     })
-    changed = request.with_changes(details=merged, modified=now)
+    changed = request.with_changes(details=merged, modified=now, last_change=Change.EDITED)
     if numbers is not None:
         changed = changed.with_changes(numbers=tuple(numbers))
     return changed
@@ -439,14 +461,15 @@ def move(
         changes["rejections"] = _rejections(request, rejections or {}, comment)
     by = actor.account.id if actor.account else SYSTEM
     entry = LogEntry(now, request.state, to, by, comment)
-    return request.with_changes(state=to, log=(*request.log, entry), modified=now, **changes)
+    return request.with_changes(state=to, log=(*request.log, entry), modified=now, last_change=Change.MOVED,
+                                **changes)
 
 
 def _rejections(request: PortRequest, reasons: Mapping[str, str], comment: str | None) -> dict[str, str]:
     unknown = sorted(set(reasons) - set(request.numbers))
     if unknown:
-        raise DomainError(ErrorCode.INVALID_FIELD, f"{unknown[0]} is not in this port request.", number=unknown[0],
-                          field=("rejections",))
+        raise DomainError(ErrorCode.INVALID_FIELD, f"{excerpt(unknown[0])} is not in this port request.",
+                          number=excerpt(unknown[0]), field=("rejections",))
     if not reasons and not comment:
         raise DomainError(ErrorCode.INVALID_FIELD, "A rejection needs a reason: a comment or one per number.",
                           field=("comment",))
@@ -470,7 +493,10 @@ def comment(request: PortRequest, actor: Actor, text: str, *, admin_only: bool, 
     if len(request.comments) >= MAX_COMMENTS:
         raise DomainError(ErrorCode.LIMIT_EXCEEDED, f"A port request holds at most {MAX_COMMENTS} comments.")
     by = actor.account.id if actor.account else SYSTEM
-    return request.with_changes(comments=(*request.comments, Comment(now, by, text, admin_only)), modified=now)
+    return request.with_changes(
+        comments=(*request.comments, Comment(now, by, text, admin_only)), modified=now,
+        last_change=Change.ADMIN_COMMENTED if admin_only else Change.COMMENTED,
+    )
 
 
 # -- documents ---------------------------------------------------------------------------------------
@@ -502,7 +528,7 @@ def attach(request: PortRequest, actor: Actor, kind: DocumentKind, filename: str
 
 def with_document(request: PortRequest, document: Document, now: datetime) -> PortRequest:
     kept = tuple(d for d in request.documents if d.kind is not document.kind)
-    return request.with_changes(documents=(*kept, document), modified=now)
+    return request.with_changes(documents=(*kept, document), modified=now, last_change=Change.DOCUMENT_UPLOADED)
 
 
 # -- the request's numbers -----------------------------------------------------------------------------

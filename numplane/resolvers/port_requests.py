@@ -97,7 +97,7 @@ async def list_port_requests(
     admin who names no account), in id order, keyset paged."""
     size = page_size(first)
     position = decode_cursor(after)
-    scope = await _scope(services, requester, account_id)
+    scope = await scope_of(services, requester, account_id)
     facets = [""] if not states else ["s:" + s.value for s in dict.fromkeys(states)]
     found: dict[str, Doc] = {}
     for facet in facets:  # one range per state, merged in id order
@@ -111,7 +111,7 @@ async def list_port_requests(
     return Page(items=items, cursors=[encode_cursor(r.id) for r in items], has_next=len(ordered) > size)
 
 
-async def _scope(services: Services, requester: Requester, account_id: str | None) -> str:
+async def scope_of(services: Services, requester: Requester, account_id: str | None) -> str:
     if account_id is None:
         return "*" if requester.is_admin else requester.id
     account = await get_account(services, requester, account_id)
@@ -171,14 +171,13 @@ async def update_port_request(
     claimed (per-number errors for those held elsewhere), numbers dropped are freed."""
     requester.ensure_may_change()
     request = await _for_change(services, requester, request_id, expected_revision)
-    actor = actor_of(requester)
+    # Decided before any number is claimed: a request that may not be edited claims nothing.
+    changed = domain.update(request, actor_of(requester), details, None, services.clock())
     errors: list[DomainError] = []
-    wanted: list[str] | None = None
     if numbers is not None:
         good, errors = domain.normalize_numbers(numbers, (await get_config(services)).default_region)
         held, refused = await _claim(services, request, good)
-        wanted, errors = held, errors + refused
-    changed = domain.update(request, actor, details, wanted, services.clock())
+        changed, errors = changed.with_changes(numbers=tuple(held)), errors + refused
     saved = await _save(services, changed)
     dropped = set(request.numbers) - set(saved.numbers)
     if dropped:

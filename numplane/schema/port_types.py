@@ -13,7 +13,7 @@ from urllib.parse import quote
 import strawberry
 
 from numplane.domain import port_requests as domain
-from numplane.domain.port_requests import DocumentKind, PortState
+from numplane.domain.port_requests import Change, DocumentKind, PortState
 from numplane.resolvers.paging import Page
 from numplane.schema.context import Info
 from numplane.schema.types import Account, Loaded, PageInfo, loaded_field, visible_account
@@ -23,6 +23,9 @@ PortRequestState = PortState  # the domain enum is the GraphQL enum
 
 strawberry.enum(DocumentKind, name="PortDocumentKind")
 PortDocumentKind = DocumentKind
+
+strawberry.enum(Change, name="PortRequestChangeKind")
+PortRequestChangeKind = Change
 
 DOWNLOAD_PATH = "/port-documents"
 
@@ -156,3 +159,12 @@ class PortRequestConnection:
                    for r, c in zip(page.items, page.cursors, strict=True)],
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
         )
+
+
+@strawberry.type
+class PortRequestChange:
+    """An event of the change feed beside number changes: what the latest write of a request did."""
+
+    cursor: str
+    change: Change
+    port_request: PortRequest

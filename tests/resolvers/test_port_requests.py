@@ -104,7 +104,7 @@ async def test_every_illegal_move_is_refused_naming_the_allowed_ones(
 ) -> None:
     request = await draft(world, world.child, A)
     for step in path:
-        extra = {"scheduled_at": world.clock.now} if step is P.SCHEDULED else {}
+        extra: dict[str, object] = {"scheduled_at": world.clock.now} if step is P.SCHEDULED else {}
         extra |= {"comment": "bad LOA"} if step is P.REJECTED else {}
         who = world.child if step in (P.SUBMITTED, P.CANCELED) else world.admin
         request = await move(world, who, request, step, **extra)

@@ -18,7 +18,7 @@ from numplane.domain.numbers import Number
 from numplane.domain.release import release
 from numplane.domain.states import State
 from numplane.domain.transitions import TABLE
-from tests.domain.fixtures import ACCOUNTS, E164, OWNER, REQUESTERS, ctx, number_in
+from tests.domain.fixtures import ACCOUNTS, E164, REQUESTERS, ctx, number_in
 
 RELATIONS = ("admin", "same", "ancestor", "descendant", "unrelated")
 FROM_STATES = (
@@ -169,7 +169,3 @@ def test_nothing_moves_into_discovery_or_port_in_except_creation() -> None:
     for (frm, to) in TABLE:
         if to in (State.DISCOVERY, State.PORT_IN):
             assert frm is None
-
-
-def test_owner_fixture_is_the_owner() -> None:
-    assert number_in(State.RESERVED).owner == OWNER.id

@@ -99,18 +99,16 @@ def _creation(state: State, target: Account, module: str, public: dict[str, Any]
 def _acquisition(
     services: Services, requester: Requester, to_state: State, target: Account | None, public: dict[str, Any] | None
 ) -> Plan:
-    def target_of(number: Number | None, actor_default: str | None) -> str | None:
-        if target is not None:
-            return target.id
-        return actor_default
+    def target_of(actor_default: str | None) -> str | None:
+        return target.id if target is not None else actor_default
 
     def needs(number: Number | None) -> set[str]:
-        wanted = target_of(number, default_target(number, to_state, _actor(requester)))
+        wanted = target_of(default_target(number, to_state, _actor(requester)))
         return {wanted} if wanted else set()
 
     def decide(number: Number | None, e164_id: str, ctx: Context, accounts: Mapping[str, Account]) -> Decision:
         assert number is not None
-        wanted = target_of(number, default_target(number, to_state, ctx.actor))
+        wanted = target_of(default_target(number, to_state, ctx.actor))
         chosen = accounts.get(wanted) if wanted else None
         if chosen is None:
             raise DomainError(

@@ -15,7 +15,7 @@ from numplane.resolvers.rewrite import rewrite
 from numplane.store.base import HIGH, Db, Doc
 
 
-def can_see(requester: Requester, account: Account) -> bool:
+def requester_can_see_account(requester: Requester, account: Account) -> bool:
     """Admins see all; others see their own lineage (ancestors) and everything under them."""
     return can_see_account(requester.account, account.id, account.tree, is_admin=requester.is_admin)
 
@@ -34,7 +34,7 @@ async def get_account(services: Services, requester: Requester, account_id: str)
     if account_id == requester.id:
         return requester.account
     account = (await load_accounts(services, [account_id])).get(account_id)
-    if account is None or not can_see(requester, account):
+    if account is None or not requester_can_see_account(requester, account):
         raise DomainError(ErrorCode.NOT_FOUND, f"No account {excerpt(account_id)} visible to you.")
     return account
 
@@ -80,7 +80,7 @@ async def update_account(
 
     async def change(doc: Doc | None) -> Doc:
         account = Account.from_doc(doc) if doc is not None else None
-        if account is None or not can_see(requester, account):
+        if account is None or not requester_can_see_account(requester, account):
             raise DomainError(ErrorCode.NOT_FOUND, f"No account {excerpt(account_id)} visible to you.")
         if not (requester.is_admin or requester.account.controls(account.id, account.tree)):
             raise DomainError(ErrorCode.FORBIDDEN, "Only the account itself, its ancestors and admins can change it.")

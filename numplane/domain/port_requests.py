@@ -20,7 +20,7 @@ from numplane.domain.accounts import Account, Relation, relation
 from numplane.domain.clock import format_time, parse_time
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.history import SYSTEM
-from numplane.domain.lifecycle import Context, Decision
+from numplane.domain.lifecycle import Decision, DecisionContext
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
 from numplane.domain.text import excerpt
@@ -534,7 +534,9 @@ def with_document(request: PortRequest, document: Document, now: datetime) -> Po
 # -- the request's numbers -----------------------------------------------------------------------------
 
 
-def port_in_number(number: Number | None, e164_id: str, request_id: str, owner: Account, ctx: Context) -> Decision:
+def port_in_number(
+    number: Number | None, e164_id: str, request_id: str, owner: Account, ctx: DecisionContext
+) -> Decision:
     """Submission creates the number in port_in for the request's account, through the lifecycle's own
     rules (good standing, NUMBER_EXISTS), carrying the request's id. A resubmission finds the numbers it
     created before still in port_in and leaves them as they are."""
@@ -547,7 +549,7 @@ def port_in_number(number: Number | None, e164_id: str, request_id: str, owner: 
     return Decision(created.with_changes(port_request=request_id, rev=number.rev if number else None))
 
 
-def complete_number(number: Number, request_id: str, ctx: Context) -> Decision:
+def complete_number(number: Number, request_id: str, ctx: DecisionContext) -> Decision:
     """port_in -> in_service, exactly once: a number already completed (by its first call, or by another
     path that got there first) is left as it is."""
     if number.port_request != request_id:
@@ -557,7 +559,7 @@ def complete_number(number: Number, request_id: str, ctx: Context) -> Decision:
     return lifecycle.complete_port_in(number, ctx)
 
 
-def withdraw_number(number: Number, request_id: str, ctx: Context) -> Decision:
+def withdraw_number(number: Number, request_id: str, ctx: DecisionContext) -> Decision:
     """Rejection and cancellation delete the request's port_in numbers, as cancelPortIn does."""
     if number.port_request != request_id or number.state is not State.PORT_IN:
         return Decision(number, write=False)

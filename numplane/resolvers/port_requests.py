@@ -24,7 +24,7 @@ from numplane.domain import port_requests as domain
 from numplane.domain.accounts import Account
 from numplane.domain.clock import format_time
 from numplane.domain.errors import DomainError, ErrorCode
-from numplane.domain.lifecycle import Context, Decision
+from numplane.domain.lifecycle import Decision, DecisionContext
 from numplane.domain.numbers import Number
 from numplane.domain.port_requests import Details, DocumentKind, PortRequest, PortState
 from numplane.domain.text import excerpt
@@ -362,8 +362,8 @@ async def _submit(services: Services, requester: Requester | None, request: Port
     return Outcome(saved, [])
 
 
-def _creation(owner: Account) -> Callable[[Number | None, str, str, Context], Decision]:
-    def decide(number: Number | None, e164_id: str, request_id: str, ctx: Context) -> Decision:
+def _creation(owner: Account) -> Callable[[Number | None, str, str, DecisionContext], Decision]:
+    def decide(number: Number | None, e164_id: str, request_id: str, ctx: DecisionContext) -> Decision:
         return domain.port_in_number(number, e164_id, request_id, owner, ctx)
 
     return decide
@@ -381,7 +381,7 @@ async def _on_numbers(
     """Apply a per-number move to the request's numbers through the bulk engine, a run per 500 numbers.
     Numbers already gone are not errors of a withdrawal or a completion: someone got there first."""
 
-    def decide(number: Number | None, e164_id: str, ctx: Context, _accounts: Mapping[str, Account]) -> Decision:
+    def decide(number: Number | None, e164_id: str, ctx: DecisionContext, _accounts: Mapping[str, Account]) -> Decision:
         if creates:
             return move(number, e164_id, request.id, ctx)
         assert number is not None

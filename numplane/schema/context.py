@@ -49,7 +49,9 @@ def port_request_loader(services: Services, requester: Requester) -> DataLoader[
 
 
 @dataclass
-class Context:
+class RequestContext:
+    """One GraphQL request's (or WebSocket connection's) context: services, requester, its loaders."""
+
     services: Services
     authenticated: Requester | None
     accounts: DataLoader[str, Account | None]
@@ -58,7 +60,7 @@ class Context:
     connection_params: dict[str, Any] | None = field(default=None)  # graphql-transport-ws connection_init
 
     @classmethod
-    def build(cls, services: Services, requester: Requester | None) -> Context:
+    def build(cls, services: Services, requester: Requester | None) -> RequestContext:
         context = cls(services=services, authenticated=None, accounts=account_loader(services))
         if requester is not None:
             context.authenticate(requester)
@@ -83,7 +85,6 @@ class Context:
             raise DomainError(ErrorCode.UNAUTHENTICATED, "Send an API key: Authorization: Bearer <key>.")
         return self.numbers
 
-
     @property
     def port_request_loader(self) -> DataLoader[str, PortRequest | None]:
         if self.port_requests is None:
@@ -91,4 +92,4 @@ class Context:
         return self.port_requests
 
 
-Info = StrawberryInfo[Context, None]
+Info = StrawberryInfo[RequestContext, None]

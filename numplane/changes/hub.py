@@ -364,12 +364,12 @@ class ChangeHub:
         return len(numbers.changes) >= self.batch or len(accounts.changes) >= self.batch or ports >= self.batch
 
     async def _poll_ports(self) -> int:
-        """Read the port request feed once; returns how many changes it held (claims included)."""
+        """Read the port request feed once; returns how many changes it held."""
         found = await self.store.changes(Db.PORTS, self._ports_position, self.batch)
         entries = [
             PortRequestEntry(c.cursor, PortRequest.from_doc(c.doc))
             for c in found.changes
-            if not c.deleted and c.doc.get("pvt_type") == "port_request"  # claims are bookkeeping
+            if not c.deleted and c.doc.get("pvt_type") == "port_request"
         ]
         self._ports_position = found.cursor
         if entries:

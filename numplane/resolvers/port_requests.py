@@ -1,9 +1,11 @@
 """Port request use cases (issue 13): load -> decide (numplane.domain.port_requests) -> save.
 
 A request is one document of the `ports` database, written with a revision check. Each number it lists
-is claimed by a small document `number:<e164>` in the same database, created without a revision (so of
-two requests racing for a number exactly one claim lands) and taken over only when the request it names
-no longer holds the number; that is what keeps a number out of two active requests without a scan.
+is claimed by a small document `port-claim:<e164>` in the system database, created without a revision
+(so of two requests racing for a number exactly one claim lands) and taken over only when the request it
+names no longer holds the number; that is what keeps a number out of two active requests without a scan.
+The claims stay out of the `ports` database so its views and change feed see port requests only: they
+would otherwise be a thousand more documents for every view to index per request.
 The numbers themselves move through the bulk engine and the lifecycle's own rules: created in port_in on
 submission, deleted on rejection or cancellation, completed once on completion.
 
@@ -36,7 +38,7 @@ from numplane.resolvers.paging import Page, decode_cursor, encode_cursor, page_s
 from numplane.resolvers.system_config import get_config
 from numplane.store.base import HIGH, Db, Doc, Key
 
-CLAIM_PREFIX = "number:"
+CLAIM_PREFIX = "port-claim:"
 SAVE_ROUNDS = 8
 PAGE = 100  # due requests per view page of the cut-over job
 NUMBERS_PER_RUN = 500  # under the engine's max_batch default; a 1,000-number request is two runs
@@ -62,8 +64,6 @@ class Outcome:
 
 
 async def load(services: Services, request_id: str) -> PortRequest | None:
-    if request_id.startswith(CLAIM_PREFIX):
-        return None
     doc = (await services.store.get_many(Db.PORTS, [request_id])).get(request_id)
     return PortRequest.from_doc(doc) if doc is not None and doc.get("pvt_type") == "port_request" else None
 
@@ -75,7 +75,7 @@ async def get_port_request(services: Services, requester: Requester | None, requ
 
 async def get_many(services: Services, requester: Requester, ids: Sequence[str]) -> dict[str, PortRequest]:
     """Requests by id in one read (the PhoneNumber.portRequest loader); invisible ones are absent."""
-    docs = await services.store.get_many(Db.PORTS, [i for i in ids if not i.startswith(CLAIM_PREFIX)])
+    docs = await services.store.get_many(Db.PORTS, list(ids))
     actor = actor_of(requester)
     found = {i: PortRequest.from_doc(d) for i, d in docs.items() if d.get("pvt_type") == "port_request"}
     return {
@@ -191,7 +191,7 @@ async def _claim(
     """Claim each number for `request`: (numbers it holds now, in order; errors for the others)."""
     if not numbers:
         return [], []
-    claims = await services.store.get_many(Db.PORTS, [claim_id(n) for n in numbers])
+    claims = await services.store.get_many(Db.SYSTEM, [claim_id(n) for n in numbers])
     holder_ids = {str(d.get("pvt_request")) for d in claims.values()} - {request.id}
     holders = {r.id: r for r in [PortRequest.from_doc(d) for d in
                                  (await services.store.get_many(Db.PORTS, sorted(holder_ids))).values()
@@ -210,7 +210,7 @@ async def _claim(
             if claim is not None:
                 doc["_rev"] = claim["_rev"]  # a stale claim: taken over with a revision check
             writes.append((number, doc))
-    results = await services.store.put_many(Db.PORTS, [doc for _n, doc in writes]) if writes else []
+    results = await services.store.put_many(Db.SYSTEM, [doc for _n, doc in writes]) if writes else []
     won = {number for (number, _doc), result in zip(writes, results, strict=True) if result.ok}
     errors.extend(domain.in_other_request(n) for n, _doc in writes if n not in won)
     mine.extend(n for n, _doc in writes if n in won)
@@ -222,11 +222,11 @@ async def _release(services: Services, request_id: str, numbers: Sequence[str]) 
     """Free the claims `request_id` holds on `numbers` (a claim another request took over stays)."""
     if not numbers:
         return
-    claims = await services.store.get_many(Db.PORTS, [claim_id(n) for n in numbers])
+    claims = await services.store.get_many(Db.SYSTEM, [claim_id(n) for n in numbers])
     mine = [{**d, "_deleted": True} for d in claims.values() if d.get("pvt_request") == request_id]
     if mine:
         # A lost race here leaves a claim naming a finished request, which the next claimer takes over.
-        await services.store.put_many(Db.PORTS, mine)
+        await services.store.put_many(Db.SYSTEM, mine)
 
 
 # -- saving ------------------------------------------------------------------------------------------

@@ -22,8 +22,8 @@ HIGH = "\ufff0"
 class Db(str, Enum):
     NUMBERS = "numbers"
     ACCOUNTS = "accounts"
-    SYSTEM = "system"  # config, API keys, job claims
-    PORTS = "ports"  # port requests (with their documents as attachments) and the numbers they claim
+    SYSTEM = "system"  # config, API keys, job claims, the numbers port requests claim
+    PORTS = "ports"  # port requests, with their documents as attachments
 
 
 @dataclass(frozen=True, slots=True)

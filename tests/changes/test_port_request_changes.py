@@ -41,7 +41,7 @@ async def until_heard(heard: list[PortRequestEntry], count: int) -> None:
     raise AssertionError(f"heard {len(heard)} of {count} changes")
 
 
-async def test_listeners_receive_each_request_change_typed_and_never_the_claims(feed: Feed) -> None:
+async def test_listeners_receive_each_request_change_typed_by_what_it_did(feed: Feed) -> None:
     w = feed.world
     heard: list[PortRequestEntry] = []
     feed.hub.add_port_listener(heard.extend)

@@ -358,10 +358,10 @@ def _check_text(value: str | None, where: str, limit: int = 1000) -> None:
 
 
 def ensure_account_side(request: PortRequest, actor: Actor, action: str) -> None:
-    """The account (or an ancestor) and admins act on a request; a visible request is already one of those,
-    so this is for the system actor, which never edits."""
+    """Edits, comments and documents come from the account (or an ancestor) and admins: whoever may see the
+    request is one of those. The system (the cut-over job) only completes, never writes on anyone's behalf."""
     ensure_active(actor)
-    if actor.account is None and not actor.is_admin:
+    if actor.account is None:
         raise DomainError(ErrorCode.FORBIDDEN, f"Only the account or admins can {action}.")
 
 

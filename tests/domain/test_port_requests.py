@@ -50,6 +50,17 @@ def test_the_cut_over_job_may_only_complete_and_accounts_only_submit_and_cancel(
     assert account_moves == {PortState.SUBMITTED, PortState.CANCELED}
 
 
+def test_the_system_never_edits_comments_or_uploads_on_anyones_behalf() -> None:
+    for write in (
+        lambda: pr.update(request(), SYSTEM_ACTOR, pr.Details(notes="x"), None, NOW),
+        lambda: pr.comment(request(), SYSTEM_ACTOR, "x", admin_only=False, now=NOW),
+        lambda: pr.attach(request(), SYSTEM_ACTOR, DocumentKind.BILL, "b.pdf", b"%PDF-1", NOW),
+    ):
+        with pytest.raises(DomainError) as refused:
+            write()
+        assert refused.value.code is ErrorCode.FORBIDDEN
+
+
 def test_scheduling_needs_the_confirmed_time() -> None:
     with pytest.raises(DomainError) as refused:
         pr.move(request(PortState.PENDING), PortState.SCHEDULED, ADMIN, NOW)

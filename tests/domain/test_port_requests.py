@@ -36,6 +36,19 @@ def test_every_state_is_reachable_from_a_draft_and_only_finished_states_are_trap
     assert {s for s in PortState if not pr.allowed_moves(s)} == pr.FINISHED
 
 
+@pytest.mark.parametrize(
+    ("frm", "to"), [(f, t) for f in PortState for t in PortState if (f, t) not in MOVES], ids=lambda s: s.value
+)
+def test_every_move_outside_the_table_is_an_invalid_transition_naming_the_allowed_ones(
+    frm: PortState, to: PortState
+) -> None:
+    with pytest.raises(DomainError) as refused:
+        pr.move(request(frm), to, ADMIN, NOW, comment="x", scheduled_at=NOW)
+    assert refused.value.code is ErrorCode.INVALID_STATE_TRANSITION
+    allowed = ", ".join(s.value for s in pr.allowed_moves(frm)) or "none: it is finished"
+    assert refused.value.message.endswith(f"allowed: {allowed}.")
+
+
 def test_every_unfinished_request_can_be_canceled_by_someone() -> None:
     assert all((s, PortState.CANCELED) in MOVES for s in pr.ACTIVE)
 

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from numplane.store.base import Store
+
+
+class UnsupportedStoreUrl(ValueError):
+    """A store URL of a kind numplane has no store for (only sqlite: and http(s): exist)."""
 
 
 def store_from_url(url: str, *, db_prefix: str = "numplane") -> Store:
@@ -15,7 +21,22 @@ def store_from_url(url: str, *, db_prefix: str = "numplane") -> Store:
         from numplane.store.couchdb import CouchStore
 
         return CouchStore(url, db_prefix=db_prefix)
-    raise ValueError(f"unsupported store URL {url!r}: use sqlite:///path.db or http://host:5984")
+    raise UnsupportedStoreUrl(
+        f"unsupported store URL {masked(url)!r}: use sqlite:///path.db or http://[user:pass@]host:5984"
+    )
+
+
+def masked(url: str) -> str:
+    """The URL with its password replaced by `***`, for messages and logs."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # not even a URL: nothing recognisable as a password to hide
+        return url
+    if not password:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{netloc[-1]}"))
 
 
 def _sqlite_path(url: str) -> str:

@@ -250,7 +250,7 @@ def serve(
 
 def main() -> None:
     """The `numplane` program."""
-    cli_failure.run(app)
+    cli_failure.run(app, "numplane")  # also as `python -m numplane.cli`
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -71,12 +71,12 @@ def reported(work: Callable[[], T]) -> T:
         raise typer.Exit(1) from None
 
 
-def run(command: Callable[..., Any]) -> NoReturn:
+def run(command: Callable[..., Any], name: str) -> NoReturn:
     """Run a Typer app as the `numplane` program: a usage mistake or an operator-fixable failure is one
     line on stderr (Typer draws a box of several lines around the first and a page of traceback for the
     second); a bug keeps its traceback."""
     try:
-        result = command(standalone_mode=False)
+        result = command(standalone_mode=False, prog_name=name)
     except click.NoArgsIsHelpError as error:
         typer.echo(error.ctx.get_help() if error.ctx else error.format_message())
         sys.exit(error.exit_code)

@@ -19,8 +19,7 @@ from pydantic import ValidationError
 from typer._click import exceptions as click
 
 from numplane.domain.errors import DomainError
-from numplane.store import UnsupportedStoreUrl
-from numplane.store.base import StoreUnavailable
+from numplane.store.base import StoreUnavailable, UnsupportedStoreUrl
 
 T = TypeVar("T")
 

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
-from numplane.store.base import Store
-
-
-class UnsupportedStoreUrl(ValueError):
-    """A store URL of a kind numplane has no store for (only sqlite: and http(s): exist)."""
+from numplane.store.base import Store, UnsupportedStoreUrl, masked
 
 
 def store_from_url(url: str, *, db_prefix: str = "numplane") -> Store:
@@ -24,19 +18,6 @@ def store_from_url(url: str, *, db_prefix: str = "numplane") -> Store:
     raise UnsupportedStoreUrl(
         f"unsupported store URL {masked(url)!r}: use sqlite:///path.db or http://[user:pass@]host:5984"
     )
-
-
-def masked(url: str) -> str:
-    """The URL with its password replaced by `***`, for messages and logs."""
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:  # not even a URL: nothing recognisable as a password to hide
-        return url
-    if not password:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{netloc[-1]}"))
 
 
 def _sqlite_path(url: str) -> str:

@@ -11,7 +11,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from numplane import cli_failure
-from numplane.cli_usage import Command, Group
+from numplane.cli_usage import spell_plainly
 from numplane.domain.api_keys import ROLES
 from numplane.domain.states import State
 from numplane.jobs.commands import jobs_app
@@ -22,10 +22,10 @@ from numplane.settings import Settings
 T = TypeVar("T")
 
 app = typer.Typer(
-    cls=Group, no_args_is_help=True, add_completion=False, help="numplane: telephone numbers over GraphQL."
+    no_args_is_help=True, add_completion=False, help="numplane: telephone numbers over GraphQL."
 )
-accounts_app = typer.Typer(cls=Group, no_args_is_help=True, help="Accounts (tenants).")
-keys_app = typer.Typer(cls=Group, no_args_is_help=True, help="API keys.")
+accounts_app = typer.Typer(no_args_is_help=True, help="Accounts (tenants).")
+keys_app = typer.Typer(no_args_is_help=True, help="API keys.")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
 app.add_typer(jobs_app, name="jobs")
@@ -70,7 +70,7 @@ async def root_requester(services: Services) -> Requester:
     return Requester(root, Role.ADMIN)
 
 
-@app.command(cls=Command)
+@app.command()
 def init(
     name: Annotated[str, typer.Option(help="name of the root account")] = "root", store: StoreOption = None
 ) -> None:
@@ -79,7 +79,7 @@ def init(
     typer.echo(key)
 
 
-@accounts_app.command("create", cls=Command)
+@accounts_app.command("create")
 def create_account(
     name: Annotated[str, typer.Argument(metavar="NAME")],
     parent: Annotated[str | None, typer.Option(metavar="ID", help="parent account id")] = None,
@@ -94,7 +94,7 @@ def create_account(
     typer.echo(with_services(store, work))
 
 
-@keys_app.command("create", cls=Command)
+@keys_app.command("create")
 def create_key(
     account_id: Annotated[str, typer.Argument(metavar="ACCOUNT_ID")],
     role: Annotated[
@@ -115,7 +115,7 @@ SHOWN_FAILURES = 5
 """Failed rows printed on stderr; all of them go to the report file."""
 
 
-@app.command("import", cls=Command)
+@app.command("import")
 def import_inventory(
     file: Annotated[
         Path,
@@ -171,7 +171,7 @@ def import_inventory(
     raise typer.Exit(2 if failed else 0)
 
 
-@app.command("export", cls=Command)
+@app.command("export")
 def export_inventory(
     state: Annotated[list[State] | None, typer.Option(help="only these states (repeatable)")] = None,
     store: StoreOption = None,
@@ -192,7 +192,7 @@ def export_inventory(
     typer.echo(f"exported {count} numbers", err=True)
 
 
-@app.command(cls=Command)
+@app.command()
 def schema() -> None:
     """Print the GraphQL SDL."""
     from numplane.schema.schema import sdl
@@ -200,7 +200,7 @@ def schema() -> None:
     sys.stdout.write(sdl())
 
 
-@app.command(cls=Command)
+@app.command()
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
@@ -246,6 +246,9 @@ def serve(
         ws_max_size=settings.max_body_bytes,
         ws_per_message_deflate=False,
     )
+
+
+spell_plainly(app)
 
 
 def main() -> None:

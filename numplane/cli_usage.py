@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import typer
 from typer import _click
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
@@ -47,3 +48,15 @@ class Group(TyperGroup):
         option = super().get_help_option(ctx)
         _untyped_flags([option])
         return option
+
+
+def spell_plainly(app: typer.Typer) -> None:
+    """Use these classes for every command and group of `app`, sub-apps included (set once, where the
+    program is assembled, so the command modules stay plain Typer)."""
+    app.info.cls = Group
+    for command in app.registered_commands:
+        command.cls = Command
+    for group in app.registered_groups:
+        group.cls = Group
+        if isinstance(group.typer_instance, typer.Typer):
+            spell_plainly(group.typer_instance)

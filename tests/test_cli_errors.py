@@ -138,3 +138,8 @@ def test_a_second_serve_on_an_existing_store_says_how_to_get_a_key(tmp_path: Pat
         assert "`numplane keys create ACCOUNT_ID`" in second.first_line
     finally:
         second.stop()
+
+
+def test_a_malformed_setting_is_one_line_naming_the_variable() -> None:
+    line = one_line_failure(numplane("export", env={"NUMPLANE_MAX_DEPTH": "deep"}))
+    assert line.startswith("error: bad setting: NUMPLANE_MAX_DEPTH: Input should be a valid integer")

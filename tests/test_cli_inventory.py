@@ -57,6 +57,16 @@ def test_a_reserved_row_without_an_account_fails_instead_of_going_to_the_root(tm
     assert _exported_numbers(url) == ["+14155550103"]
 
 
+def test_rows_naming_an_unknown_account_fail_alone(tmp_path: Path) -> None:
+    url = _store(tmp_path)
+    source = tmp_path / "numbers.csv"
+    source.write_text("number,state,account_id\n+14155550101,reserved,nobody\n+14155550102,available,\n")
+    result = runner.invoke(app, ["import", str(source), "--store", url])
+    assert result.exit_code == 2
+    assert "line 2: +14155550101: NOT_FOUND" in result.stderr
+    assert _exported_numbers(url) == ["+14155550102"]
+
+
 def test_many_failures_are_summarised_by_code_and_written_beside_the_input(tmp_path: Path) -> None:
     url = _store(tmp_path)
     source = tmp_path / "numbers.csv"

@@ -12,12 +12,11 @@ from typing import Annotated
 
 import typer
 
-from numplane.cli_usage import Command, Group
 from numplane.jobs.runner import Outcome, Status, new_holder, run_job
 from numplane.resolvers.context import Services
 from numplane.settings import Settings
 
-jobs_app = typer.Typer(cls=Group, help="Scheduled jobs: discovery expiry, aging, legacy purge.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Scheduled jobs: discovery expiry, aging, legacy purge.", no_args_is_help=True)
 
 
 class JobName(str, Enum):
@@ -34,7 +33,7 @@ def jobs() -> None:
     """Scheduled jobs: discovery expiry, aging, legacy purge (the server runs them on its own)."""
 
 
-@jobs_app.command("run", cls=Command)
+@jobs_app.command("run")
 def run_command(
     job: Annotated[str, typer.Argument(metavar="JOB", help=f"the job to run now: {', '.join(JOB_NAMES)}")],
     store: Annotated[

@@ -98,7 +98,7 @@ def create_account(
 def create_key(
     account_id: Annotated[str, typer.Argument(metavar="ACCOUNT_ID")],
     role: Annotated[
-        str, typer.Option(help=f"one of {', '.join(ROLES)} (router and admin keys only by the root admin)")
+        str, typer.Option(help=f"one of {', '.join(ROLES)} (an admin key only for the root account)")
     ] = "user",
     store: StoreOption = None,
 ) -> None:

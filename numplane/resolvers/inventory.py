@@ -15,7 +15,7 @@ import io
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.numbers import Number
@@ -39,6 +39,8 @@ from numplane.resolvers.system_config import get_config
 from numplane.store.base import HIGH, Db
 
 EXPORT_PAGE = 500
+MAX_CELL = 4 * 1024 * 1024
+"""The longest cell read: a history or public-fields cell may pass csv's default of 128 KiB."""
 REPORT_COLUMNS = ("line", "code", "reason")
 """The failure report's own columns, before the failed row's original cells."""
 
@@ -107,6 +109,7 @@ def decoded(data: bytes) -> str:
 def read_rows(text: str, *, state: State, carrier: str, account_id: str | None) -> ParsedFile:
     """The rows of a CSV with a `number` column. The options give the defaults of empty cells. A file
     without a `number` column is refused whole; any other problem fails only its row."""
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL))
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [name.strip() for name in reader.fieldnames or ()]
     reader.fieldnames = header
@@ -118,17 +121,27 @@ def read_rows(text: str, *, state: State, carrier: str, account_id: str | None) 
         )
     parsed = ParsedFile(header, ignored_columns=[c for c in header if c not in EXPORT_COLUMNS])
     is_copy = any(column in COPY_COLUMNS for column in header)
-    for line, record in enumerate(reader, start=2):
-        cells = {k: v or "" for k, v in record.items() if isinstance(k, str)}
-        try:
-            if is_copy:
-                number = copied_number(cells, state=state, carrier=carrier, account_id=account_id)
-                parsed.copies.append(CopiedRow(line, number, cells))
-            else:
-                parsed.rows.append(_plain_row(line, cells, state, carrier, account_id))
-        except DomainError as error:
-            parsed.failures.append(_failure(line, cells, error))
+    try:
+        for line, record in enumerate(reader, start=2):
+            _read_row(parsed, line, record, is_copy, state, carrier, account_id)
+    except csv.Error as error:  # the file is not CSV past this point: nothing after it can be trusted
+        raise DomainError(ErrorCode.INVALID_FIELD, f"the CSV is malformed on line {reader.line_num}: {error}") from None
     return parsed
+
+
+def _read_row(
+    parsed: ParsedFile, line: int, record: dict[str | None, Any], is_copy: bool, state: State, carrier: str,
+    account_id: str | None,
+) -> None:
+    cells = {k: v or "" for k, v in record.items() if isinstance(k, str)}
+    try:
+        if is_copy:
+            number = copied_number(cells, state=state, carrier=carrier, account_id=account_id)
+            parsed.copies.append(CopiedRow(line, number, cells))
+        else:
+            parsed.rows.append(_plain_row(line, cells, state, carrier, account_id))
+    except DomainError as error:
+        parsed.failures.append(_failure(line, cells, error))
 
 
 def _plain_row(line: int, cells: dict[str, str], state: State, carrier: str, account_id: str | None) -> Row:

@@ -46,6 +46,17 @@ def test_an_unknown_state_fails_only_its_row(tmp_path: Path) -> None:
     assert _exported_numbers(url) == ["+14155550101"]
 
 
+def test_a_list_row_in_a_state_add_numbers_cannot_create_points_at_the_export_columns(tmp_path: Path) -> None:
+    url = _store(tmp_path)
+    source = tmp_path / "numbers.csv"
+    source.write_text("number,state\n+14155550101,aging\n+14155550102,available\n")
+    result = runner.invoke(app, ["import", str(source), "--store", url])
+    assert result.exit_code == 2
+    assert ("line 2: +14155550101: INVALID_STATE_TRANSITION: an inventory list adds numbers as available, "
+            "reserved or in_service, not aging") in result.stderr
+    assert _exported_numbers(url) == ["+14155550102"]
+
+
 def test_a_reserved_row_without_an_account_fails_instead_of_going_to_the_root(tmp_path: Path) -> None:
     url = _store(tmp_path)
     source = tmp_path / "numbers.csv"

@@ -41,6 +41,8 @@ from numplane.store.base import HIGH, Db
 EXPORT_PAGE = 500
 MAX_CELL = 4 * 1024 * 1024
 """The longest cell read: a history or public-fields cell may pass csv's default of 128 KiB."""
+ADDABLE_STATES = frozenset({State.AVAILABLE, State.RESERVED, State.IN_SERVICE})
+"""The states `addNumbers` creates numbers in (SPEC §3.1)."""
 REPORT_COLUMNS = ("line", "code", "reason")
 """The failure report's own columns, before the failed row's original cells."""
 
@@ -146,6 +148,13 @@ def _read_row(
 
 def _plain_row(line: int, cells: dict[str, str], state: State, carrier: str, account_id: str | None) -> Row:
     row_state = state_of(cells, state)
+    if row_state not in ADDABLE_STATES:
+        raise DomainError(
+            ErrorCode.INVALID_STATE_TRANSITION,
+            f"an inventory list adds numbers as available, reserved or in_service, not {row_state.value}; "
+            "numbers in other states come in with the columns `numplane export` writes",
+            field=("state",),
+        )
     owner = (cells.get("account_id") or account_id or "").strip() or None
     if row_state in OWNED_STATES and owner is None:
         raise DomainError(

@@ -353,8 +353,10 @@ def in_other_request(number: str) -> DomainError:
 
 
 def _check_text(value: str | None, where: str, limit: int = 1000) -> None:
+    """`where` is the input field as the client wrote it (camelCase, dotted into nested inputs)."""
     if value is not None and len(value) > limit:
-        raise DomainError(ErrorCode.INVALID_FIELD, f"{where}: at most {limit} characters.", field=(where,))
+        raise DomainError(ErrorCode.INVALID_FIELD, f"{where}: at most {limit} characters.",
+                          field=tuple(where.split(".")))
 
 
 def ensure_account_side(request: PortRequest, actor: Actor, action: str) -> None:
@@ -401,8 +403,10 @@ def update(request: PortRequest, actor: Actor, details: Details, numbers: Sequen
 
 
 def _check_details(details: Details) -> None:
-    for name in ("carrier_name", "carrier_account_number", "carrier_pin", "billing_name"):
-        _check_text(getattr(details, name), name, 200)
+    for name, where in (("carrier_name", "losingCarrier.name"), ("carrier_account_number",
+                        "losingCarrier.accountNumber"), ("carrier_pin", "losingCarrier.pin"),
+                        ("billing_name", "billingName")):
+        _check_text(getattr(details, name), where, 200)
     _check_text(details.service_address, "serviceAddress")
     _check_text(details.notes, "notes")
 
@@ -450,7 +454,7 @@ def move(
         missing = missing_fields(request)
         if missing:
             raise DomainError(ErrorCode.INVALID_FIELD, f"The port request is incomplete: {', '.join(missing)}.",
-                              field=(missing[0],))
+                              field=tuple(missing[0].split(".")))
         changes["rejections"] = {}
     if to is P.SCHEDULED:
         if scheduled_at is None:

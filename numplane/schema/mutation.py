@@ -37,6 +37,7 @@ from numplane.schema.payloads import (
     SystemConfigPayload,
 )
 from numplane.schema.types import Account, HuntResult, PhoneNumber, SystemConfig
+from numplane.schema.webhooks import WebhookMutations
 
 Bulk = Callable[[Services, Requester], Awaitable[BulkResult]]
 
@@ -58,7 +59,7 @@ def _public(value: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(WebhookMutations):
     @strawberry.mutation
     async def add_numbers(self, info: Info, input: AddNumbersInput) -> NumbersPayload:
         return await bulk(info, lambda s, r: numbers.add_numbers(

@@ -14,6 +14,12 @@ Numbers, view `clock`: (state, pvt_state_changed_at, id): due numbers for the jo
 
 Accounts, view `tree`: ("c:" + parent, "", id) for children, ("d:" + ancestor, "", id) for descendants,
 ("*", "", id) for every account.
+
+System, view `webhooks`: ("*", "", id) for every endpoint, ("a:" + account, "", id) for an account's.
+
+System, view `deliveries`: ("q:" + webhook, "", order|id) while a delivery is unfinished (the endpoint's
+queue, in feed order), ("w:" + webhook, "", order|id) always and ("w:" + webhook, "s:" + status, order|id)
+(the customer's listing, whole or by status).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from typing import Any
 
 from numplane.store.base import Db, Doc, Key
 
-VIEWS_VERSION = "1"
+VIEWS_VERSION = "2"
 
 
 def _number_tree(doc: Doc) -> Iterator[Key]:
@@ -52,6 +58,20 @@ def _account_tree(doc: Doc) -> Iterator[Key]:
         yield ("d:" + ancestor, "", doc["_id"])
 
 
+def _webhooks(doc: Doc) -> Iterator[Key]:
+    yield ("*", "", doc["_id"])
+    yield ("a:" + str(doc.get("account_id", "")), "", doc["_id"])
+
+
+def _deliveries(doc: Doc) -> Iterator[Key]:
+    webhook, status = str(doc.get("webhook_id", "")), str(doc.get("status", ""))
+    place = str(doc.get("order", "")) + "|" + doc["_id"]
+    if status in ("pending", "sending"):
+        yield ("q:" + webhook, "", place)
+    yield ("w:" + webhook, "", place)
+    yield ("w:" + webhook, "s:" + status, place)
+
+
 _NUMBER_TREE_JS = """function (doc) {
   if (doc.pvt_type !== 'number') return;
   var scopes = ['*'].concat(doc.pvt_assigned_tree || []);
@@ -76,6 +96,22 @@ _ACCOUNT_TREE_JS = """function (doc) {
 }"""
 
 
+_WEBHOOKS_JS = """function (doc) {
+  if (doc.pvt_type !== 'webhook') return;
+  emit(['*', '', doc._id], null);
+  emit(['a:' + String(doc.account_id || ''), '', doc._id], null);
+}"""
+
+_DELIVERIES_JS = """function (doc) {
+  if (doc.pvt_type !== 'webhook_delivery') return;
+  var webhook = String(doc.webhook_id || ''), status = String(doc.status || '');
+  var place = String(doc.order || '') + '|' + doc._id;
+  if (status === 'pending' || status === 'sending') emit(['q:' + webhook, '', place], null);
+  emit(['w:' + webhook, '', place], null);
+  emit(['w:' + webhook, 's:' + status, place], null);
+}"""
+
+
 @dataclass(frozen=True, slots=True)
 class View:
     db: Db
@@ -94,6 +130,8 @@ VIEWS: tuple[View, ...] = (
     View(Db.NUMBERS, "tree", "number", _number_tree, _NUMBER_TREE_JS),
     View(Db.NUMBERS, "clock", "number", _number_clock, _NUMBER_CLOCK_JS),
     View(Db.ACCOUNTS, "tree", "account", _account_tree, _ACCOUNT_TREE_JS),
+    View(Db.SYSTEM, "webhooks", "webhook", _webhooks, _WEBHOOKS_JS),
+    View(Db.SYSTEM, "deliveries", "webhook_delivery", _deliveries, _DELIVERIES_JS),
 )
 
 

@@ -22,8 +22,10 @@ from numplane.domain.webhook_retries import Outcome, after_failure
 
 PREFIX = "delivery:"
 ATTEMPTS_KEPT = 20
-CLAIM_SECONDS = 30
-"""A sending replica holds a delivery this long (an attempt takes at most the 5-second timeout)."""
+def claim_seconds(timeout_seconds: float) -> float:
+    """How long a sending replica holds a delivery: its attempt's timeout twice over, and some. A replica
+    that dies mid-send delays that number's deliveries this long, never more."""
+    return 2 * timeout_seconds + 5
 
 
 class Status(str, Enum):
@@ -83,9 +85,10 @@ class Delivery:
         """Another replica is sending it right now."""
         return self.status is Status.SENDING and self.claimed_until is not None and self.claimed_until > now
 
-    def claimed(self, holder: str, now: datetime) -> Delivery:
+    def claimed(self, holder: str, now: datetime, *, timeout_seconds: float) -> Delivery:
         return replace(
-            self, status=Status.SENDING, holder=holder, claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
+            self, status=Status.SENDING, holder=holder,
+            claimed_until=now + timedelta(seconds=claim_seconds(timeout_seconds)),
             first_attempt_at=self.first_attempt_at or now,
         )
 

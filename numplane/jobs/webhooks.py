@@ -321,7 +321,9 @@ class EndpointSender:
         store = self.services.store
         try:
             now = self.services.clock()
-            claimed = delivery.claimed(self.dispatcher.holder, now)
+            claimed = delivery.claimed(
+                self.dispatcher.holder, now, timeout_seconds=self.services.settings.webhooks_timeout_seconds
+            )
             (taken,) = await store.put_many(Db.SYSTEM, [claimed.to_doc()])
             if not taken.ok:
                 return  # another replica claimed it, or it changed (redelivered): read again

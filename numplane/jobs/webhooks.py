@@ -27,7 +27,7 @@ from numplane.changes.hub import ChangeHub, FeedEntry
 from numplane.domain.accounts import Account
 from numplane.domain.webhook_deliveries import Delivery, Status, heads, new_delivery
 from numplane.domain.webhook_retries import Outcome, should_disable
-from numplane.domain.webhooks import Endpoint, doc_id, number_event, receives
+from numplane.domain.webhooks import DOC_PREFIX, Endpoint, doc_id, number_event, receives
 from numplane.jobs import claims
 from numplane.jobs.claims import Lease, LeaseLost, Refusal
 from numplane.jobs.runner import new_holder
@@ -99,20 +99,22 @@ class Dispatcher:
 
     async def refresh_endpoints(self) -> None:
         """Every endpoint, and a sender for each enabled one (stopped when it is disabled or deleted)."""
+        # By id over the documents, not through a view: a view read would first index every delivery
+        # written since the last one, and this runs before every page of the feed.
         found: dict[str, Endpoint] = {}
         after = None
         while True:
-            rows = await self.services.store.query(
-                Db.SYSTEM, "webhooks", start=("*", "", ""), end=("*", "", HIGH), after=after, limit=500
+            docs = await self.services.store.id_range(
+                Db.SYSTEM, start=DOC_PREFIX, end=DOC_PREFIX + HIGH, after=after, limit=500
             )
-            found.update((e.id, e) for e in (Endpoint.from_doc(r.doc) for r in rows))
-            if len(rows) < 500:
+            found.update((e.id, e) for e in (Endpoint.from_doc(d) for d in docs))
+            if len(docs) < 500:
                 break
-            after = rows[-1].key
+            after = docs[-1]["_id"]
         missing = sorted({e.account_id for e in found.values()} - self._viewers.keys())
         if missing:
-            docs = await self.services.store.get_many(Db.ACCOUNTS, missing)
-            self._viewers.update({i: Account.from_doc(d) for i, d in docs.items()})
+            accounts = await self.services.store.get_many(Db.ACCOUNTS, missing)
+            self._viewers.update({i: Account.from_doc(d) for i, d in accounts.items()})
         self._endpoints = found
         for endpoint_id in list(self._senders):
             current = found.get(endpoint_id)
@@ -256,7 +258,11 @@ class EndpointSender:
         self.task: asyncio.Task[None] | None = None
         self.depth = 0
         self.oldest: datetime | None = None
-        self._wake = asyncio.Event()
+        self._moved = asyncio.Event()  # something changed: new deliveries, or an attempt finished
+        self._stale = True  # the queue must be read again from the store
+        self._queue: dict[str, Delivery] = {}  # unfinished deliveries by id, in feed order
+        self._full_page = False
+        self._finished: set[str] = set()  # finished since the last read began
         self._in_flight: dict[str, asyncio.Task[None]] = {}  # by subject (number)
 
     def start(self) -> None:
@@ -269,36 +275,49 @@ class EndpointSender:
             task.cancel()
 
     def wake(self) -> None:
-        self._wake.set()
+        """New deliveries may be waiting: read the queue again."""
+        self._stale = True
+        self._moved.set()
 
     async def _run(self) -> None:
         while True:
-            self._wake.clear()
+            self._moved.clear()
             try:
-                pause = await self._send_due()
+                if self._stale or not self._queue:
+                    await self._read_queue()
+                pause = self._start_due()
             except StoreUnavailable as error:
                 log.warning("webhooks: store unavailable (%s)", error)
                 pause = ERROR_PAUSE_SECONDS
             except Exception:
                 log.exception("webhooks: endpoint %s: reading its queue failed", self.endpoint.id)
                 pause = ERROR_PAUSE_SECONDS
-            with contextlib.suppress(TimeoutError):
+            try:
                 async with asyncio.timeout(pause):
-                    await self._wake.wait()
+                    await self._moved.wait()
+            except TimeoutError:
+                self._stale = True  # another replica or a redelivery may have queued something
 
-    async def _send_due(self) -> float:
-        """Start what is due; the seconds until something may be due again."""
+    async def _read_queue(self) -> None:
+        """A page of the endpoint's unfinished deliveries in feed order. Kept in memory and worked
+        through: a finished delivery only drops out of it, without a read per delivery."""
+        self._stale = False
         scope = "q:" + self.endpoint.id
         rows = await self.services.store.query(
             Db.SYSTEM, "deliveries", start=(scope, "", ""), end=(scope, "", HIGH), limit=QUEUE_PAGE
         )
-        queue = [Delivery.from_doc(r.doc) for r in rows]
-        self.depth = len(queue)
-        created = [d.created for d in queue if d.created is not None]
+        self._queue = {d.id: d for d in (Delivery.from_doc(r.doc) for r in rows) if d.id not in self._finished}
+        self._finished.clear()
+        self._full_page = len(rows) >= QUEUE_PAGE
+        self.depth = len(self._queue)
+        created = [d.created for d in self._queue.values() if d.created is not None]
         self.oldest = min(created) if created else None
+
+    def _start_due(self) -> float:
+        """Start what is due; the seconds until something may be due again."""
         now = self.services.clock()
         pause = self.services.settings.webhooks_poll_seconds
-        for delivery in heads(queue):
+        for delivery in heads(list(self._queue.values())):
             if len(self._in_flight) >= self.concurrency:
                 break
             if delivery.subject in self._in_flight or delivery.busy(now):
@@ -312,12 +331,23 @@ class EndpointSender:
 
     async def _deliver(self, delivery: Delivery) -> None:
         try:
-            await self._attempt(delivery)
+            after = await self._attempt(delivery)
         finally:
             self._in_flight.pop(delivery.subject, None)
-            self._wake.set()  # the number's next delivery may go now
+        if after is None or not after.unfinished:
+            # Done, or taken by another replica: out of this copy of the queue (and out of the next read,
+            # should that read have started before this delivery's last write).
+            self._queue.pop(delivery.id, None)
+            self._finished.add(delivery.id)
+        else:
+            self._queue[delivery.id] = after
+        self.depth = len(self._queue)
+        if not self._queue and self._full_page:
+            self._stale = True  # more waits beyond the page read
+        self._moved.set()  # the number's next delivery may go now
 
-    async def _attempt(self, delivery: Delivery) -> None:
+    async def _attempt(self, delivery: Delivery) -> Delivery | None:
+        """The delivery as written after its attempt; None when it was not this replica's to send."""
         store = self.services.store
         try:
             now = self.services.clock()
@@ -326,7 +356,8 @@ class EndpointSender:
             )
             (taken,) = await store.put_many(Db.SYSTEM, [claimed.to_doc()])
             if not taken.ok:
-                return  # another replica claimed it, or it changed (redelivered): read again
+                self._stale = True  # another replica claimed it, or it changed (redelivered): read again
+                return None
             claimed = replace(claimed, rev=taken.rev)
             result = await attempt(self.services, self.client, self.endpoint, claimed, now)
             after = claimed.attempted(
@@ -336,12 +367,20 @@ class EndpointSender:
             (written,) = await store.put_many(Db.SYSTEM, [after.to_doc()])
             if not written.ok:
                 log.warning("webhooks: delivery %s changed while it was being sent", delivery.id)
-            await self.dispatcher.record_outcome(self.endpoint.id, result.outcome, result.attempt.error or (
-                f"HTTP {result.attempt.status}" if result.attempt.status is not None else None
-            ))
+                self._stale = True
+                return None
+            if result.outcome is not Outcome.DELIVERED or self.endpoint.failing_since is not None:
+                status = result.attempt.status
+                reason = result.attempt.error or (f"HTTP {status}" if status is not None else None)
+                await self.dispatcher.record_outcome(self.endpoint.id, result.outcome, reason)
+            return replace(after, rev=written.rev)
         except StoreUnavailable as error:
             log.warning("webhooks: store unavailable while delivering %s (%s)", delivery.id, error)
+            self._stale = True
+            return None
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("webhooks: delivering %s failed", delivery.id)
+            self._stale = True
+            return None

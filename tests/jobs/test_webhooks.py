@@ -81,6 +81,9 @@ async def test_an_endpoint_receives_every_change_it_may_see_signed_and_an_unrela
         assert changed[0]["data"]["number"]["previousState"] == "in_service"
         await asyncio.sleep(0.5)  # the unrelated endpoint's sender polls every 0.1 s: it had its chances
         assert theirs.received == []
+        metrics = (await api.client.get("/metrics")).text
+        assert 'numplane_webhook_deliveries_total{outcome="delivered"} 3.0' in metrics
+        assert "numplane_webhook_queue_depth 0.0" in metrics
 
 
 async def test_a_receiver_down_for_a_while_then_up_gets_everything_in_order_per_number(
@@ -95,6 +98,9 @@ async def test_a_receiver_down_for_a_while_then_up_gets_everything_in_order_per_
             for number in numbers:
                 await touch(api, number, step)
         await receiver.wait_for(lambda r: len(r.received) >= 8)  # several refused attempts and retries
+        metrics = (await api.client.get("/metrics")).text
+        assert 'numplane_webhook_deliveries_total{outcome="retry"}' in metrics
+        assert "numplane_webhook_oldest_pending_seconds 0.0" not in metrics
         receiver.status = 200
         await receiver.wait_for(lambda r: len(r.accepted) == 15)
         assert steps_by_number(receiver) == {n: [None, 1, 2, 3, 4] for n in numbers}

@@ -33,8 +33,9 @@ from numplane.jobs.claims import Lease, LeaseLost, Refusal
 from numplane.jobs.runner import new_holder
 from numplane.jobs.webhook_http import attempt, http_client
 from numplane.resolvers.context import Services
+from numplane.resolvers.rewrite import rewrite
 from numplane.resolvers.webhooks import abandon_queue
-from numplane.store.base import HIGH, Db, StoreUnavailable
+from numplane.store.base import HIGH, Db, Doc, StoreUnavailable
 
 log = logging.getLogger("numplane.webhooks")
 
@@ -56,6 +57,7 @@ class Dispatcher:
         self._endpoints: dict[str, Endpoint] = {}
         self._viewers: dict[str, Account] = {}
         self._senders: dict[str, EndpointSender] = {}
+        self._retired: set[EndpointSender] = set()  # senders of disabled endpoints finishing their attempts
         self._tasks: list[asyncio.Task[None]] = []
         self._lease: Lease | None = None
         self._client: httpx.AsyncClient | None = None
@@ -72,12 +74,14 @@ class Dispatcher:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        for sender in self._senders.values():
+        senders = [*self._senders.values(), *self._retired]
+        for sender in senders:
             sender.stop()
-        for task in [*self._tasks, *(s.task for s in self._senders.values() if s.task is not None)]:
+        for task in [*self._tasks, *(t for s in senders for t in s.tasks())]:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._senders.clear()
+        self._retired.clear()
         if self._lease is not None:  # hand the feed over at once rather than after the lease expires
             with contextlib.suppress(Exception):
                 await claims.finish(self.services.store, self._lease, self.services.clock(), "stopped", {})
@@ -116,10 +120,13 @@ class Dispatcher:
             accounts = await self.services.store.get_many(Db.ACCOUNTS, missing)
             self._viewers.update({i: Account.from_doc(d) for i, d in accounts.items()})
         self._endpoints = found
+        self._retired = {s for s in self._retired if any(not t.done() for t in s.tasks())}
         for endpoint_id in list(self._senders):
             current = found.get(endpoint_id)
             if current is None or not current.enabled:
-                self._senders.pop(endpoint_id).stop()
+                retired = self._senders.pop(endpoint_id)
+                retired.retire()
+                self._retired.add(retired)
             else:
                 self._senders[endpoint_id].endpoint = current
         for endpoint in found.values():
@@ -214,36 +221,31 @@ class Dispatcher:
     async def record_outcome(self, endpoint_id: str, outcome: Outcome, reason: str | None) -> None:
         """Keep the endpoint's failure record: cleared by a success; a 410, or 24 hours of failures,
         disable it with the reason shown to the customer."""
-        store, now = self.services.store, self.services.clock()
-        scale = self.settings.webhooks_retry_scale
-        for _attempt in range(5):
-            doc = (await store.get_many(Db.SYSTEM, [doc_id(endpoint_id)])).get(doc_id(endpoint_id))
+        now, scale = self.services.clock(), self.settings.webhooks_retry_scale
+
+        async def edit(doc: Doc | None) -> Doc | None:
             if doc is None:
-                return
+                return None  # deleted meanwhile
             endpoint = Endpoint.from_doc(doc)
             if outcome is Outcome.DELIVERED:
-                if endpoint.failing_since is None:
-                    return
                 changed = replace(endpoint, failing_since=None)
             elif outcome is Outcome.GONE:
                 changed = replace(endpoint, enabled=False, disabled_reason="The receiver answered 410 Gone.")
             else:
                 failing_since = endpoint.failing_since or now
                 changed = replace(endpoint, failing_since=failing_since)
-                if should_disable(failing_since, now, scale=scale):
+                if endpoint.enabled and should_disable(failing_since, now, scale=scale):
                     changed = replace(
                         changed, enabled=False,
                         disabled_reason=f"Every delivery failed for 24 hours (last: {reason or 'no answer'}).",
                     )
-                elif changed == endpoint:
-                    return
-            (result,) = await store.put_many(Db.SYSTEM, [changed.to_doc()])
-            if result.ok:
-                if not changed.enabled:
-                    log.warning("webhooks: endpoint %s disabled: %s", endpoint_id, changed.disabled_reason)
-                    await abandon_queue(self.services, endpoint_id)
-                    await self.refresh_endpoints()
-                return
+            return None if changed == endpoint else changed.to_doc()
+
+        written = await rewrite(self.services.store, Db.SYSTEM, doc_id(endpoint_id), edit, what="The webhook")
+        if written is not None and not written.get("enabled", True):
+            log.warning("webhooks: endpoint %s disabled: %s", endpoint_id, written.get("disabled_reason"))
+            await abandon_queue(self.services, endpoint_id)
+            await self.refresh_endpoints()
 
 
 class EndpointSender:
@@ -259,6 +261,7 @@ class EndpointSender:
         self.depth = 0
         self.oldest: datetime | None = None
         self._moved = asyncio.Event()  # something changed: new deliveries, or an attempt finished
+        self._retired = False
         self._stale = True  # the queue must be read again from the store
         self._queue: dict[str, Delivery] = {}  # unfinished deliveries by id, in feed order
         self._full_page = False
@@ -269,10 +272,20 @@ class EndpointSender:
         self.task = asyncio.create_task(self._run(), name=f"numplane-webhook-{self.endpoint.id}")
 
     def stop(self) -> None:
+        """At shutdown: cut everything short (a claimed delivery is taken again once its claim lapses)."""
         if self.task is not None:
             self.task.cancel()
         for task in self._in_flight.values():
             task.cancel()
+
+    def tasks(self) -> list[asyncio.Task[None]]:
+        return [*([self.task] if self.task is not None else []), *self._in_flight.values()]
+
+    def retire(self) -> None:
+        """The endpoint was disabled or deleted: start nothing more, and let the attempts in flight record
+        their outcome (cancelling one mid-request would leave its claim to lapse, and its result unsaved)."""
+        self._retired = True
+        self._moved.set()
 
     def wake(self) -> None:
         """New deliveries may be waiting: read the queue again."""
@@ -280,7 +293,7 @@ class EndpointSender:
         self._moved.set()
 
     async def _run(self) -> None:
-        while True:
+        while not self._retired:
             self._moved.clear()
             try:
                 if self._stale or not self._queue:
@@ -317,6 +330,8 @@ class EndpointSender:
         """Start what is due; the seconds until something may be due again."""
         now = self.services.clock()
         pause = self.services.settings.webhooks_poll_seconds
+        if self._retired:
+            return pause
         for delivery in heads(list(self._queue.values())):
             if len(self._in_flight) >= self.concurrency:
                 break

@@ -31,7 +31,8 @@ from numplane.domain.webhooks import (
 from numplane.resolvers.accounts import get_account
 from numplane.resolvers.context import Requester, Role, Services
 from numplane.resolvers.paging import Page, decode_cursor, encode_cursor, page_size
-from numplane.store.base import HIGH, Db
+from numplane.resolvers.rewrite import rewrite
+from numplane.store.base import HIGH, Db, Doc
 
 SECRET_BYTES = 24
 
@@ -102,8 +103,13 @@ async def list_webhooks(services: Services, requester: Requester, account_id: st
 
 
 async def get_webhook(services: Services, requester: Requester, webhook_id: str) -> Endpoint:
-    _ensure_not_router(requester)
     doc = (await services.store.get_many(Db.SYSTEM, [doc_id(webhook_id)])).get(doc_id(webhook_id))
+    return _visible(doc, requester, webhook_id)
+
+
+def _visible(doc: Doc | None, requester: Requester, webhook_id: str) -> Endpoint:
+    """The endpoint of `doc` if the requester manages it; another tree's does not exist for it."""
+    _ensure_not_router(requester)
     endpoint = Endpoint.from_doc(doc) if doc is not None and doc.get("pvt_type") == "webhook" else None
     if endpoint is None or not may_manage(requester.account, endpoint, is_admin=requester.is_admin):
         raise DomainError(ErrorCode.NOT_FOUND, f"No webhook {excerpt(webhook_id)} visible to you.")
@@ -155,17 +161,16 @@ async def rotate_secret(services: Services, requester: Requester, webhook_id: st
 
 
 async def delete_webhook(services: Services, requester: Requester, webhook_id: str) -> str:
-    """The endpoint is gone; its unfinished deliveries are marked failed (a page at a time, by the
-    dispatcher too, should this stop half-way)."""
+    """The endpoint is gone, and its unfinished deliveries are marked failed."""
     requester.ensure_may_change()
-    for _attempt in range(5):
-        endpoint = await get_webhook(services, requester, webhook_id)
-        doc = {**endpoint.to_doc(), "_deleted": True}
-        (result,) = await services.store.put_many(Db.SYSTEM, [doc])
-        if result.ok:
-            await abandon_queue(services, webhook_id)
-            return webhook_id
-    raise DomainError(ErrorCode.CONFLICT, "The webhook kept changing under this deletion; retry.")
+
+    async def edit(doc: Doc | None) -> Doc:
+        endpoint = _visible(doc, requester, webhook_id)
+        return {**endpoint.to_doc(), "_deleted": True}
+
+    await rewrite(services.store, Db.SYSTEM, doc_id(webhook_id), edit, what="The webhook")
+    await abandon_queue(services, webhook_id)
+    return webhook_id
 
 
 async def abandon_queue(services: Services, webhook_id: str, limit: int = 1000) -> int:
@@ -207,8 +212,8 @@ async def list_deliveries(
 async def redeliver(services: Services, requester: Requester, delivery: str) -> Delivery:
     """Send a delivery again (a delivered one too: the receiver may have lost it)."""
     requester.ensure_may_change()
-    for _attempt in range(5):
-        doc = (await services.store.get_many(Db.SYSTEM, [DELIVERY_PREFIX + delivery])).get(DELIVERY_PREFIX + delivery)
+
+    async def edit(doc: Doc | None) -> Doc | None:
         found = Delivery.from_doc(doc) if doc is not None and doc.get("pvt_type") == "webhook_delivery" else None
         if found is None:
             raise DomainError(ErrorCode.NOT_FOUND, f"No delivery {excerpt(delivery)} visible to you.")
@@ -218,12 +223,14 @@ async def redeliver(services: Services, requester: Requester, delivery: str) -> 
                 ErrorCode.INVALID_STATE_TRANSITION, "The webhook is disabled; enable it before redelivering."
             )
         if found.busy(services.clock()):
-            return found  # being sent right now
-        again = found.redelivered(services.clock())
-        (result,) = await services.store.put_many(Db.SYSTEM, [again.to_doc()])
-        if result.ok:
-            return replace(again, rev=result.rev)
-    raise DomainError(ErrorCode.CONFLICT, "The delivery kept changing under this request; retry.")
+            return None  # being sent right now
+        return found.redelivered(services.clock()).to_doc()
+
+    doc_key = DELIVERY_PREFIX + delivery
+    written = await rewrite(services.store, Db.SYSTEM, doc_key, edit, what="The delivery")
+    if written is None:
+        return Delivery.from_doc((await services.store.get_many(Db.SYSTEM, [doc_key]))[doc_key])
+    return Delivery.from_doc(written)
 
 
 async def send_test_event(services: Services, requester: Requester, webhook_id: str) -> Delivery:
@@ -247,10 +254,9 @@ async def _check_filter(services: Services, requester: Requester, wanted: EventF
 async def _rewrite(
     services: Services, requester: Requester, webhook_id: str, change: Callable[[Endpoint], Endpoint]
 ) -> Endpoint:
-    for _attempt in range(5):
-        endpoint = await get_webhook(services, requester, webhook_id)
-        changed: Endpoint = change(endpoint)
-        (result,) = await services.store.put_many(Db.SYSTEM, [changed.to_doc()])
-        if result.ok:
-            return replace(changed, rev=result.rev)
-    raise DomainError(ErrorCode.CONFLICT, "The webhook kept changing under this update; retry.")
+    async def edit(doc: Doc | None) -> Doc:
+        return change(_visible(doc, requester, webhook_id)).to_doc()
+
+    written = await rewrite(services.store, Db.SYSTEM, doc_id(webhook_id), edit, what="The webhook")
+    assert written is not None  # edit always writes or raises
+    return Endpoint.from_doc(written)

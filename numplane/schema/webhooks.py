@@ -14,7 +14,7 @@ from numplane.resolvers import webhooks
 from numplane.resolvers.paging import Page
 from numplane.schema.context import Info
 from numplane.schema.enums import NumberState
-from numplane.schema.errors import UserError, or_query_error, or_user_errors
+from numplane.schema.errors import UserError, answer, or_query_error
 from numplane.schema.inputs import NumberChangeFilter
 from numplane.schema.scalars import JSONObject
 from numplane.schema.types import PageInfo
@@ -135,21 +135,21 @@ class UpdateWebhookInput:
 
 @strawberry.type(description="secret (whsec_...) is shown only by createWebhook and rotateWebhookSecret")
 class WebhookPayload:
-    webhook: Webhook | None
-    secret: str | None
-    user_errors: list[UserError]
+    webhook: Webhook | None = None
+    secret: str | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class DeleteWebhookPayload:
-    webhook_id: str | None
-    user_errors: list[UserError]
+    webhook_id: str | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class WebhookDeliveryPayload:
-    delivery: WebhookDelivery | None
-    user_errors: list[UserError]
+    delivery: WebhookDelivery | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 def event_filter(given: NumberChangeFilter | None) -> EventFilter:
@@ -160,19 +160,6 @@ def event_filter(given: NumberChangeFilter | None) -> EventFilter:
         include_descendants=given.include_descendants is not False,
         states=tuple(given.states or ()),
     )
-
-
-def _payload(result: tuple[Endpoint, str | None] | list[UserError]) -> WebhookPayload:
-    if isinstance(result, list):
-        return WebhookPayload(webhook=None, secret=None, user_errors=result)
-    endpoint, secret = result
-    return WebhookPayload(webhook=Webhook.from_domain(endpoint), secret=secret, user_errors=[])
-
-
-def _delivery_payload(result: DomainDelivery | list[UserError]) -> WebhookDeliveryPayload:
-    if isinstance(result, list):
-        return WebhookDeliveryPayload(delivery=None, user_errors=result)
-    return WebhookDeliveryPayload(delivery=WebhookDelivery.from_domain(result), user_errors=[])
 
 
 @strawberry.type
@@ -200,62 +187,63 @@ class WebhookMutations:
     async def create_webhook(self, info: Info, input: CreateWebhookInput) -> WebhookPayload:
         services, requester = info.context.services, info.context.requester
 
-        async def action() -> tuple[Endpoint, str | None]:
-            return await webhooks.create_webhook(
+        async def action() -> WebhookPayload:
+            endpoint, secret = await webhooks.create_webhook(
                 services, requester, input.account_id, input.url, event_filter(input.filter), input.description or ""
             )
+            return WebhookPayload(webhook=Webhook.from_domain(endpoint), secret=secret)
 
-        return _payload(await or_user_errors(action))
+        return await answer(WebhookPayload, action)
 
     @strawberry.mutation
     async def update_webhook(self, info: Info, input: UpdateWebhookInput) -> WebhookPayload:
         services, requester = info.context.services, info.context.requester
 
-        async def action() -> tuple[Endpoint, str | None]:
+        async def action() -> WebhookPayload:
             updated = await webhooks.update_webhook(
                 services, requester, input.webhook_id, url=input.url,
                 wanted=event_filter(input.filter) if input.filter is not None else None,
                 enabled=input.enabled, description=input.description,
             )
-            return updated, None
+            return WebhookPayload(webhook=Webhook.from_domain(updated))
 
-        return _payload(await or_user_errors(action))
+        return await answer(WebhookPayload, action)
 
     @strawberry.mutation
     async def rotate_webhook_secret(self, info: Info, webhook_id: str) -> WebhookPayload:
         services, requester = info.context.services, info.context.requester
 
-        async def action() -> tuple[Endpoint, str | None]:
-            return await webhooks.rotate_secret(services, requester, webhook_id)
+        async def action() -> WebhookPayload:
+            endpoint, secret = await webhooks.rotate_secret(services, requester, webhook_id)
+            return WebhookPayload(webhook=Webhook.from_domain(endpoint), secret=secret)
 
-        return _payload(await or_user_errors(action))
+        return await answer(WebhookPayload, action)
 
     @strawberry.mutation
     async def delete_webhook(self, info: Info, webhook_id: str) -> DeleteWebhookPayload:
         services, requester = info.context.services, info.context.requester
 
-        async def action() -> str:
-            return await webhooks.delete_webhook(services, requester, webhook_id)
+        async def action() -> DeleteWebhookPayload:
+            return DeleteWebhookPayload(webhook_id=await webhooks.delete_webhook(services, requester, webhook_id))
 
-        result = await or_user_errors(action)
-        if isinstance(result, list):
-            return DeleteWebhookPayload(webhook_id=None, user_errors=result)
-        return DeleteWebhookPayload(webhook_id=result, user_errors=[])
+        return await answer(DeleteWebhookPayload, action)
 
     @strawberry.mutation
     async def redeliver(self, info: Info, delivery_id: str) -> WebhookDeliveryPayload:
         services, requester = info.context.services, info.context.requester
 
-        async def action() -> DomainDelivery:
-            return await webhooks.redeliver(services, requester, delivery_id)
+        async def action() -> WebhookDeliveryPayload:
+            again = await webhooks.redeliver(services, requester, delivery_id)
+            return WebhookDeliveryPayload(delivery=WebhookDelivery.from_domain(again))
 
-        return _delivery_payload(await or_user_errors(action))
+        return await answer(WebhookDeliveryPayload, action)
 
     @strawberry.mutation
     async def send_test_event(self, info: Info, webhook_id: str) -> WebhookDeliveryPayload:
         services, requester = info.context.services, info.context.requester
 
-        async def action() -> DomainDelivery:
-            return await webhooks.send_test_event(services, requester, webhook_id)
+        async def action() -> WebhookDeliveryPayload:
+            sent = await webhooks.send_test_event(services, requester, webhook_id)
+            return WebhookDeliveryPayload(delivery=WebhookDelivery.from_domain(sent))
 
-        return _delivery_payload(await or_user_errors(action))
+        return await answer(WebhookDeliveryPayload, action)

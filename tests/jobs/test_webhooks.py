@@ -225,3 +225,58 @@ async def test_an_account_has_at_most_the_configured_number_of_webhooks(store_ur
         assert [e["code"] for e in parent["createWebhook"]["userErrors"]] == ["FORBIDDEN"]
         other = await api.data(CREATE, {"input": {"url": receiver.url, "accountId": api.id("U")}}, key="child")
         assert [e["code"] for e in other["createWebhook"]["userErrors"]] == ["NOT_FOUND"]
+
+
+async def test_a_deletion_reaches_those_who_saw_the_number_once_without_its_details(
+    store_url: tuple[str, str],
+) -> None:
+    delete = "mutation($n: [NumberRef!]!) { deleteNumbers(input: {numbers: $n}) { userErrors { code } } }"
+    async with numplane(store_url) as api, receiving() as receiver:
+        await create_webhook(api, receiver, "R", key="reseller")
+        await add_numbers(api, ["+14155550161"], "R")
+        assert (await api.data(delete, {"n": [{"number": "+14155550161"}]}))["deleteNumbers"]["userErrors"] == []
+        await receiver.wait_for(lambda r: len(r.accepted) == 2)
+        await asyncio.sleep(0.3)  # a second copy of the deletion would have come by now
+        created, deleted = receiver.events()
+        assert (created["type"], deleted["type"]) == ("number.changed", "number.deleted")
+        assert deleted["data"]["number"] == {
+            "e164": "+14155550161", "state": "deleted", "previousState": "in_service",
+            "revision": deleted["data"]["number"]["revision"],
+        }
+        assert len(receiver.received) == 2
+
+
+async def test_a_disabled_endpoint_waits_and_a_filter_narrows_what_it_hears(store_url: tuple[str, str]) -> None:
+    update = """mutation($i: UpdateWebhookInput!) { updateWebhook(input: $i) {
+      webhook { enabled disabledReason filter { accountId states } } userErrors { code } } }"""
+    async with numplane(store_url) as api, receiving() as receiver:
+        webhook = await create_webhook(api, receiver, "R", filter={"accountId": api.id("C")})
+        off = (await api.data(update, {"i": {"webhookId": webhook, "enabled": False}}))["updateWebhook"]["webhook"]
+        assert (off["enabled"], off["disabledReason"]) == (False, "Disabled by a user.")
+        await add_numbers(api, ["+14155550171"], "R")  # not C's: the filter leaves it out
+        await add_numbers(api, ["+14155550172"], "C")
+        await asyncio.sleep(0.5)
+        assert receiver.received == []
+        on = (await api.data(update, {"i": {"webhookId": webhook, "enabled": True}}))["updateWebhook"]["webhook"]
+        assert (on["enabled"], on["disabledReason"], on["filter"]["accountId"]) == (True, None, api.id("C"))
+        await touch(api, "+14155550172", 1)
+        await touch(api, "+14155550171", 1)
+        await receiver.wait_for(lambda r: len(r.accepted) == 1)
+        await asyncio.sleep(0.3)
+        assert [e["data"]["number"]["e164"] for e in receiver.events()] == ["+14155550172"]
+
+
+async def test_a_deleted_endpoint_is_gone_and_hears_nothing_more(store_url: tuple[str, str]) -> None:
+    delete = "mutation($w: String!) { deleteWebhook(webhookId: $w) { webhookId userErrors { code } } }"
+    listing = "query($a: String) { webhooks(accountId: $a) { id } }"
+    async with numplane(store_url) as api, receiving() as receiver:
+        webhook = await create_webhook(api, receiver, "R")
+        stranger = (await api.data(delete, {"w": webhook}, key="unrelated"))["deleteWebhook"]
+        assert [e["code"] for e in stranger["userErrors"]] == ["NOT_FOUND"]
+        assert (await api.data(delete, {"w": webhook}, key="reseller"))["deleteWebhook"]["webhookId"] == webhook
+        assert (await api.data(listing, {"a": api.id("R")}))["webhooks"] == []
+        await add_numbers(api, ["+14155550181"], "R")
+        await asyncio.sleep(0.5)
+        assert receiver.received == []
+        router = await api.gql(listing, {"a": api.id("M")}, key="router")
+        assert router["errors"][0]["extensions"]["code"] == "FORBIDDEN"

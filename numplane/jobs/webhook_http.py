@@ -21,7 +21,7 @@ from numplane.domain.errors import DomainError
 from numplane.domain.webhook_deliveries import Attempt, Delivery
 from numplane.domain.webhook_retries import Outcome, outcome_of
 from numplane.domain.webhooks import Endpoint
-from numplane.resolvers.context import Services
+from numplane.resolvers.context import Resolve, Services
 
 MAX_RESPONSE_BYTES = 64 * 1024
 USER_AGENT = "numplane-webhooks/1"
@@ -63,7 +63,9 @@ async def attempt(
         return int((time.perf_counter() - started) * 1000)
 
     try:
-        url, extensions = await _pinned(services, endpoint.url, headers)
+        url, extensions = await pinned(
+            endpoint.url, headers, services.resolve, allow_private=services.settings.webhooks_allow_private
+        )
     except DomainError as refused:
         return Result(Attempt(now, None, 0, refused.message), outcome_of(None, refused=True))
     try:
@@ -80,14 +82,16 @@ async def attempt(
     return Result(Attempt(now, status, elapsed_ms()), outcome_of(status))
 
 
-async def _pinned(services: Services, url: str, headers: dict[str, str]) -> tuple[str, dict[str, str]]:
-    """The URL to call and its request extensions; raises INVALID_FIELD (`url`) when it may not be called."""
-    allow_private = services.settings.webhooks_allow_private
+async def pinned(
+    url: str, headers: dict[str, str], resolve: Resolve, *, allow_private: bool
+) -> tuple[str, dict[str, str]]:
+    """The URL to call (on the checked address) and its request extensions, `headers` given the host;
+    raises INVALID_FIELD (`url`) when it may not be called."""
     host = webhook_addresses.check_url(url, allow_private=allow_private)
     if allow_private or webhook_addresses.literal(host) is not None:
         return url, {}
     try:
-        found = webhook_addresses.parse_addresses(await services.resolve(host))
+        found = webhook_addresses.parse_addresses(await resolve(host))
     except (OSError, ValueError):
         found = []
     webhook_addresses.ensure_public(found, host)

@@ -34,6 +34,7 @@ class Receiver:
     received: list[Received] = field(default_factory=list)  # every request, answered 2xx or not
     status: int = 204  # what it answers; set 503 to play a receiver that is down
     delay: float = 0.0  # seconds before answering: a slow receiver
+    held: asyncio.Event | None = None  # when given, every answer waits until it is set: a stuck receiver
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -63,6 +64,8 @@ class Receiver:
                 pass
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.held is not None:
+            await self.held.wait()
         status = self.status
         headers["x-test-answered"] = str(status)
         self.received.append(Received(json.loads(data), headers, verified))

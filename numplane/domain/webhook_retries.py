@@ -52,11 +52,13 @@ class Next:
 
 
 def after_failure(first_attempt: datetime, failures: int, now: datetime, jitter: float, *, scale: float = 1.0) -> Next:
-    """A delivery is retried for 24 hours (scaled) from its first attempt, then given up."""
-    at = now + retry_delay(failures, jitter, scale=scale)
-    if at - first_attempt > RETRY_FOR * scale:
+    """A delivery is retried for 24 hours (scaled) from its first attempt: a retry that would fall later
+    is made at the 24-hour mark instead, and a failure then gives it up. So a receiver down for a day is
+    tried at its end too, and its endpoint has then been failing for the full 24 hours (and is disabled)."""
+    deadline = first_attempt + RETRY_FOR * scale
+    if now >= deadline:
         return Next(None)
-    return Next(at)
+    return Next(min(now + retry_delay(failures, jitter, scale=scale), deadline))
 
 
 def should_disable(failing_since: datetime | None, now: datetime, *, scale: float = 1.0) -> bool:

@@ -218,10 +218,11 @@ class Dispatcher:
 
     # -- outcomes ---------------------------------------------------------------------------------
 
-    async def record_outcome(self, endpoint_id: str, outcome: Outcome, reason: str | None) -> None:
+    async def record_outcome(self, endpoint_id: str, outcome: Outcome, reason: str | None, at: datetime) -> None:
         """Keep the endpoint's failure record: cleared by a success; a 410, or 24 hours of failures,
-        disable it with the reason shown to the customer."""
-        now, scale = self.services.clock(), self.settings.webhooks_retry_scale
+        disable it with the reason shown to the customer. `at` is when the attempt started, the time the
+        delivery's own 24 hours are counted in too."""
+        now, scale = at, self.settings.webhooks_retry_scale
 
         async def edit(doc: Doc | None) -> Doc | None:
             if doc is None:
@@ -387,7 +388,7 @@ class EndpointSender:
             if result.outcome is not Outcome.DELIVERED or self.endpoint.failing_since is not None:
                 status = result.attempt.status
                 reason = result.attempt.error or (f"HTTP {status}" if status is not None else None)
-                await self.dispatcher.record_outcome(self.endpoint.id, result.outcome, reason)
+                await self.dispatcher.record_outcome(self.endpoint.id, result.outcome, reason, result.attempt.at)
             return replace(after, rev=written.rev)
         except StoreUnavailable as error:
             log.warning("webhooks: store unavailable while delivering %s (%s)", delivery.id, error)

@@ -27,11 +27,12 @@ def test_a_scaled_schedule_is_the_same_schedule_shorter() -> None:
     assert retry_delay(5, 0.5, scale=0.001) == timedelta(seconds=3.6)
 
 
-def test_a_delivery_is_retried_for_24_hours_then_given_up() -> None:
+def test_a_delivery_is_retried_for_24_hours_last_at_the_mark_then_given_up() -> None:
     first = NOW
     assert after_failure(first, 3, NOW + timedelta(hours=1), 0.5).at == NOW + timedelta(hours=1, minutes=2)
     late = NOW + timedelta(hours=22)
-    assert after_failure(first, 9, late, 0.5).at is None  # the next try would fall past 24 hours
+    assert after_failure(first, 9, late, 0.5).at == NOW + timedelta(hours=24)  # not 3 h later: at the mark
+    assert after_failure(first, 10, NOW + timedelta(hours=24), 0.5).at is None
 
 
 @pytest.mark.parametrize(

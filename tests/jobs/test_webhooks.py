@@ -280,3 +280,23 @@ async def test_a_deleted_endpoint_is_gone_and_hears_nothing_more(store_url: tupl
         assert receiver.received == []
         router = await api.gql(listing, {"a": api.id("M")}, key="router")
         assert router["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_an_endpoint_failing_for_24_hours_is_disabled_and_its_queue_given_up(store_url: tuple[str, str]) -> None:
+    listing = "query($a: String) { webhooks(accountId: $a) { enabled disabledReason failingSince } }"
+    # 24 hours scaled down to 1.7 s: the whole schedule runs, several retries, then the endpoint is disabled.
+    async with numplane(store_url, webhooks_retry_scale=0.00002) as api, receiving() as receiver:
+        receiver.status = 500
+        webhook = await create_webhook(api, receiver, "R")
+        await add_numbers(api, ["+14155550191"], "R")
+        for _ in range(200):
+            (shown,) = (await api.data(listing, {"a": api.id("R")}))["webhooks"]
+            if not shown["enabled"]:
+                break
+            await asyncio.sleep(0.05)
+        assert shown["disabledReason"] == "Every delivery failed for 24 hours (last: HTTP 500)."
+        assert shown["failingSince"] is not None
+        assert len(receiver.received) > 3
+        (failed,) = (await api.data(DELIVERIES, {"w": webhook, "s": "FAILED"}))["webhookDeliveries"]["edges"]
+        assert failed["node"]["nextAttemptAt"] is None
+        assert {a["responseCode"] for a in failed["node"]["attempts"]} == {500}

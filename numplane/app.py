@@ -16,6 +16,7 @@ from starlette.types import ASGIApp
 from numplane.changes.hub import ChangeHub
 from numplane.domain.errors import ErrorCode
 from numplane.jobs.scheduler import start_scheduler
+from numplane.jobs.webhooks import Dispatcher
 from numplane.resolvers.context import Services
 from numplane.schema.schema import build_schema
 from numplane.settings import Settings
@@ -55,7 +56,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     hub = services.hub = services.hub or ChangeHub(services.store)
     if services.routing is not None:
         hub.add_listener(services.routing.apply_changes)
-    metrics = Metrics()
+    metrics = Metrics(services.webhook_stats)
     ide_build = console_dir(settings) / "ide-dist"
     api: ASGIApp = WithGraphiQL(graphql, ide_build) if settings.debug else graphql
     store = services.store
@@ -75,9 +76,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         await store.open()
         await hub.start()
         scheduler = app.state.scheduler = start_scheduler(services)  # idle when settings.scheduler is off
+        dispatcher = app.state.webhooks = Dispatcher(services, hub) if settings.webhooks else None
+        if dispatcher is not None:
+            dispatcher.start()
         try:
             yield
         finally:
+            if dispatcher is not None:
+                await dispatcher.stop()
             await scheduler.shutdown()
             await hub.stop()
             await store.close()

@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     ws_sends_per_turn: int = 16  # WebSocket sends per event-loop turn, so deliveries never starve requests
     ws_delivery_share: float = 0.5  # at most this share of time spent sending in a long burst of deliveries
 
+    # Webhooks (issue 12): signed HTTP calls to customers' endpoints for number changes.
+    webhooks: bool = True  # run the dispatcher in this process (every replica may; claims share the work)
+    webhooks_allow_private: bool = False  # plain http and private/loopback addresses (tests, internal networks)
+    webhooks_max_per_account: int = 10
+    webhooks_concurrency_per_endpoint: int = 4  # attempts in flight to one endpoint (each number stays in order)
+    webhooks_timeout_seconds: float = 5.0
+    webhooks_poll_seconds: float = 1.0  # how often an idle endpoint's queue is looked at (writes here wake it)
+    webhooks_retry_scale: float = 1.0  # multiplies the retry schedule and the 24-hour limits (tests shorten it)
+
     # The web console: its sources and builds (console/ beside the package when empty).
     console_dir: str = ""
 

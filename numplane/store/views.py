@@ -20,6 +20,12 @@ pvt_account_tree (the request's account and its ancestors), facet "" or "s:" + s
 
 Ports, view `cutover`: (state, pvt_scheduled_at, id): scheduled requests due for the cut-over job, oldest
 cut-over first.
+
+System, view `webhooks`: ("*", "", id) for every endpoint, ("a:" + account, "", id) for an account's.
+
+System, view `deliveries`: ("q:" + webhook, "", order|id) while a delivery is unfinished (the endpoint's
+queue, in feed order), ("w:" + webhook, "", order|id) always and ("w:" + webhook, "s:" + status, order|id)
+(the customer's listing, whole or by status).
 """
 
 from __future__ import annotations
@@ -83,6 +89,20 @@ _PORT_CUTOVER_JS = """function (doc) {
   emit([String(doc.pvt_state || ''), String(doc.pvt_scheduled_at || ''), doc._id], null);
 }"""
 
+def _webhooks(doc: Doc) -> Iterator[Key]:
+    yield ("*", "", doc["_id"])
+    yield ("a:" + str(doc.get("account_id", "")), "", doc["_id"])
+
+
+def _deliveries(doc: Doc) -> Iterator[Key]:
+    webhook, status = str(doc.get("webhook_id", "")), str(doc.get("status", ""))
+    place = str(doc.get("order", "")) + "|" + doc["_id"]
+    if status in ("pending", "sending"):
+        yield ("q:" + webhook, "", place)
+    yield ("w:" + webhook, "", place)
+    yield ("w:" + webhook, "s:" + status, place)
+
+
 _NUMBER_TREE_JS = """function (doc) {
   if (doc.pvt_type !== 'number') return;
   var scopes = ['*'].concat(doc.pvt_assigned_tree || []);
@@ -107,6 +127,22 @@ _ACCOUNT_TREE_JS = """function (doc) {
 }"""
 
 
+_WEBHOOKS_JS = """function (doc) {
+  if (doc.pvt_type !== 'webhook') return;
+  emit(['*', '', doc._id], null);
+  emit(['a:' + String(doc.account_id || ''), '', doc._id], null);
+}"""
+
+_DELIVERIES_JS = """function (doc) {
+  if (doc.pvt_type !== 'webhook_delivery') return;
+  var webhook = String(doc.webhook_id || ''), status = String(doc.status || '');
+  var place = String(doc.order || '') + '|' + doc._id;
+  if (status === 'pending' || status === 'sending') emit(['q:' + webhook, '', place], null);
+  emit(['w:' + webhook, '', place], null);
+  emit(['w:' + webhook, 's:' + status, place], null);
+}"""
+
+
 @dataclass(frozen=True, slots=True)
 class View:
     db: Db
@@ -127,6 +163,8 @@ VIEWS: tuple[View, ...] = (
     View(Db.ACCOUNTS, "tree", "account", _account_tree, _ACCOUNT_TREE_JS),
     View(Db.PORTS, "tree", "port_request", _port_tree, _PORT_TREE_JS),
     View(Db.PORTS, "cutover", "port_request", _port_cutover, _PORT_CUTOVER_JS),
+    View(Db.SYSTEM, "webhooks", "webhook", _webhooks, _WEBHOOKS_JS),
+    View(Db.SYSTEM, "deliveries", "webhook_delivery", _deliveries, _DELIVERIES_JS),
 )
 
 

@@ -12,6 +12,7 @@ import typer
 from numplane.domain.errors import DomainError
 from numplane.domain.states import State
 from numplane.jobs.commands import jobs_app
+from numplane.kazoo.commands import kazoo_app
 from numplane.resolvers import accounts, inventory, keys
 from numplane.resolvers.context import Requester, Role, Services
 from numplane.settings import Settings
@@ -24,6 +25,7 @@ keys_app = typer.Typer(no_args_is_help=True, help="API keys.")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(kazoo_app, name="kazoo")
 
 StoreOption = Annotated[
     str | None, typer.Option("--store", envvar="NUMPLANE_STORE", help="sqlite:///path.db or http://host:5984")

@@ -53,6 +53,7 @@ class Options:
     numbers_prefix: str = "numbers/"
     carrier_map: Mapping[str, str] = field(default_factory=dict)
     dry_run: bool = False
+    page: int = PAGE  # documents per source read (and per batch written)
 
 
 @dataclass
@@ -103,10 +104,10 @@ class Migration:
         since = await self.source.position(db)
         docs: list[Doc] = []
         after: str | None = None
-        while page := await self.source.page(db, after):
+        while page := await self.source.page(db, after, self.options.page):
             docs += page
             after = str(page[-1]["_id"])
-            if len(page) < PAGE:
+            if len(page) < self.options.page:
                 break
         await self.apply_accounts(db, [(str(d.get("_id")), d) for d in docs])
         await self._save_checkpoint(db, await self._checkpoint(db), after=None, since=since, done=True)
@@ -158,12 +159,12 @@ class Migration:
         else:
             after, since = checkpoint.get("after"), checkpoint["since"]
         while True:
-            docs = await self.source.page(db, after)
+            docs = await self.source.page(db, after, self.options.page)
             if docs:
                 await self.apply_numbers(db, [(str(d.get("_id")), d) for d in docs])
                 after = str(docs[-1]["_id"])
                 self._advance(db, len(docs))
-            done = len(docs) < PAGE
+            done = len(docs) < self.options.page
             await self._save_checkpoint(db, checkpoint, after=after, since=since, done=done)
             checkpoint = await self._checkpoint(db)
             if done:
@@ -240,7 +241,7 @@ class Migration:
         checkpoint = await self._checkpoint(db)
         # A database that appeared after the import is followed from its beginning.
         since = checkpoint["since"] if checkpoint else None
-        batch = await self.source.changes(db, since)
+        batch = await self.source.changes(db, since, self.options.page)
         if batch.changes:
             pairs = [(c.id, c.doc) for c in batch.changes]
             if db == self.options.accounts_db:

@@ -15,7 +15,7 @@ from typing import Any
 from numplane.domain.kazoo import Mapped, imported_rev, map_number, revision
 from numplane.domain.numbers import Number
 from numplane.kazoo.migration import Advance, Options, all_accounts
-from numplane.kazoo.source import PAGE, Source
+from numplane.kazoo.source import Source
 from numplane.resolvers.context import Services
 from numplane.store.base import Db
 
@@ -48,7 +48,7 @@ async def verify(
     differences: list[Difference] = []
     for db in await source.databases(options.numbers_prefix):
         after: str | None = None
-        while docs := await source.page(db, after):
+        while docs := await source.page(db, after, options.page):
             after = str(docs[-1]["_id"])
             stored = await services.store.get_many(Db.NUMBERS, [str(d.get("_id")) for d in docs])
             for doc in docs:
@@ -56,7 +56,7 @@ async def verify(
                 differences += _compare(doc, stored.get(str(doc.get("_id"))), accounts, now, options)
             if advance:
                 advance(db, len(docs))
-            if len(docs) < PAGE:
+            if len(docs) < options.page:
                 break
     return compared, differences
 

@@ -158,17 +158,25 @@ class Migration:
             after, since = None, await self.source.position(db)
         else:
             after, since = checkpoint.get("after"), checkpoint["since"]
-        while True:
-            docs = await self.source.page(db, after, self.options.page)
-            if docs:
-                await self.apply_numbers(db, [(str(d.get("_id")), d) for d in docs])
-                after = str(docs[-1]["_id"])
-                self._advance(db, len(docs))
-            done = len(docs) < self.options.page
-            await self._save_checkpoint(db, checkpoint, after=after, since=since, done=done)
-            checkpoint = await self._checkpoint(db)
-            if done:
-                return
+        size = self.options.page
+        # The next page is read while this one is written: the source and the store work side by side.
+        reading = asyncio.create_task(self.source.page(db, after, size))
+        try:
+            while True:
+                docs = await reading
+                if len(docs) == size:
+                    reading = asyncio.create_task(self.source.page(db, str(docs[-1]["_id"]), size))
+                if docs:
+                    await self.apply_numbers(db, [(str(d.get("_id")), d) for d in docs])
+                    after = str(docs[-1]["_id"])
+                    self._advance(db, len(docs))
+                done = len(docs) < size
+                await self._save_checkpoint(db, checkpoint, after=after, since=since, done=done)
+                checkpoint = await self._checkpoint(db)
+                if done:
+                    return
+        finally:
+            reading.cancel()
 
     async def apply_numbers(self, db: str, changes: Sequence[tuple[str, Doc | None]]) -> None:
         """Map, plan and write one page of number documents (None: deleted in Kazoo)."""

@@ -270,3 +270,19 @@ async def test_a_dry_run_writes_nothing(api: Api, kazoo: KazooSource) -> None:
 
     assert report.counts[("number", "created")] == len(IMPORTED_NUMBERS)
     assert await api.services.store.get_many(Db.NUMBERS, sorted(IMPORTED_NUMBERS)) == {}
+
+
+async def test_account_ids_that_are_not_32_hex_characters_work_everywhere_an_account_id_is_read(
+    api: Api, kazoo: KazooSource
+) -> None:
+    await run_import(api, CouchSource(kazoo.url), options(kazoo))
+
+    reserved = await api.data('mutation { reserveNumbers(input: {numbers: [{number: "+14155550103"}], '
+                              'accountId: "test-child"}) { numbers { account { accountId } } userErrors { message } } }')
+    key = await api.data('mutation { createApiKey(input: {accountId: "test-child"}) { userErrors { message } } }')
+    hunted = await api.client.get("/hunt/+14155550101", params={"caller": CHILD},
+                                  headers={"Authorization": f"Bearer {api.keys['router']}"})
+
+    assert reserved["reserveNumbers"] == {"numbers": [{"account": {"accountId": CHILD}}], "userErrors": []}
+    assert key["createApiKey"]["userErrors"] == []
+    assert hunted.json()["disposition"] == "ROUTE"

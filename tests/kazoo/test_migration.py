@@ -277,8 +277,10 @@ async def test_account_ids_that_are_not_32_hex_characters_work_everywhere_an_acc
 ) -> None:
     await run_import(api, CouchSource(kazoo.url), options(kazoo))
 
-    reserved = await api.data('mutation { reserveNumbers(input: {numbers: [{number: "+14155550103"}], '
-                              'accountId: "test-child"}) { numbers { account { accountId } } userErrors { message } } }')
+    reserved = await api.data(
+        'mutation { reserveNumbers(input: {numbers: [{number: "+14155550103"}], accountId: "test-child"}) '
+        "{ numbers { account { accountId } } userErrors { message } } }"
+    )
     key = await api.data('mutation { createApiKey(input: {accountId: "test-child"}) { userErrors { message } } }')
     hunted = await api.client.get("/hunt/+14155550101", params={"caller": CHILD},
                                   headers={"Authorization": f"Bearer {api.keys['router']}"})

@@ -61,7 +61,8 @@ class FollowStatus:
     """What `--follow` prints after each round of the feeds."""
 
     applied: int = 0
-    pending: int = 0  # changes known to be waiting in the source after this round (0: caught up)
+    pending: int = 0  # changes waiting in the source after this round (0: caught up; a lower bound when the
+    # source does not count them)
     round_seconds: float = 0.0
 
 
@@ -258,7 +259,10 @@ class Migration:
                 await self.apply_numbers(db, pairs)
         if batch.changes or checkpoint is None:
             await self._save_checkpoint(db, checkpoint, after=None, since=batch.since, done=True)
-        status.pending += batch.pending or 0
+        if batch.pending is not None:
+            status.pending += batch.pending
+        elif len(batch.changes) == self.options.page:
+            status.pending += 1  # pouchdb-server does not say how many are left; a full batch means some are
         return len(batch.changes)
 
     # -- checkpoints -------------------------------------------------------------------------------

@@ -77,6 +77,10 @@ _ACCOUNT_KEYS = frozenset(
     }
 )
 
+_SECRETS = frozenset({"pvt_api_key"})
+"""Kazoo credentials on account documents: numplane has its own keys, and a copy would be one more place
+to leak them from."""
+
 
 @dataclass(frozen=True, slots=True)
 class Mapped:
@@ -291,7 +295,8 @@ def map_account(doc: Mapping[str, Any], *, now: datetime) -> AccountMapped | Ref
         notes.append("pvt_created or pvt_modified missing or not a time: the import time used")
     name = doc.get("name")
     enabled = doc.get("pvt_enabled", doc.get("enabled", True))
-    extra = {key: copy.deepcopy(value) for key, value in doc.items() if key not in _ACCOUNT_KEYS}
+    extra = {key: copy.deepcopy(value) for key, value in doc.items()
+             if key not in _ACCOUNT_KEYS and key not in _SECRETS}
     # The time it was imported with: a numplane edit stamps a later `modified`, which is how a later run
     # knows the account changed here and must not be overwritten.
     extra[KAZOO] = {"rev": doc.get("_rev"), "modified": format_time(modified or now)}

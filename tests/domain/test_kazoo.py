@@ -256,10 +256,11 @@ def test_account_fields_come_from_the_kazoo_keys() -> None:
     result = map_account(
         {"_id": "test-account-7", "_rev": "5-x", "name": "Acme", "realm": "acme.example", "pvt_tree": [ROOT.id],
          "pvt_enabled": False, "pvt_superduper_admin": True, "pvt_wnm_allow_additions": True,
-         "pvt_created": greg(MODIFIED), "pvt_modified": greg(MODIFIED)},
+         "pvt_created": greg(MODIFIED), "pvt_modified": greg(MODIFIED), "pvt_api_key": "kazoo-secret"},
         now=NOW,
     )
     assert isinstance(result, AccountMapped)
+    assert "pvt_api_key" not in result.account.to_doc()  # Kazoo's credential is not copied
     account = result.account
     assert (account.id, account.name, account.tree, account.enabled) == ("test-account-7", "Acme", (ROOT.id,), False)
     assert account.is_admin and account.allow_additions and account.created == MODIFIED

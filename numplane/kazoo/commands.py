@@ -23,7 +23,9 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from numplane.carriers.registry import CarrierSet
 from numplane.domain.errors import DomainError
+from numplane.domain.kazoo import is_legacy_module
 from numplane.kazoo.migration import FollowStatus, Migration, Options
 from numplane.kazoo.report import Report
 from numplane.kazoo.source import SourceError, open_source
@@ -49,7 +51,9 @@ StoreOption = Annotated[
 ]
 
 
-def parse_carrier_map(entries: list[str] | None, known: tuple[str, ...]) -> dict[str, str]:
+def parse_carrier_map(entries: list[str] | None, carriers: CarrierSet) -> dict[str, str]:
+    """`--carrier-map knm_x=NAME` entries; NAME must be one of numplane's own carriers."""
+    known = [name for name in carriers.accepted if not is_legacy_module(name)]
     mapping: dict[str, str] = {}
     for entry in entries or ():
         module, sep, name = entry.partition("=")
@@ -115,7 +119,7 @@ def import_command(
     console = Console(stderr=True)
 
     async def work(services: Services) -> Report:
-        options = Options(accounts_db, numbers_prefix, parse_carrier_map(carrier_map, services.carriers.names),
+        options = Options(accounts_db, numbers_prefix, parse_carrier_map(carrier_map, services.carriers),
                           dry_run)
         kazoo = open_source(source)
         try:
@@ -178,7 +182,7 @@ def verify_command(
 
     async def work(services: Services) -> tuple[int, int]:
         options = Options(numbers_prefix=numbers_prefix,
-                          carrier_map=parse_carrier_map(carrier_map, services.carriers.names))
+                          carrier_map=parse_carrier_map(carrier_map, services.carriers))
         kazoo = open_source(source)
         try:
             with Progress(console=console, transient=True) as progress:

@@ -351,6 +351,14 @@ def imported_rev(number: Number) -> str | None:
     return rev if isinstance(rev, str) else ""
 
 
+def already_imported(stored: Mapping[str, Any], doc: Mapping[str, Any]) -> bool:
+    """`plan(...) is Step.IDENTICAL`, read straight from numplane's stored document without mapping the Kazoo
+    one: a second run and a replayed change feed skip the mapping of every number already imported."""
+    history = stored.get("pvt_history") or []
+    last = history[-1] if history and isinstance(history[-1], dict) else {}
+    return bool(last.get("action") == IMPORT and last.get(KAZOO_REV) == revision(doc))
+
+
 def plan(existing: Number | None, incoming: Number | None) -> Step:
     """The step for a Kazoo copy `incoming` (None: deleted in Kazoo) given numplane's `existing` copy."""
     if existing is None:

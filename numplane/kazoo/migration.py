@@ -28,6 +28,7 @@ from numplane.domain.kazoo import (
     Mapped,
     Refused,
     Step,
+    already_imported,
     complete_trees,
     map_account,
     map_number,
@@ -182,8 +183,13 @@ class Migration:
     async def apply_numbers(self, db: str, changes: Sequence[tuple[str, Doc | None]]) -> None:
         """Map, plan and write one page of number documents (None: deleted in Kazoo)."""
         now = self.services.clock()
+        stored = await self.store.get_many(Db.NUMBERS, [number_id for number_id, _doc in changes])
         incoming: dict[str, Number | None] = {}
         for number_id, doc in changes:
+            if doc is not None and number_id in stored and already_imported(stored[number_id], doc):
+                # Already imported from this very revision and untouched since: nothing to map or write.
+                self.report.count("number", Step.IDENTICAL.value)
+                continue
             mapped: Mapped | Refused = (
                 map_number(doc, self.accounts, now=now, carrier_map=self.options.carrier_map)
                 if doc is not None
@@ -198,7 +204,6 @@ class Migration:
                     self.report.add(Row("number", db, mapped.id, "refused", mapped.reason))
             else:
                 self.report.add(Row("number", db, mapped.id, "refused", mapped.reason))
-        stored = await self.store.get_many(Db.NUMBERS, list(incoming))
         creates: list[Number] = []
         writes: list[Doc] = []
         for number_id, number in incoming.items():
@@ -291,3 +296,4 @@ class Migration:
     def _notes(self, kind: str, db: str, doc_id: str, notes: Sequence[str]) -> None:
         for note in notes:
             self.report.add(Row(kind, db, doc_id, "note", note))
+

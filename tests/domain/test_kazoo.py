@@ -17,6 +17,7 @@ from numplane.domain.kazoo import (
     Mapped,
     Refused,
     Step,
+    already_imported,
     complete_trees,
     feature_settings,
     imported_rev,
@@ -292,6 +293,15 @@ def test_plan_creates_then_finds_identical_then_updates_from_a_newer_revision() 
     assert plan(first, newer) is Step.UPDATE
     after = updated(first.with_changes(rev="1-n"), newer, history_length=100)
     assert after.rev == "1-n" and len(after.history_docs) == 2 and imported_rev(after) == "4-def"
+
+
+def test_already_imported_agrees_with_plan_without_mapping() -> None:
+    doc = kazoo()
+    stored = mapped(doc).number.to_doc()
+    assert already_imported(stored, doc)
+    assert not already_imported(stored, kazoo(_rev="4-def"))
+    edited = {**stored, "pvt_history": [*stored["pvt_history"], {"action": "update"}]}
+    assert not already_imported(edited, doc)
 
 
 def test_plan_leaves_a_number_changed_in_numplane_as_a_conflict() -> None:

@@ -108,7 +108,9 @@ def import_command(
     accounts_db: AccountsOption = "accounts",
     numbers_prefix: PrefixOption = "numbers/",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="write only the report")] = False,
-    follow: Annotated[bool, typer.Option("--follow", help="then apply every change until stopped (Ctrl-C)")] = False,
+    follow: Annotated[
+        bool, typer.Option("--follow", help="then apply every change until stopped (Ctrl-C); not with --dry-run")
+    ] = False,
     carrier_map: CarrierMapOption = None,
     report: Annotated[Path, typer.Option("--report", help="CSV of refused, conflicting and noted documents")] = Path(
         "kazoo-import-report.csv"
@@ -122,6 +124,8 @@ def import_command(
         options = Options(accounts_db, numbers_prefix, parse_carrier_map(carrier_map, services.carriers),
                           dry_run)
         kazoo = open_source(source)
+        if follow and not kazoo.follows:
+            raise SourceError("--follow needs a CouchDB source: a folder has no change feed")
         try:
             with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                           _Rate(), TimeElapsedColumn(), console=console) as progress:

@@ -12,7 +12,6 @@ name matching the prefix without its slashes is taken too.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -191,5 +190,3 @@ def _seq_param(since: str) -> str:
     value = json.loads(since)
     return value if isinstance(value, str) else json.dumps(value)
 
-
-__all__: Sequence[str] = ("CouchSource", "FolderSource", "Source", "SourceError", "open_source")

@@ -46,3 +46,9 @@ def test_an_unknown_carrier_in_the_map_is_refused(tmp_path: Path) -> None:
     refused = runner.invoke(app, ["kazoo", "import", "--source", str(tmp_path), "--carrier-map", "knm_x=nope",
                                   "--store", f"sqlite:///{tmp_path / 'np.db'}"])
     assert refused.exit_code != 0 and "knm_x=nope" in refused.output
+
+
+def test_follow_needs_a_database_source(tmp_path: Path) -> None:
+    refused = runner.invoke(app, ["kazoo", "import", "--source", str(tmp_path), "--follow",
+                                  "--store", f"sqlite:///{tmp_path / 'np.db'}"])
+    assert refused.exit_code == 1 and "--follow needs a CouchDB source" in refused.output

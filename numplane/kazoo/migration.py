@@ -38,7 +38,7 @@ from numplane.domain.kazoo import (
 )
 from numplane.domain.numbers import Number
 from numplane.kazoo.report import Report, Row
-from numplane.kazoo.source import PAGE, Source
+from numplane.kazoo.source import PAGE, ChangeBatch, Source
 from numplane.resolvers.context import Services
 from numplane.resolvers.create_only import Outcome, create_numbers
 from numplane.resolvers.system_config import get_config
@@ -91,6 +91,7 @@ class Migration:
         self._advance = advance or (lambda _db, _n: None)
         self._history_length = 100
         self._source_key = hashlib.sha256(source.label.encode()).hexdigest()[:12]
+        self._checkpoints: dict[str, Doc | None] = {}
 
     # -- the initial import ------------------------------------------------------------------------
 
@@ -242,8 +243,17 @@ class Migration:
         while not stop.is_set():
             started = time.monotonic()
             round_status = FollowStatus()
-            for db in [accounts_db, *await self.source.databases(self.options.numbers_prefix)]:
-                round_status.applied += await self._follow_once(db, round_status)
+            dbs = [accounts_db, *await self.source.databases(self.options.numbers_prefix)]
+            checkpoints = [await self._checkpoint(db) for db in dbs]
+            # Every feed is asked at once (reads only); the changes are then applied in order, accounts first,
+            # so a number changed together with its new owner finds the owner.
+            batches = await asyncio.gather(
+                # A database that appeared after the import is followed from its beginning.
+                *(self.source.changes(db, cp["since"] if cp else None, self.options.page)
+                  for db, cp in zip(dbs, checkpoints, strict=True))
+            )
+            for db, checkpoint, batch in zip(dbs, checkpoints, batches, strict=True):
+                await self._apply_batch(db, checkpoint, batch, round_status)
             round_status.round_seconds = time.monotonic() - started
             if status is not None:
                 status(round_status)
@@ -251,11 +261,7 @@ class Migration:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), pause)
 
-    async def _follow_once(self, db: str, status: FollowStatus) -> int:
-        checkpoint = await self._checkpoint(db)
-        # A database that appeared after the import is followed from its beginning.
-        since = checkpoint["since"] if checkpoint else None
-        batch = await self.source.changes(db, since, self.options.page)
+    async def _apply_batch(self, db: str, checkpoint: Doc | None, batch: ChangeBatch, status: FollowStatus) -> None:
         if batch.changes:
             pairs = [(c.id, c.doc) for c in batch.changes]
             if db == self.options.accounts_db:
@@ -264,11 +270,11 @@ class Migration:
                 await self.apply_numbers(db, pairs)
         if batch.changes or checkpoint is None:
             await self._save_checkpoint(db, checkpoint, after=None, since=batch.since, done=True)
+        status.applied += len(batch.changes)
         if batch.pending is not None:
             status.pending += batch.pending
         elif len(batch.changes) == self.options.page:
             status.pending += 1  # pouchdb-server does not say how many are left; a full batch means some are
-        return len(batch.changes)
 
     # -- checkpoints -------------------------------------------------------------------------------
 
@@ -276,7 +282,12 @@ class Migration:
         return f"kazoo-checkpoint:{self._source_key}:{db}"
 
     async def _checkpoint(self, db: str) -> Doc | None:
-        return (await self.store.get_many(Db.SYSTEM, [self._checkpoint_id(db)])).get(self._checkpoint_id(db))
+        # Read once, then kept as written: this run is the checkpoint's only writer (a second one is refused
+        # on its revision), and --follow would otherwise read every database's checkpoint every round.
+        if db not in self._checkpoints:
+            found = await self.store.get_many(Db.SYSTEM, [self._checkpoint_id(db)])
+            self._checkpoints[db] = found.get(self._checkpoint_id(db))
+        return self._checkpoints[db]
 
     async def _save_checkpoint(
         self, db: str, current: Doc | None, *, after: str | None, since: str, done: bool
@@ -292,6 +303,7 @@ class Migration:
         (result,) = await self.store.put_many(Db.SYSTEM, [doc])
         if not result.ok:
             raise RuntimeError(f"the checkpoint of {db} was changed by another run: run one import at a time")
+        self._checkpoints[db] = {**doc, "_rev": result.rev}
 
     def _notes(self, kind: str, db: str, doc_id: str, notes: Sequence[str]) -> None:
         for note in notes:

@@ -15,6 +15,7 @@ from numplane.cli_usage import spell_plainly
 from numplane.domain.api_keys import ROLES
 from numplane.domain.states import State
 from numplane.jobs.commands import jobs_app
+from numplane.kazoo.commands import kazoo_app
 from numplane.resolvers import accounts, inventory, keys
 from numplane.resolvers.context import Requester, Role, Services
 from numplane.settings import Settings
@@ -29,6 +30,7 @@ keys_app = typer.Typer(no_args_is_help=True, help="API keys.")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(kazoo_app, name="kazoo")
 
 
 @app.callback()

@@ -22,6 +22,7 @@ ALLOWED = {
     "jobs": {"domain", "store", "carriers", "routing", "resolvers", "settings", "changes"},
     "schema": {"domain", "store", "resolvers", "settings", "changes"},
     "web": {"domain", "store", "resolvers", "schema", "settings", "routing", "changes"},
+    "kazoo": {"domain", "store", "carriers", "resolvers", "settings"},
 }
 
 

@@ -6,21 +6,23 @@ from collections.abc import Iterable
 
 from numplane.carriers.base import Carrier, CarrierError
 from numplane.carriers.inventory import InventoryCarrier
+from numplane.carriers.legacy import LegacyCarrier
 from numplane.carriers.local import LocalCarrier
 from numplane.carriers.mdn import MdnCarrier
 from numplane.carriers.simulated import SimulatedCarrier
 from numplane.domain.e164 import prefix_of
 from numplane.domain.errors import DomainError, ErrorCode
+from numplane.domain.kazoo import is_legacy_module
 from numplane.domain.text import excerpt
 from numplane.settings import Settings
 
 UPSTREAM: tuple[str, ...] = ("simulated",)
 """Modules that can be listed in the system config `carriers`: they search and order upstream."""
 
-ACCEPTED_WITHOUT_MODULE: frozenset[str] = frozenset()
-"""Carrier names new numbers may carry though no module is behind them: the one deliberate exception is
-the Kazoo migration's legacy carrier (not built yet), whose imported numbers keep their historical
-`pvt_module_name`; it goes here, with its own release path."""
+LEGACY_NAMES = "knm_* (Kazoo modules, served by the legacy carrier)"
+"""How the accepted carrier names spell the open-ended set of Kazoo modules: numbers imported from Kazoo
+keep their historical `pvt_module_name` (knm_bandwidth2, knm_telnyx, ...) and the legacy carrier serves
+every one of them (numplane.carriers.legacy)."""
 
 
 class UnknownCarrier(CarrierError):
@@ -71,6 +73,8 @@ class CarrierSet:
     def get(self, module_name: str) -> Carrier:
         """The carrier of a number's `pvt_module_name`; UnknownCarrier if there is none."""
         carrier = self._by_name.get(module_name)
+        if carrier is None and is_legacy_module(module_name):
+            return LegacyCarrier(module_name)
         if carrier is None:
             raise UnknownCarrier(f"no carrier module named {excerpt(module_name)!r}; known: {list(self._by_name)}")
         return carrier
@@ -78,12 +82,12 @@ class CarrierSet:
     @property
     def accepted(self) -> tuple[str, ...]:
         """The carrier names a new number may be created with."""
-        return (*self._by_name, *sorted(ACCEPTED_WITHOUT_MODULE))
+        return (*(name for name in self._by_name if not is_legacy_module(name)), LEGACY_NAMES)
 
     def ensure_accepted(self, name: str) -> None:
         """INVALID_FIELD for a carrier name no module answers to: a number created with it could never be
         released (every release would be CARRIER_FAILURE)."""
-        if name not in self._by_name and name not in ACCEPTED_WITHOUT_MODULE:
+        if name not in self._by_name and not is_legacy_module(name):
             raise DomainError(
                 ErrorCode.INVALID_FIELD,
                 f"Unknown carrier {excerpt(name)!r}: use one of {', '.join(self.accepted)}.",

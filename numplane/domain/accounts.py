@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from numplane.domain.clock import format_time, parse_time
+from numplane.domain.clock import format_time, read_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +76,9 @@ class Account:
             good_standing=bool(doc.get("good_standing", True)),
             allow_additions=bool(doc.get("pvt_wnm_allow_additions", False)),
             is_admin=bool(doc.get("pvt_superduper_admin", False)),
-            created=parse_time(doc["pvt_created"]) if doc.get("pvt_created") else None,
-            modified=parse_time(doc["pvt_modified"]) if doc.get("pvt_modified") else None,
+            # read_time: documents Kazoo wrote carry Gregorian seconds.
+            created=read_time(doc.get("pvt_created")),
+            modified=read_time(doc.get("pvt_modified")),
             rev=doc.get("_rev"),
             extra={k: v for k, v in doc.items() if k not in known},
         )

@@ -6,7 +6,8 @@ index (CouchDB view collation and SQLite alike).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import math
+from datetime import UTC, datetime, timedelta
 
 _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -20,3 +21,33 @@ def parse_time(text: str) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+
+
+GREGORIAN_OFFSET = 62167219200
+"""Seconds from 0000-01-01 (Erlang's "Gregorian seconds", Kazoo's timestamps) to the Unix epoch."""
+
+
+def from_gregorian(value: object) -> datetime | None:
+    """Gregorian seconds (an int, a float or their text) as a UTC time; None for "undefined" or garbage."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if not isinstance(value, int | float) or not math.isfinite(value) or value < GREGORIAN_OFFSET:
+        return None
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=value - GREGORIAN_OFFSET)
+
+
+def read_time(value: object) -> datetime | None:
+    """A stored timestamp: numplane's ISO text, or Kazoo's Gregorian seconds in documents written by Kazoo
+    (and "undefined" or garbage, which Kazoo also leaves, as no time at all rather than an error that would
+    take down every listing holding the document)."""
+    if isinstance(value, str):
+        try:
+            return parse_time(value)
+        except ValueError:
+            return from_gregorian(value)
+    return from_gregorian(value)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from numplane.domain.clock import format_time, parse_time
+from numplane.domain.clock import format_time, parse_time, read_time
 from numplane.domain.public_bounds import readable
 from numplane.domain.states import State
 
@@ -149,12 +149,12 @@ class Number:
                 public[key] = value
 
         def when(key: str) -> datetime | None:
-            value = doc.get(key)
-            return parse_time(value) if isinstance(value, str) and value else None
+            return read_time(doc.get(key))
 
         return cls(
             e164=doc["_id"],
-            state=State(doc.get("pvt_state", "available")),
+            # pvt_number_state: the key Kazoo's older documents keep the state under.
+            state=State(doc.get("pvt_state") or doc.get("pvt_number_state") or "available"),
             module=doc.get("pvt_module_name") or "local",
             owner=doc.get("pvt_assigned_to") or None,
             previous_owner=doc.get("pvt_previously_assigned_to") or None,

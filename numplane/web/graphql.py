@@ -23,6 +23,7 @@ from numplane.domain.errors import ErrorCode
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.keys import authenticate
 from numplane.schema.context import Context
+from numplane.schema.request_errors import BAD_REQUEST
 from numplane.store.base import StoreUnavailable
 from numplane.web import body, json_body
 from numplane.web.cors import origin_list
@@ -31,6 +32,7 @@ from numplane.web.fanout import Broadcasts, Pacer
 from numplane.web.websocket import BoundedWebSocketAdapter, KeyConnections, NumplaneTransportWS
 
 UNAUTHENTICATED = "Send a valid API key: Authorization: Bearer <key> (missing, unknown or revoked key)."
+WRONG_METHOD = "GraphQL is served over POST (any operation) and GET (queries), or a WebSocket at the same path."
 
 
 def bearer(value: str | None) -> str | None:
@@ -80,6 +82,10 @@ class NumplaneGraphQL(GraphQL[Context, None]):
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
+        if request.method not in ("GET", "POST"):
+            refused = error_response(405, BAD_REQUEST, WRONG_METHOD)
+            refused.headers["allow"] = "GET, POST"
+            return refused
         limit = self.services.settings.max_body_bytes
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -97,8 +103,8 @@ class NumplaneGraphQL(GraphQL[Context, None]):
             response = await self.run(Request(request.scope, replay(raw)), Context.build(self.services, requester))
         except body.Refused as refused:
             return refused.response()
-        except StrawberryHTTPException as exc:
-            return error_response(exc.status_code, ErrorCode.INVALID_FIELD, exc.reason)
+        except StrawberryHTTPException as exc:  # method, content type, query or variables not as GraphQL needs
+            return error_response(exc.status_code, BAD_REQUEST, exc.reason)
         assert isinstance(response, Response)
         return response
 

@@ -21,7 +21,7 @@ from collections.abc import AsyncGenerator, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
-from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from graphql import GraphQLError, OperationType, get_operation_ast
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
@@ -39,6 +39,7 @@ from strawberry.utils.aio import aclosing
 
 from numplane.resolvers.context import Requester
 from numplane.schema.context import Context
+from numplane.schema.request_errors import parse_document
 from numplane.web.fanout import Delivery, Follower, Outbox, Results, Shape
 
 if TYPE_CHECKING:
@@ -124,9 +125,9 @@ def subscribe_problem(message: Mapping[str, Any]) -> str | None:
 def parsed(query: str, operation_name: str | None, max_tokens: int) -> OperationType | GraphQLError | None:
     """The type of the document's chosen operation (None when it names none), or why it cannot be parsed
     (syntax, or over the token limit: strawberry raises these from its parser cache rather than answering
-    them, so they are answered here before execution)."""
+    them, so they are answered here before execution, coded like over HTTP)."""
     try:
-        operation = get_operation_ast(parse(query, max_tokens=max_tokens), operation_name)
+        operation = get_operation_ast(parse_document(query, max_tokens), operation_name)
     except GraphQLError as error:
         return error
     return operation.operation if operation is not None else None

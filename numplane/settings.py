@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1024 * 1024
     body_timeout_seconds: float = 10.0  # a request body not received in full by then is refused (408)
 
+    # Automatic persisted queries: bytes of document text kept by hash per process (0: turned off).
+    persisted_queries_bytes: int = 4 * 1024 * 1024
+
     # Scheduled jobs (SPEC §8).
     scheduler: bool = True
     discovery_expiry_interval_seconds: int = 3600

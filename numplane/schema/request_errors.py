@@ -21,6 +21,10 @@ INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"  # a fault of ours, masked outsi
 PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"  # the hash is not known here: send the query with it
 PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"  # persisted queries are turned off here
 LIMIT_EXCEEDED = ErrorCode.LIMIT_EXCEEDED.value  # a configured limit; `limit` names it, `max` is its value
+REQUEST_ERROR_CODES = (
+    GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, LIMIT_EXCEEDED, BAD_USER_INPUT, BAD_REQUEST,
+    PERSISTED_QUERY_NOT_FOUND, PERSISTED_QUERY_NOT_SUPPORTED, INTERNAL_SERVER_ERROR,
+)
 
 
 def limit_extensions(limit: str, maximum: int | float) -> dict[str, object]:

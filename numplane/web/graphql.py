@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
@@ -29,6 +30,7 @@ from numplane.web import body, json_body
 from numplane.web.cors import origin_list
 from numplane.web.errors import error_response
 from numplane.web.fanout import Broadcasts, Pacer
+from numplane.web.persisted import PersistedQueries, PersistedQueryRefused, wants_persisted
 from numplane.web.websocket import BoundedWebSocketAdapter, KeyConnections, NumplaneTransportWS
 
 UNAUTHENTICATED = "Send a valid API key: Authorization: Bearer <key> (missing, unknown or revoked key)."
@@ -73,6 +75,7 @@ class NumplaneGraphQL(GraphQL[Context, None]):
         self.key_connections = KeyConnections(settings.max_websockets_per_key)
         self.broadcasts = Broadcasts()
         self.pacer = Pacer(settings.ws_sends_per_turn, share=settings.ws_delivery_share)
+        self.persisted = PersistedQueries(settings.persisted_queries_bytes)  # shared by HTTP and WebSocket
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -103,10 +106,16 @@ class NumplaneGraphQL(GraphQL[Context, None]):
             response = await self.run(Request(request.scope, replay(raw)), Context.build(self.services, requester))
         except body.Refused as refused:
             return refused.response()
+        except PersistedQueryRefused as refused:
+            return error_response(refused.status, refused.code, refused.message)
         except StrawberryHTTPException as exc:  # method, content type, query or variables not as GraphQL needs
             return error_response(exc.status_code, BAD_REQUEST, exc.reason)
         assert isinstance(response, Response)
         return response
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET carrying only a persisted query's hash has no `query` either, but it is an operation.
+        return request.query_params.get("extensions") is None and super().should_render_graphql_ide(request)
 
     def parse_json(self, data: str | bytes) -> Any:
         # HTTP bodies (and GET `variables`) only: WebSocket messages are decoded by `decode_json`.
@@ -117,6 +126,8 @@ class NumplaneGraphQL(GraphQL[Context, None]):
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
         parsed = await super().parse_http_body(request)
         for one in parsed if isinstance(parsed, list) else [parsed]:
+            if wants_persisted(one.extensions):
+                one.query = self.persisted.document(one.query, one.extensions)
             body.check_operation(one.query, one.operation_name, self.services.settings.max_tokens)
         return parsed
 

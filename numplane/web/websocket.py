@@ -41,6 +41,7 @@ from numplane.resolvers.context import Requester
 from numplane.schema.context import Context
 from numplane.schema.request_errors import parse_document
 from numplane.web.fanout import Delivery, Follower, Outbox, Results, Shape
+from numplane.web.persisted import PersistedQueryRefused, wants_persisted
 
 if TYPE_CHECKING:
     from numplane.web.graphql import NumplaneGraphQL
@@ -178,6 +179,8 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             await self.handle_invalid_message("Each message must be a JSON object with a string type")
             return
         kind = raw["type"]
+        if kind == "subscribe" and not await self.resolve_persisted(raw):
+            return
         problem = subscribe_problem(raw) if kind == "subscribe" else None
         if kind == "complete" and not isinstance(raw.get("id"), str):
             problem = "complete needs a string id"
@@ -185,6 +188,25 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             await self.handle_invalid_message(problem)
             return
         await super().handle_message(message)
+
+    async def resolve_persisted(self, message: dict[str, Any]) -> bool:
+        """Put the document of an automatic persisted query into the subscribe message, as over HTTP;
+        False when it cannot be (the operation got an `error` message saying why)."""
+        payload = message.get("payload")
+        extensions = payload.get("extensions") if isinstance(payload, dict) else None
+        if not isinstance(extensions, dict) or not wants_persisted(extensions):
+            return True
+        assert isinstance(payload, dict)
+        try:
+            payload["query"] = self.view.persisted.document(payload.get("query"), extensions)
+        except PersistedQueryRefused as refused:
+            if not isinstance(message.get("id"), str):
+                await self.handle_invalid_message("subscribe needs a string id")
+                return False
+            error = {"message": refused.message, "extensions": {"code": refused.code}}
+            await self.send_message(cast("ProtocolMessage", {"id": message["id"], "type": "error", "payload": [error]}))
+            return False
+        return True
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         """As the protocol says, plus the key's connection limit between authentication and the ack."""

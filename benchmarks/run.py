@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, one after another, each in its own process.
 
-`python -m benchmarks.run [api couch feed fanout jobs store]` runs a subset. The jobs benchmark runs here
+`python -m benchmarks.run [api couch feed fanout jobs store counts]` runs a subset. The jobs benchmark runs here
 without its 1,000,000-number case (about three minutes of seeding); run `python -m benchmarks.jobs` for it.
 """
 
@@ -17,6 +17,7 @@ SUITES: dict[str, list[str]] = {
     "fanout": [],  # a trivial query's p99 idle and while 100 WebSockets x 20 subscriptions hear changes
     "jobs": ["--skip-million"],  # job time for 1,000 due numbers among 100,000
     "store": [],  # listing pages on the embedded store with 200,000 numbers (try --numbers 1000000)
+    "counts": [],  # totalCount over 1,000,000 numbers on the embedded store beside a page and a document scan
 }
 
 

@@ -115,7 +115,8 @@ class NumplaneGraphQL(GraphQL[Context, None]):
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET carrying only a persisted query's hash has no `query` either, but it is an operation.
-        return request.query_params.get("extensions") is None and super().should_render_graphql_ide(request)
+        # strawberry asks this of every request: its own test (GET first) runs before ours.
+        return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
 
     def parse_json(self, data: str | bytes) -> Any:
         # HTTP bodies (and GET `variables`) only: WebSocket messages are decoded by `decode_json`.

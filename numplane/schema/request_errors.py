@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from graphql import DocumentNode, GraphQLError, GraphQLSyntaxError, parse
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from numplane.domain.errors import ErrorCode
 
@@ -56,7 +57,15 @@ def validation_failed(errors: Iterable[GraphQLError]) -> list[GraphQLError]:
     return [coded(error, {"code": GRAPHQL_VALIDATION_FAILED}) for error in errors]
 
 
+def is_wrong_operation(error: GraphQLError) -> bool:
+    """The request names an operation the document lacks, or one this transport does not run: strawberry
+    raises these over HTTP (answered BAD_REQUEST) but wraps them as errors over the WebSocket."""
+    return isinstance(error.original_error, CannotGetOperationTypeError | InvalidOperationTypeError)
+
+
 def execution_error_code(error: GraphQLError) -> str:
-    """The code of an error raised while executing that carries none: a variable graphql-core could not
-    coerce (it has no path) or, under a field, a fault of ours."""
+    """The code of an error raised while executing that carries none: the operation asked for cannot be
+    run, a variable graphql-core could not coerce (it has no path) or, under a field, a fault of ours."""
+    if is_wrong_operation(error):
+        return BAD_REQUEST
     return BAD_USER_INPUT if error.path is None else INTERNAL_SERVER_ERROR

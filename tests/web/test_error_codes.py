@@ -10,7 +10,7 @@ import pytest
 
 from numplane.schema import query as query_module
 from tests.support.api import Api
-from tests.support.served import served, served_ws
+from tests.support.served import logged_errors, served, served_ws
 from tests.support.websocket import acknowledged, receive, subscribe
 
 LIMITS = {"max_depth": 4, "max_aliases": 2, "max_tokens": 60}
@@ -136,3 +136,37 @@ async def test_body_limits_name_the_limit(store_url: tuple[str, str]) -> None:
     assert response.status_code == 413
     assert only_error(response.json()) == {"code": "LIMIT_EXCEEDED", "limit": "bodyBytes", "max": 100}
 
+
+
+async def test_an_unknown_operation_name_over_the_websocket_is_bad_request_not_a_fault(
+    store_url: tuple[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    async with served_ws(store_url) as (api, url):
+        socket = await acknowledged(url, api.keys["admin"])
+        try:
+            await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
+                "query": "query A { me { name } }", "operationName": "B",
+            }}))
+            reply = await receive(socket)
+        finally:
+            await socket.close()
+    assert reply["type"] == "error"
+    (error,) = reply["payload"]
+    assert error["extensions"] == {"code": "BAD_REQUEST"}
+    assert "B" in error["message"]
+    assert logged_errors(caplog) == []
+
+
+async def test_a_subscription_over_the_connections_limit_is_limit_exceeded(store_url: tuple[str, str]) -> None:
+    following = "subscription { numberChanged { e164 } }"
+    async with served_ws(store_url, max_subscriptions_per_connection=1) as (api, url):
+        socket = await acknowledged(url, api.keys["admin"])
+        try:
+            await subscribe(socket, "1", following)
+            await subscribe(socket, "2", following)
+            reply = await receive(socket)
+        finally:
+            await socket.close()
+    assert (reply["id"], reply["type"]) == ("2", "error")
+    (error,) = reply["payload"]
+    assert error["extensions"] == {"code": "LIMIT_EXCEEDED", "limit": "subscriptions", "max": 1}

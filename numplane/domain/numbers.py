@@ -52,7 +52,7 @@ _MODELLED = frozenset(
         "_id", "_rev", "_deleted", "pvt_type", "pvt_state", "pvt_assigned_to", "pvt_previously_assigned_to",
         "pvt_assigned_tree", "pvt_reserve_history", "pvt_module_name", "pvt_ported_in", "pvt_used_by",
         "pvt_features", "pvt_features_denied", "pvt_carrier_data", "pvt_created", "pvt_modified",
-        "pvt_state_changed_at", "pvt_history",
+        "pvt_state_changed_at", "pvt_history", "pvt_port_request",
     }
 )
 
@@ -79,6 +79,7 @@ class Number:
     # every entry of every number of a listing page costs more than the rest of the page.
     history_docs: tuple[dict[str, Any], ...] = ()
     rev: str | None = None
+    port_request: str | None = None  # pvt_port_request: the port request that brought the number in
     extra_private: dict[str, Any] = field(default_factory=dict)  # pvt_ keys of imported data we keep
 
     @property
@@ -129,6 +130,7 @@ class Number:
             "pvt_created": format_time(self.created) if self.created else None,
             "pvt_modified": format_time(self.modified) if self.modified else None,
             "pvt_state_changed_at": format_time(self.state_changed_at) if self.state_changed_at else None,
+            "pvt_port_request": self.port_request,
             "_rev": self.rev,
         }
         doc.update({k: v for k, v in optional.items() if v is not None})
@@ -169,5 +171,6 @@ class Number:
             state_changed_at=when("pvt_state_changed_at"),
             history_docs=tuple(doc.get("pvt_history") or ()),
             rev=doc.get("_rev"),
+            port_request=doc.get("pvt_port_request") or None,
             extra_private=extra,
         )

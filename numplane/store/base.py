@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 Doc = dict[str, Any]
 Key = tuple[str, ...]
@@ -22,7 +23,8 @@ HIGH = "\ufff0"
 class Db(str, Enum):
     NUMBERS = "numbers"
     ACCOUNTS = "accounts"
-    SYSTEM = "system"  # config, API keys, job claims
+    SYSTEM = "system"  # config, API keys, job claims, the numbers port requests claim
+    PORTS = "ports"  # port requests, with their documents as attachments
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,23 @@ class StoreUnavailable(Exception):
     """The backend cannot be reached or failed; resolvers turn it into STORE_UNAVAILABLE."""
 
 
+class UnsupportedStoreUrl(ValueError):
+    """A store URL numplane has no store for, or cannot read (sqlite:///path.db and http(s)://host:port)."""
+
+
+def masked(url: str) -> str:
+    """The URL with its password replaced by `***`, for messages and logs."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # not even a URL: nothing recognisable as a password to hide
+        return url
+    if not password:
+        return url
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
 class InvalidCursor(ValueError):
     """A change-feed cursor that this store did not issue."""
 
@@ -82,7 +101,14 @@ class Store(Protocol):
         A doc without `_rev` is a create: it conflicts if a live document has that id. A doc with
         `"_deleted": true` is a deletion whose body is kept as the tombstone (state, owner, tree), so the
         change feed can tell who could see it.
+
+        Attachments follow CouchDB: `_attachments` maps a name to `{"content_type", "data": base64}` for a
+        new one or to the stub read back with the document (`"stub": true`) to keep one; a name left out
+        is removed. Reads return stubs only (content_type, length, digest), never the bytes.
         """
+
+    async def get_attachment(self, db: Db, doc_id: str, name: str) -> bytes | None:
+        """The bytes of one attachment of a live document, or None when either is missing."""
 
     async def query(
         self,

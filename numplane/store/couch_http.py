@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import orjson
 
-from numplane.store.base import StoreUnavailable
+from numplane.store.base import StoreUnavailable, UnsupportedStoreUrl, masked
 
 READ_DELAYS = (0.1, 0.3)
 """Pauses between the (at most three) tries of an idempotent request: a blip is absorbed within ~0.4 s
@@ -54,7 +54,7 @@ class CouchHttp:
     def __init__(self, url: str, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         parsed = httpx.URL(url)
         if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise ValueError(f"not a CouchDB URL: {url!r} (expected http://[user:pass@]host:port)")
+            raise UnsupportedStoreUrl(f"not a CouchDB URL: {masked(url)!r} (expected http://[user:pass@]host:port)")
         self._auth = httpx.BasicAuth(parsed.username, parsed.password) if parsed.username else None
         self._base = parsed.copy_with(userinfo=b"")
         # For messages and logs: never the credentials.
@@ -102,6 +102,22 @@ class CouchHttp:
             if failure.final or (failure.sent and not idempotent):
                 break
         raise StoreUnavailable(failure.message)
+
+    async def download(self, path: str) -> tuple[int, bytes]:
+        """GET raw bytes (an attachment): (status, body). Tried like a read; failures are StoreUnavailable."""
+        message = ""
+        for attempt in range(len(READ_DELAYS) + 1):
+            if attempt:
+                await asyncio.sleep(READ_DELAYS[attempt - 1])
+            try:
+                response = await self._connection().get(path, headers={"Accept": "*/*"})
+            except httpx.HTTPError as exc:
+                message = f"CouchDB at {self.where} failed during GET: {_reason(exc)}"
+                continue
+            if response.status_code < 500:
+                return response.status_code, response.content
+            message = f"CouchDB at {self.where} failed GET {_shown(path)}: {response.status_code}"
+        raise StoreUnavailable(message)
 
     async def _send(self, method: str, path: str, params: Mapping[str, str] | None, body: Any) -> Reply | _Failure:
         content = None if body is None else _encode(body)

@@ -16,6 +16,12 @@ Numbers, view `clock`: (state, pvt_state_changed_at, id): due numbers for the jo
 Accounts, view `tree`: ("c:" + parent, "", id) for children, ("d:" + ancestor, "", id) for descendants,
 ("*", "", id) for every account.
 
+Ports, view `tree`: (scope, facet, id) for port requests, as numbers' tree: scope "*" or each account of
+pvt_account_tree (the request's account and its ancestors), facet "" or "s:" + state.
+
+Ports, view `cutover`: (state, pvt_scheduled_at, id): scheduled requests due for the cut-over job, oldest
+cut-over first.
+
 Every view also has CouchDB's built-in `_count` reduce (the SQLite store counts its index table), so a
 filtered listing's total is a count over a key range, read from the index without reading a document.
 """
@@ -28,7 +34,7 @@ from typing import Any
 
 from numplane.store.base import Db, Doc, Key
 
-VIEWS_VERSION = "2"  # 2: the "sc:" facet and the `_count` reduce
+VIEWS_VERSION = "3"  # 3: the numbers' "sc:" facet and the `_count` reduces (2: the ports views)
 
 
 def _number_tree(doc: Doc) -> Iterator[Key]:
@@ -56,6 +62,31 @@ def _account_tree(doc: Doc) -> Iterator[Key]:
     for ancestor in tree:
         yield ("d:" + ancestor, "", doc["_id"])
 
+
+def _port_tree(doc: Doc) -> Iterator[Key]:
+    facets = ["", "s:" + str(doc.get("pvt_state", ""))]
+    for scope in ["*", *(doc.get("pvt_account_tree") or [])]:
+        for facet in facets:
+            yield (scope, facet, doc["_id"])
+
+
+def _port_cutover(doc: Doc) -> Iterator[Key]:
+    yield (str(doc.get("pvt_state", "")), str(doc.get("pvt_scheduled_at") or ""), doc["_id"])
+
+
+_PORT_TREE_JS = """function (doc) {
+  if (doc.pvt_type !== 'port_request') return;
+  var scopes = ['*'].concat(doc.pvt_account_tree || []);
+  var facets = ['', 's:' + (doc.pvt_state || '')];
+  for (var i = 0; i < scopes.length; i++) {
+    for (var j = 0; j < facets.length; j++) emit([scopes[i], facets[j], doc._id], null);
+  }
+}"""
+
+_PORT_CUTOVER_JS = """function (doc) {
+  if (doc.pvt_type !== 'port_request') return;
+  emit([String(doc.pvt_state || ''), String(doc.pvt_scheduled_at || ''), doc._id], null);
+}"""
 
 _NUMBER_TREE_JS = """function (doc) {
   if (doc.pvt_type !== 'number') return;
@@ -100,6 +131,8 @@ VIEWS: tuple[View, ...] = (
     View(Db.NUMBERS, "tree", "number", _number_tree, _NUMBER_TREE_JS),
     View(Db.NUMBERS, "clock", "number", _number_clock, _NUMBER_CLOCK_JS),
     View(Db.ACCOUNTS, "tree", "account", _account_tree, _ACCOUNT_TREE_JS),
+    View(Db.PORTS, "tree", "port_request", _port_tree, _PORT_TREE_JS),
+    View(Db.PORTS, "cutover", "port_request", _port_cutover, _PORT_CUTOVER_JS),
 )
 
 

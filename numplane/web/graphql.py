@@ -69,6 +69,10 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
             connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
+            # Port documents arrive as GraphQL multipart requests (`Upload`). Browsers send multipart
+            # forms cross-site without a preflight, but never with our Authorization header, which every
+            # request needs: a forged form is unauthenticated.
+            multipart_uploads_enabled=True,
         )
         self.services = services
         # WebSocket policy (numplane.web.websocket), per process.
@@ -89,7 +93,7 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
             refused = error_response(405, BAD_REQUEST, WRONG_METHOD)
             refused.headers["allow"] = "GET, POST"
             return refused
-        limit = self.services.settings.max_body_bytes
+        limit = self.body_limit(request)
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             return body.too_large(limit).response()
@@ -118,6 +122,12 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
         # A GET carrying only a persisted query's hash has no `query` either, but it is an operation.
         # strawberry asks this of every request: its own test (GET first) runs before ours.
         return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
+
+    def body_limit(self, request: Request) -> int:
+        """JSON bodies keep the small limit; only a multipart upload may carry a document."""
+        settings = self.services.settings
+        kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        return settings.max_upload_body_bytes if kind == "multipart/form-data" else settings.max_body_bytes
 
     def parse_json(self, data: str | bytes) -> Any:
         # HTTP bodies (and GET `variables`) only: WebSocket messages are decoded by `decode_json`.

@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     return Starlette(
         routes=[
-            Route("/graphql", api, methods=["GET", "POST"]),
+            Route("/graphql", api),  # every method: a wrong one is answered as a coded GraphQL error
             WebSocketRoute("/graphql", graphql),
             hunt_route(services),
             port_documents_route(services),

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     max_upload_body_bytes: int = 11 * 1024 * 1024  # a multipart upload: one 10 MiB document and its envelope
     body_timeout_seconds: float = 10.0  # a request body not received in full by then is refused (408)
 
+    # Automatic persisted queries: bytes of document text kept by hash per process (0: turned off).
+    persisted_queries_bytes: int = 4 * 1024 * 1024
+
     # Scheduled jobs (SPEC §8).
     scheduler: bool = True
     discovery_expiry_interval_seconds: int = 3600

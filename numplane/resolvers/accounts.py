@@ -10,7 +10,7 @@ from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.text import excerpt, name_of
 from numplane.domain.visibility import can_see_account
 from numplane.resolvers.context import Requester, Services
-from numplane.resolvers.paging import Page, decode_cursor, encode_cursor, page_size
+from numplane.resolvers.paging import Page, decode_cursor, encode_cursor, none_listed, page_size
 from numplane.resolvers.rewrite import rewrite
 from numplane.store.base import HIGH, Db, Doc
 
@@ -100,14 +100,18 @@ async def _page(services: Services, scope: str, first: int, after: str | None) -
         after=(scope, "", position) if position else None, limit=size + 1,
     )
     items = [Account.from_doc(r.doc) for r in rows[:size]]
-    return Page(items, [encode_cursor(a.id) for a in items], has_next=len(rows) > size)
+
+    async def total() -> int:
+        return await services.store.count(Db.ACCOUNTS, "tree", (scope, ""), (scope, "", HIGH))
+
+    return Page(items, [encode_cursor(a.id) for a in items], has_next=len(rows) > size, total=total)
 
 
 async def children(
     services: Services, requester: Requester, account: Account, first: int = 50, after: str | None = None
 ) -> Page[Account]:
     if not (requester.is_admin or requester.account.controls(account.id, account.tree)):
-        return Page([], [], has_next=False)  # an ancestor's other sub-accounts are not the requester's business
+        return Page([], [], has_next=False, total=none_listed)  # an ancestor's other sub-accounts are not ours
     return await _page(services, "c:" + account.id, first, after)
 
 
@@ -115,7 +119,7 @@ async def descendants(
     services: Services, requester: Requester, account: Account, first: int = 50, after: str | None = None
 ) -> Page[Account]:
     if not (requester.is_admin or requester.account.controls(account.id, account.tree)):
-        return Page([], [], has_next=False)
+        return Page([], [], has_next=False, total=none_listed)
     return await _page(services, "d:" + account.id, first, after)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -20,10 +21,18 @@ class Page(Generic[T]):
     items: list[T]
     cursors: list[str]  # one per item: where the next page starts if it ended there
     has_next: bool
+    # How many items the whole listing holds (same filter, every page), counted from the index only when
+    # asked: totalCount is rarely selected, and a count is a read of its own.
+    total: Callable[[], Awaitable[int]] | None = None
 
     @property
     def end_cursor(self) -> str | None:
         return self.cursors[-1] if self.cursors else None
+
+
+async def none_listed() -> int:
+    """The total of a listing the requester may not see: nothing, without a read."""
+    return 0
 
 
 def encode_cursor(position: str) -> str:

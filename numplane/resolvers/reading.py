@@ -14,7 +14,7 @@ from numplane.domain.states import State
 from numplane.domain.visibility import can_see_number
 from numplane.resolvers.accounts import load_accounts
 from numplane.resolvers.context import Requester, Services
-from numplane.resolvers.paging import Page, decode_cursor, encode_cursor, page_size
+from numplane.resolvers.paging import Page, decode_cursor, encode_cursor, none_listed, page_size
 from numplane.resolvers.system_config import get_config
 from numplane.store.base import HIGH, Db
 
@@ -69,17 +69,14 @@ async def list_numbers(
     position = decode_cursor(after)
     scope = _scope(requester, account, include_descendants)
     if scope is None:
-        return Page([], [], has_next=False)
+        return Page([], [], has_next=False, total=none_listed)
     low = e164.prefix_of(prefix) if prefix else "+"
-    if states and carrier:
-        numbers = await _carrier_in_states(services, scope, carrier, set(states), low, position, size + 1)
-        items = numbers[:size]
-        return Page(items, [encode_cursor(n.e164) for n in items], has_next=len(numbers) > size)
     # One index range per facet, merged by E.164: states are separate ranges, so several are merged.
-    facets = ["s:" + s.value for s in dict.fromkeys(states)] if states else ["c:" + carrier] if carrier else [""]
+    facets = _facets(states, carrier)
+    store = services.store
     ranges = await asyncio.gather(
         *(
-            services.store.query(
+            store.query(
                 Db.NUMBERS, "tree", start=(scope, facet, low), end=(scope, facet, low + HIGH),
                 after=(scope, facet, position) if position else None, limit=size + 1,
             )
@@ -89,27 +86,24 @@ async def list_numbers(
     merged = heapq.merge(*ranges, key=lambda row: row.id)
     numbers = [Number.from_doc(row.doc) for row in merged]
     items = numbers[:size]
-    return Page(items, [encode_cursor(n.e164) for n in items], has_next=len(numbers) > size)
 
-
-async def _carrier_in_states(
-    services: Services, scope: str, carrier: str, states: set[State], low: str, position: str | None, wanted: int
-) -> list[Number]:
-    """Both filters at once (rare): walk the carrier's index range and keep the wanted states, reading
-    on until `wanted` numbers are found or the range ends, so paging stays exact."""
-    facet = "c:" + carrier
-    found: list[Number] = []
-    batch = max(wanted, 200)
-    while len(found) < wanted:
-        rows = await services.store.query(
-            Db.NUMBERS, "tree", start=(scope, facet, low), end=(scope, facet, low + HIGH),
-            after=(scope, facet, position) if position else None, limit=batch,
+    async def total() -> int:
+        # The same ranges without the cursor; a number has one state, so the facets' counts never overlap.
+        counts = await asyncio.gather(
+            *(store.count(Db.NUMBERS, "tree", (scope, facet, low), (scope, facet, low + HIGH)) for facet in facets)
         )
-        found += [n for n in (Number.from_doc(r.doc) for r in rows) if n.state in states]
-        if len(rows) < batch:
-            break
-        position = rows[-1].id
-    return found[:wanted]
+        return sum(counts)
+
+    return Page(items, [encode_cursor(n.e164) for n in items], has_next=len(numbers) > size, total=total)
+
+
+def _facets(states: Sequence[State] | None, carrier: str | None) -> list[str]:
+    """The index facets (numplane.store.views) whose union is the filter."""
+    if states and carrier:
+        return ["sc:" + s.value + ":" + carrier for s in dict.fromkeys(states)]
+    if states:
+        return ["s:" + s.value for s in dict.fromkeys(states)]
+    return ["c:" + carrier] if carrier else [""]
 
 
 def _scope(requester: Requester, account: Account | None, include_descendants: bool) -> str | None:

@@ -22,6 +22,7 @@ from numplane.schema.mutation import Mutation
 from numplane.schema.policy import OperationPolicy, Preparation
 from numplane.schema.port_fields import PortMutation, PortQuery
 from numplane.schema.query import Query
+from numplane.schema.request_errors import is_wrong_operation
 from numplane.schema.scalars import SCALARS
 from numplane.schema.subscription import Subscription
 from numplane.schema.types import Account, PhoneNumber
@@ -32,7 +33,9 @@ log = logging.getLogger("numplane.api")
 def is_unexpected(error: GraphQLError) -> bool:
     """A fault of ours (a real exception under the GraphQL error), not a client mistake or a domain answer."""
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError | DomainError)
+    if original is None or isinstance(original, GraphQLError | DomainError):
+        return False
+    return not is_wrong_operation(error)
 
 
 class NumplaneSchema(strawberry.Schema):

@@ -269,11 +269,24 @@ class PhoneNumberEdge:
     node: PhoneNumber
 
 
+Total: TypeAlias = Callable[[], Awaitable[int]] | None
+
+
+async def counted(total: Total) -> int | None:
+    """A listing's totalCount: counted from the index when the client selects it, null if it cannot be."""
+    return await or_query_error(total()) if total is not None else None
+
+
 @strawberry.type
 class PhoneNumberConnection:
     edges: list[PhoneNumberEdge]
     page_info: PageInfo
-    total_count: int | None = None
+    total: strawberry.Private[Total] = None
+
+    @strawberry.field
+    async def total_count(self) -> int | None:
+        """How many numbers match the filter (all pages), counted from the index."""
+        return await counted(self.total)
 
     @classmethod
     def from_page(
@@ -293,6 +306,7 @@ class PhoneNumberConnection:
         return cls(
             edges=[PhoneNumberEdge(cursor=c, node=node(n)) for n, c in pairs],
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+            total=page.total,
         )
 
 
@@ -345,6 +359,12 @@ class AccountEdge:
 class AccountConnection:
     edges: list[AccountEdge]
     page_info: PageInfo
+    total: strawberry.Private[Total] = None
+
+    @strawberry.field
+    async def total_count(self) -> int | None:
+        """How many accounts the listing holds (all pages), counted from the index."""
+        return await counted(self.total)
 
     @classmethod
     def from_page(cls, page: Page[DomainAccount]) -> AccountConnection:
@@ -354,6 +374,7 @@ class AccountConnection:
                 for a, c in zip(page.items, page.cursors, strict=True)
             ],
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+            total=page.total,
         )
 
 

@@ -126,6 +126,9 @@ class Store(Protocol):
         one it prefixes. Documents are included.
         """
 
+    async def count(self, db: Db, view: str, start: Key, end: Key) -> int:
+        """How many rows of `view` have start <= key < end, counted in the index without reading documents."""
+
     async def id_range(self, db: Db, *, start: str, end: str, after: str | None = None, limit: int) -> list[Doc]:
         """Live documents with start <= _id < end (and _id > after), ascending by id."""
 

@@ -1,8 +1,9 @@
 """The production store: CouchDB 3 over its HTTP API (tested against pouchdb-server 4.2.0).
 
 Only the portable subset of the API is used (see the project's CouchDB notes): `_all_docs` with keys or
-an id range, `_bulk_docs`, map-only views of the `_design/numplane` document, and the normal `_changes`
-feed. Kazoo's document shape is kept: a number's `_id` is its E.164 form, private fields are `pvt_*`.
+an id range, `_bulk_docs`, the views of the `_design/numplane` document (map, and the built-in `_count`
+reduce for totals), and the normal `_changes` feed. Kazoo's document shape is kept: a number's `_id` is
+its E.164 form, private fields are `pvt_*`.
 
 Self-healing: when a database answers 404 (CouchDB restored from nothing, an in-memory test server
 restarted, an operator dropped it) the store re-creates it with its design document and tries the request
@@ -129,6 +130,7 @@ class CouchStore:
             "endkey": _json(list(end)),
             "inclusive_end": "false",
             "include_docs": "true",
+            "reduce": "false",  # the views carry a `_count` reduce, used only by `count`
             "limit": str(limit + (1 if skip is not None else 0)),
         }
         body = await self._call(db, "GET", f"/{DESIGN_ID}/_view/{quote(view, safe='')}", params=params, idempotent=True)
@@ -138,6 +140,15 @@ class CouchStore:
             if row.get("doc") is not None and tuple(row["key"]) != skip
         ]
         return rows[:limit]
+
+    async def count(self, db: Db, view: str, start: Key, end: Key) -> int:
+        if start >= end:
+            return 0
+        # The `_count` reduce over the key range, not grouped: one row holding the count, or none when empty.
+        params = {"startkey": _json(list(start)), "endkey": _json(list(end)), "inclusive_end": "false"}
+        body = await self._call(db, "GET", f"/{DESIGN_ID}/_view/{quote(view, safe='')}", params=params, idempotent=True)
+        rows = body["rows"]
+        return int(rows[0]["value"]) if rows else 0
 
     async def id_range(self, db: Db, *, start: str, end: str, after: str | None = None, limit: int) -> list[Doc]:
         lower, skip = (after, after) if after is not None and after >= start else (start, None)

@@ -51,6 +51,9 @@ class ObservedStore:
     ) -> list[Row]:
         return await self.inner.query(db, view, start=start, end=end, after=after, limit=limit)
 
+    async def count(self, db: Db, view: str, start: Key, end: Key) -> int:
+        return await self.inner.count(db, view, start, end)
+
     async def id_range(
         self, db: Db, *, start: str, end: str, after: str | None = None, limit: int
     ) -> list[Doc]:

@@ -186,11 +186,21 @@ class SqliteStore:
         after: Key | None = None,
         limit: int,
     ) -> list[Row]:
-        if view not in {v.name for v in views_of(db)}:
-            raise ValueError(f"database {db.value} has no view {view!r}")
+        self._check_view(db, view)
         if limit <= 0:
             return []
         return await self._run(self._query, db, view, start, end, after, limit)
+
+    async def count(self, db: Db, view: str, start: Key, end: Key) -> int:
+        self._check_view(db, view)
+        if start >= end:
+            return 0
+        return await self._run(self._count, db, view, start, end)
+
+    @staticmethod
+    def _check_view(db: Db, view: str) -> None:
+        if view not in {v.name for v in views_of(db)}:
+            raise ValueError(f"database {db.value} has no view {view!r}")
 
     # -- change feed -----------------------------------------------------------------------------
 
@@ -393,6 +403,12 @@ class SqliteStore:
         )
         rows = self._connection().execute(sql, (view, lower, encode_key(end), limit))
         return [Row(key=decode_key(key), id=doc_id, doc=_as_doc(doc_id, *rest)) for key, doc_id, *rest in rows]
+
+    def _count(self, db: Db, view: str, start: Key, end: Key) -> int:
+        # A range of the index table's primary key: SQLite counts it without touching the documents.
+        sql = f"SELECT COUNT(*) FROM {db.value}_rows WHERE view = ? AND key >= ? AND key < ?"
+        row = self._connection().execute(sql, (view, encode_key(start), encode_key(end))).fetchone()
+        return int(row[0])
 
     def _changes(self, db: Db, seq: int, since: str | None, limit: int) -> ChangePage:
         if limit <= 0:

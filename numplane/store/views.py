@@ -7,8 +7,9 @@ three strings so one ordering rule serves both backends.
 
 Numbers, view `tree`: one row per (scope, facet) where scope is "*" (every number: admins), each
 account in pvt_assigned_tree (the owner's tree: "numbers of X and its sub-accounts"), and "=" + owner
-(numbers of X alone); facet is "" (any), "s:" + state, or "c:" + carrier module. The third element is the
-E.164 id, so a prefix is a key range and paging is keyset on the id.
+(numbers of X alone); facet is "" (any), "s:" + state, "c:" + carrier module, or "sc:" + state + ":" +
+carrier (both filters at once). The third element is the E.164 id, so a prefix is a key range and paging
+is keyset on the id.
 
 Numbers, view `clock`: (state, pvt_state_changed_at, id): due numbers for the jobs, oldest first.
 
@@ -26,6 +27,9 @@ System, view `webhooks`: ("*", "", id) for every endpoint, ("a:" + account, "", 
 System, view `deliveries`: ("q:" + webhook, "", order|id) while a delivery is unfinished (the endpoint's
 queue, in feed order), ("w:" + webhook, "", order|id) always and ("w:" + webhook, "s:" + status, order|id)
 (the customer's listing, whole or by status).
+
+Every view also has CouchDB's built-in `_count` reduce (the SQLite store counts its index table), so a
+filtered listing's total is a count over a key range, read from the index without reading a document.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from typing import Any
 
 from numplane.store.base import Db, Doc, Key
 
-VIEWS_VERSION = "2"
+VIEWS_VERSION = "3"  # 3: the numbers' "sc:" facet and the `_count` reduces (2: the ports views)
 
 
 def _number_tree(doc: Doc) -> Iterator[Key]:
@@ -45,7 +49,8 @@ def _number_tree(doc: Doc) -> Iterator[Key]:
     scopes = ["*", *(doc.get("pvt_assigned_tree") or [])]
     if owner:
         scopes.append("=" + owner)
-    facets = ["", "s:" + str(doc.get("pvt_state", "")), "c:" + str(doc.get("pvt_module_name", ""))]
+    state, carrier = str(doc.get("pvt_state", "")), str(doc.get("pvt_module_name", ""))
+    facets = ["", "s:" + state, "c:" + carrier, "sc:" + state + ":" + carrier]
     for scope in scopes:
         for facet in facets:
             yield (scope, facet, number_id)
@@ -107,7 +112,8 @@ _NUMBER_TREE_JS = """function (doc) {
   if (doc.pvt_type !== 'number') return;
   var scopes = ['*'].concat(doc.pvt_assigned_tree || []);
   if (doc.pvt_assigned_to) scopes.push('=' + doc.pvt_assigned_to);
-  var facets = ['', 's:' + (doc.pvt_state || ''), 'c:' + (doc.pvt_module_name || '')];
+  var state = String(doc.pvt_state || ''), carrier = String(doc.pvt_module_name || '');
+  var facets = ['', 's:' + state, 'c:' + carrier, 'sc:' + state + ':' + carrier];
   for (var i = 0; i < scopes.length; i++) {
     for (var j = 0; j < facets.length; j++) emit([scopes[i], facets[j], doc._id], null);
   }
@@ -178,5 +184,5 @@ def design_document(db: Db) -> dict[str, Any]:
         "_id": "_design/numplane",
         "language": "javascript",
         "numplane_version": VIEWS_VERSION,
-        "views": {v.name: {"map": v.map_js} for v in views_of(db)},
+        "views": {v.name: {"map": v.map_js, "reduce": "_count"} for v in views_of(db)},
     }

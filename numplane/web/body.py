@@ -1,8 +1,9 @@
 """The body of an HTTP GraphQL request: read within a size and time limit, decoded into one request.
 
 Everything a client can get wrong here is answered with a JSON error and a code (`Refused`), never a 500:
-a body that is too big (413) or too slow (408), not UTF-8, not JSON, nested too deep, not an object,
-several operations without `operationName`, or a subscription (which needs the WebSocket).
+a body that is too big (413) or too slow (408) is LIMIT_EXCEEDED naming the limit; one that is not UTF-8,
+not JSON, nested too deep, not an object, holds several operations without `operationName`, or a
+subscription (which needs the WebSocket) is BAD_REQUEST (400).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from graphql import GraphQLSyntaxError, OperationDefinitionNode, OperationType, 
 from starlette.responses import Response
 from starlette.types import Receive
 
+from numplane.schema.request_errors import BAD_REQUEST, LIMIT_EXCEEDED
 from numplane.web.errors import error_response
 
 MAX_NESTING = 64
@@ -27,18 +29,21 @@ stays far below it, and refusing early keeps recursion in the decoder and in gra
 class Refused(Exception):
     """The request cannot be run as sent; `response` says why."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, **extensions: object) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.extensions = extensions
 
     def response(self) -> Response:
-        return error_response(self.status, self.code, self.message)
+        return error_response(self.status, self.code, self.message, **self.extensions)
 
 
 def too_large(limit: int) -> Refused:
-    return Refused(413, "LIMIT_EXCEEDED", f"Request body over the limit of {limit} bytes; split it.")
+    return Refused(
+        413, LIMIT_EXCEEDED, f"Request body over the limit of {limit} bytes; split it.", limit="bodyBytes", max=limit
+    )
 
 
 async def read(receive: Receive, limit: int, timeout: float) -> bytes:
@@ -61,7 +66,8 @@ async def read(receive: Receive, limit: int, timeout: float) -> bytes:
     except TimeoutError:
         # A client that stalls mid-body would otherwise hold a connection and a task for as long as it likes.
         raise Refused(
-            408, "LIMIT_EXCEEDED", f"The request body did not arrive within {timeout:g} seconds; send it at once."
+            408, LIMIT_EXCEEDED, f"The request body did not arrive within {timeout:g} seconds; send it at once.",
+            limit="bodySeconds", max=timeout,
         ) from None
     return b"".join(chunks)
 
@@ -144,7 +150,7 @@ def nesting(value: Any) -> int:
 
 
 def invalid(message: str) -> Refused:
-    return Refused(400, "INVALID_FIELD", message)
+    return Refused(400, BAD_REQUEST, message)
 
 
 def nested_too_deep() -> Refused:

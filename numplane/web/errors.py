@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse
 from numplane.domain.errors import ErrorCode
 
 
-def error_response(status: int, code: ErrorCode | str, message: str) -> JSONResponse:
+def error_response(status: int, code: ErrorCode | str, message: str, **extensions: object) -> JSONResponse:
     value = code.value if isinstance(code, ErrorCode) else code
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": value}}]}, status_code=status)
+    body = {"errors": [{"message": message, "extensions": {"code": value, **extensions}}]}
+    return JSONResponse(body, status_code=status)

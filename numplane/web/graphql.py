@@ -15,6 +15,7 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
@@ -23,14 +24,17 @@ from numplane.domain.errors import ErrorCode
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.keys import authenticate
 from numplane.schema.context import RequestContext
+from numplane.schema.request_errors import BAD_REQUEST
 from numplane.store.base import StoreUnavailable
 from numplane.web import body, json_body
 from numplane.web.cors import origin_list
 from numplane.web.errors import error_response
 from numplane.web.fanout import Broadcasts, Pacer
+from numplane.web.persisted import PersistedQueries, PersistedQueryRefused, wants_persisted
 from numplane.web.websocket import BoundedWebSocketAdapter, KeyConnections, NumplaneTransportWS
 
 UNAUTHENTICATED = "Send a valid API key: Authorization: Bearer <key> (missing, unknown or revoked key)."
+WRONG_METHOD = "GraphQL is served over POST (any operation) and GET (queries), or a WebSocket at the same path."
 
 
 def bearer(value: str | None) -> str | None:
@@ -75,6 +79,7 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
         self.key_connections = KeyConnections(settings.max_websockets_per_key)
         self.broadcasts = Broadcasts()
         self.pacer = Pacer(settings.ws_sends_per_turn, share=settings.ws_delivery_share)
+        self.persisted = PersistedQueries(settings.persisted_queries_bytes)  # shared by HTTP and WebSocket
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,6 +89,10 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
+        if request.method not in ("GET", "POST"):
+            refused = error_response(405, BAD_REQUEST, WRONG_METHOD)
+            refused.headers["allow"] = "GET, POST"
+            return refused
         limit = self.body_limit(request)
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -102,10 +111,17 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
             response = await self.run(Request(request.scope, replay(raw)), context)
         except body.Refused as refused:
             return refused.response()
-        except StrawberryHTTPException as exc:
-            return error_response(exc.status_code, ErrorCode.INVALID_FIELD, exc.reason)
+        except PersistedQueryRefused as refused:
+            return error_response(refused.status, refused.code, refused.message)
+        except StrawberryHTTPException as exc:  # method, content type, query or variables not as GraphQL needs
+            return error_response(exc.status_code, BAD_REQUEST, exc.reason)
         assert isinstance(response, Response)
         return response
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET carrying only a persisted query's hash has no `query` either, but it is an operation.
+        # strawberry asks this of every request: its own test (GET first) runs before ours.
+        return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
 
     def body_limit(self, request: Request) -> int:
         """JSON bodies keep the small limit; only a multipart upload may carry a document."""
@@ -122,6 +138,8 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
         parsed = await super().parse_http_body(request)
         for one in parsed if isinstance(parsed, list) else [parsed]:
+            if wants_persisted(one.extensions):
+                one.query = self.persisted.document(one.query, one.extensions)
             body.check_operation(one.query, one.operation_name, self.services.settings.max_tokens)
         return parsed
 

@@ -24,7 +24,8 @@ Run <code>make console</code>, then reload. The API itself is at <code>POST /gra
 def wants_ide(scope: Scope) -> bool:
     if scope["type"] != "http" or scope["method"] != "GET":
         return False
-    if QueryParams(scope["query_string"]).get("query") is not None:
+    params = QueryParams(scope["query_string"])
+    if params.get("query") is not None or params.get("extensions") is not None:  # a persisted query: no text
         return False
     accept = Headers(scope=scope).get("accept", "")
     return "text/html" in accept or "*/*" in accept

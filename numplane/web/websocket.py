@@ -21,7 +21,7 @@ from collections.abc import AsyncGenerator, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
-from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from graphql import GraphQLError, OperationType, get_operation_ast
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.exceptions import ConnectionRejectionError
@@ -37,9 +37,12 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.unset import UnsetType
 from strawberry.utils.aio import aclosing
 
+from numplane.domain.text import excerpt
 from numplane.resolvers.context import Requester
 from numplane.schema.context import RequestContext
+from numplane.schema.request_errors import BAD_REQUEST, limit_extensions, parse_document
 from numplane.web.fanout import Delivery, Follower, Outbox, Results, Shape
+from numplane.web.persisted import PersistedQueryRefused, wants_persisted
 
 if TYPE_CHECKING:
     from numplane.web.graphql import NumplaneGraphQL
@@ -49,6 +52,7 @@ log = logging.getLogger(__name__)
 MESSAGE_TOO_BIG = 1009
 MALFORMED = 4400
 TOO_MANY_CONNECTIONS = 4429
+LIMIT_REACHED = "Subscription limit reached: complete one of this connection's operations first."
 TRY_AGAIN_LATER = 1013  # the peer read too slowly: it may reconnect (and catch up with numberChanges)
 
 
@@ -124,9 +128,9 @@ def subscribe_problem(message: Mapping[str, Any]) -> str | None:
 def parsed(query: str, operation_name: str | None, max_tokens: int) -> OperationType | GraphQLError | None:
     """The type of the document's chosen operation (None when it names none), or why it cannot be parsed
     (syntax, or over the token limit: strawberry raises these from its parser cache rather than answering
-    them, so they are answered here before execution)."""
+    them, so they are answered here before execution, coded like over HTTP)."""
     try:
-        operation = get_operation_ast(parse(query, max_tokens=max_tokens), operation_name)
+        operation = get_operation_ast(parse_document(query, max_tokens), operation_name)
     except GraphQLError as error:
         return error
     return operation.operation if operation is not None else None
@@ -177,6 +181,12 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
             await self.handle_invalid_message("Each message must be a JSON object with a string type")
             return
         kind = raw["type"]
+        if kind == "subscribe" and not await self.resolve_persisted(raw):
+            return
+        limit = self.settings.max_subscriptions_per_connection
+        if kind == "subscribe" and len(self.operations) >= limit:  # strawberry's own check, with a code
+            await self.refuse(raw, LIMIT_REACHED, limit_extensions("subscriptions", limit))
+            return
         problem = subscribe_problem(raw) if kind == "subscribe" else None
         if kind == "complete" and not isinstance(raw.get("id"), str):
             problem = "complete needs a string id"
@@ -184,6 +194,29 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
             await self.handle_invalid_message(problem)
             return
         await super().handle_message(message)
+
+    async def resolve_persisted(self, message: dict[str, Any]) -> bool:
+        """Put the document of an automatic persisted query into the subscribe message, as over HTTP;
+        False when it cannot be (the operation got an `error` message saying why)."""
+        payload = message.get("payload")
+        extensions = payload.get("extensions") if isinstance(payload, dict) else None
+        if not isinstance(extensions, dict) or not wants_persisted(extensions):
+            return True
+        assert isinstance(payload, dict)
+        try:
+            payload["query"] = self.view.persisted.document(payload.get("query"), extensions)
+        except PersistedQueryRefused as refused:
+            await self.refuse(message, refused.message, {"code": refused.code})
+            return False
+        return True
+
+    async def refuse(self, message: dict[str, Any], reason: str, extensions: dict[str, object]) -> None:
+        """Answer a `subscribe` that cannot start with an `error` message, coded like over HTTP."""
+        if not isinstance(message.get("id"), str) or not message["id"]:
+            await self.handle_invalid_message("subscribe needs a string id")
+            return
+        error = {"message": reason, "extensions": extensions}
+        await self.send_message(cast("ProtocolMessage", {"id": message["id"], "type": "error", "payload": [error]}))
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         """As the protocol says, plus the key's connection limit between authentication and the ack."""
@@ -220,6 +253,8 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
         kind = parsed(operation.query, operation.operation_name, self.settings.max_tokens)
         if isinstance(kind, GraphQLError):
             await operation.send_initial_errors([kind])
+        elif kind is None:  # strawberry would close the whole connection (4400) for this one operation
+            await operation.send_initial_errors([unnamed_operation(operation.operation_name)])
         elif kind is OperationType.SUBSCRIPTION:
             await self.follow(operation)
         else:
@@ -250,7 +285,8 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
                     yield Delivery(errors=list(result.errors or ()))
                     return
                 if not isinstance(result, ExecutionResult):
-                    yield Delivery(errors=[GraphQLError("Incremental delivery is not supported over WebSocket")])
+                    unsupported = "Incremental delivery is not supported over WebSocket"
+                    yield Delivery(errors=[GraphQLError(unsupported, extensions={"code": BAD_REQUEST})])
                     return
                 first = False
                 payload: dict[str, Any] = {"data": result.data}
@@ -274,6 +310,16 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
     async def close_too_slow(self) -> None:
         limit = self.outbox.limit
         await self.close(TRY_AGAIN_LATER, f"Too slow: {limit} messages were waiting; reconnect and catch up")
+
+
+def unnamed_operation(name: str | None) -> GraphQLError:
+    """Why a document gave no operation to run, coded BAD_REQUEST as over HTTP."""
+    if name:
+        return GraphQLError(f'Unknown operation named "{excerpt(name)}".', extensions={"code": BAD_REQUEST})
+    return GraphQLError(
+        "The document does not hold exactly one operation; name the one to run in `operationName`.",
+        extensions={"code": BAD_REQUEST},
+    )
 
 
 def key_of(requester: Requester) -> str:

@@ -330,6 +330,57 @@ async def test_number_tree_follows_a_change_of_owner_and_state(store: Store) -> 
     assert await query_ids(store, Db.NUMBERS, "tree", (ROOT, ""), (ROOT, "", HIGH)) == ["+14155550100"]
 
 
+async def test_number_tree_indexes_state_and_carrier_together(store: Store) -> None:
+    await seed_numbers(store)
+
+    simulated_in_service = await query_ids(
+        store, Db.NUMBERS, "tree", ("*", "sc:in_service:simulated", ""), ("*", "sc:in_service:simulated", HIGH)
+    )
+
+    assert simulated_in_service == ["+14155550103"]
+
+
+async def test_count_of_a_key_range_equals_the_rows_a_query_of_it_returns(store: Store) -> None:
+    await seed_numbers(store)
+    await put_ok(store, Db.ACCOUNTS, account(ROOT), account(RESELLER, ROOT), account(CUSTOMER, ROOT, RESELLER))
+    ranges: list[tuple[Db, str, Key, Key]] = [
+        (Db.NUMBERS, "tree", ("*", "", ""), ("*", "", HIGH)),
+        (Db.NUMBERS, "tree", (RESELLER, "", ""), (RESELLER, "", HIGH)),
+        (Db.NUMBERS, "tree", ("*", "s:available", "+1415"), ("*", "s:available", "+1415" + HIGH)),
+        (Db.NUMBERS, "tree", ("*", "c:simulated", ""), ("*", "c:simulated", HIGH)),
+        (Db.NUMBERS, "tree", ("*", "s:port_in", ""), ("*", "s:port_in", HIGH)),
+        (Db.NUMBERS, "clock", ("in_service",), ("in_service", HIGH)),
+        (Db.ACCOUNTS, "tree", ("d:" + ROOT, ""), ("d:" + ROOT, "", HIGH)),
+        (Db.ACCOUNTS, "tree", ("c:" + ROOT, ""), ("c:" + ROOT, "", HIGH)),
+    ]
+
+    counted = [await store.count(db, view, start, end) for db, view, start, end in ranges]
+
+    listed = [len(await query_ids(store, db, view, start, end)) for db, view, start, end in ranges]
+    assert counted == listed == [6, 3, 2, 2, 0, 3, 2, 1]
+
+
+async def test_count_of_an_empty_or_inverted_range_is_zero(store: Store) -> None:
+    await seed_numbers(store)
+
+    assert await store.count(Db.NUMBERS, "tree", ("*", "", "+1999"), ("*", "", "+1999" + HIGH)) == 0
+    assert await store.count(Db.NUMBERS, "tree", ("*", "", HIGH), ("*", "", "")) == 0
+
+
+async def test_count_follows_deletions_and_changes_of_state(store: Store) -> None:
+    await seed_numbers(store)
+    reserved = (await store.get_many(Db.NUMBERS, ["+14155550101"]))["+14155550101"]
+    available = (await store.get_many(Db.NUMBERS, ["+14155550102"]))["+14155550102"]
+
+    await put_ok(
+        store, Db.NUMBERS, {**reserved, "pvt_state": "in_service"}, {**available, "_deleted": True}
+    )
+
+    in_service = await store.count(Db.NUMBERS, "tree", ("*", "s:in_service", ""), ("*", "s:in_service", HIGH))
+    assert in_service == 4
+    assert await store.count(Db.NUMBERS, "tree", ("*", "", ""), ("*", "", HIGH)) == 5
+
+
 async def test_clock_view_lists_numbers_of_a_state_due_before_a_time_oldest_first(store: Store) -> None:
     await put_ok(
         store,

@@ -27,7 +27,7 @@ async def test_documents_views_and_feed_survive_closing_and_reopening_the_file(t
     try:
         assert (await again.get_many(Db.NUMBERS, [NUMBER["_id"]]))[NUMBER["_id"]]["_rev"] == result.rev
         rows = await again.query(Db.NUMBERS, "tree", start=("*",), end=("*", HIGH), limit=10)
-        assert [row.id for row in rows] == [NUMBER["_id"]] * 3  # facets "", c:local, s:available
+        assert [row.id for row in rows] == [NUMBER["_id"]] * 4  # facets "", c:local, s:available, sc:available:local
         assert (await again.changes(Db.NUMBERS, cursor, 10)).changes == []
     finally:
         await again.close()

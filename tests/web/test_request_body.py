@@ -41,7 +41,7 @@ async def test_a_malformed_body_is_a_400_json_error_and_logs_nothing(
 ) -> None:
     async with served(store_url) as api:
         response = await api.client.post("/graphql", content=raw, headers=headers(api))
-        assert_error(response, 400, "INVALID_FIELD")
+        assert_error(response, 400, "BAD_REQUEST")
     assert logged_errors(caplog) == []
 
 
@@ -80,7 +80,7 @@ async def test_two_operations_without_an_operation_name_are_refused(store_url: t
     document = "query A { me { name } } mutation B { createAccount(input: {name: \"X\"}) { account { id } } }"
     async with served(store_url) as api:
         ambiguous = await api.client.post("/graphql", json={"query": document}, headers=headers(api))
-        error = assert_error(ambiguous, 400, "INVALID_FIELD")
+        error = assert_error(ambiguous, 400, "BAD_REQUEST")
         assert "operationName" in error["message"]
         named = await api.client.post(
             "/graphql", json={"query": document, "operationName": "A"}, headers=headers(api)
@@ -96,7 +96,7 @@ async def test_a_subscription_over_http_post_is_a_400_pointing_at_the_websocket(
         response = await api.client.post(
             "/graphql", json={"query": "subscription { numberChanged { e164 } }"}, headers=headers(api)
         )
-        error = assert_error(response, 400, "INVALID_FIELD")
+        error = assert_error(response, 400, "BAD_REQUEST")
     assert "WebSocket" in error["message"]
     assert logged_errors(caplog) == []
 

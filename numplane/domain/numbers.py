@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from numplane.domain.clock import format_time, parse_time
+from numplane.domain.locality import Locality, describe
 from numplane.domain.public_bounds import readable
 from numplane.domain.states import State
 
@@ -52,7 +53,7 @@ _MODELLED = frozenset(
         "_id", "_rev", "_deleted", "pvt_type", "pvt_state", "pvt_assigned_to", "pvt_previously_assigned_to",
         "pvt_assigned_tree", "pvt_reserve_history", "pvt_module_name", "pvt_ported_in", "pvt_used_by",
         "pvt_features", "pvt_features_denied", "pvt_carrier_data", "pvt_created", "pvt_modified",
-        "pvt_state_changed_at", "pvt_history",
+        "pvt_state_changed_at", "pvt_history", "pvt_locality",
     }
 )
 
@@ -87,6 +88,11 @@ class Number:
         return self.assigned_tree[:-1] if self.assigned_tree else ()
 
     @property
+    def locality(self) -> Locality:
+        """Where the number is and its kind (computed from the number itself, so never stale)."""
+        return describe(self.e164)
+
+    @property
     def history(self) -> tuple[Transition, ...]:
         """The audit trail, oldest first."""
         return tuple(Transition.from_doc(t) for t in self.history_docs)
@@ -117,6 +123,8 @@ class Number:
                 "pvt_ported_in": self.ported_in,
                 "pvt_features": self.features,
                 "pvt_history": list(self.history_docs),
+                # Kept on the document (like Kazoo's pvt_locality) for the search index: see domain/locality.
+                "pvt_locality": self.locality.to_doc(),
             }
         )
         optional: dict[str, Any] = {

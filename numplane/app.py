@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,7 +21,8 @@ from numplane.jobs.scheduler import start_scheduler
 from numplane.resolvers.context import Services
 from numplane.schema.schema import build_schema
 from numplane.settings import Settings
-from numplane.store.base import StoreUnavailable
+from numplane.store.backfill import backfill_localities
+from numplane.store.base import Store, StoreUnavailable
 from numplane.web.console import console_dir, console_routes
 from numplane.web.cors import ApiCors, origin_list
 from numplane.web.errors import error_response
@@ -27,6 +30,8 @@ from numplane.web.graphql import NumplaneGraphQL
 from numplane.web.hunt import hunt_route
 from numplane.web.ide import WithGraphiQL, ide_assets
 from numplane.web.metrics import Metrics, MetricsMiddleware
+
+log = logging.getLogger(__name__)
 
 # Generation-0 collections ran ~5 times per listing page at the default threshold of 700 allocations.
 GC_GEN0_THRESHOLD = 50_000
@@ -74,9 +79,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         await store.open()
         await hub.start()
         scheduler = app.state.scheduler = start_scheduler(services)  # idle when settings.scheduler is off
+        # In the background: a store of numbers written before search indexed localities must not delay
+        # serving (those numbers are found by unfiltered searches meanwhile).
+        backfill = asyncio.create_task(_backfill(store))
         try:
             yield
         finally:
+            backfill.cancel()
             await scheduler.shutdown()
             await hub.stop()
             await store.close()
@@ -98,3 +107,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         ],
         lifespan=lifespan,
     )
+
+
+async def _backfill(store: Store) -> None:
+    try:
+        await backfill_localities(store)
+    except StoreUnavailable:
+        log.warning("the locality backfill could not reach the store; the next start retries it")

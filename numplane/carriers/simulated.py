@@ -229,7 +229,7 @@ class SimulatedCarrier:
 
     async def search(self, prefix: str, quantity: int, search: SearchFilter = NO_FILTER) -> list[str]:
         await self._delay()
-        return offers(prefix_of(prefix), quantity, search)
+        return offers(prefix if prefix == "+" else prefix_of(prefix), quantity, search)
 
     async def check(self, number: str) -> bool:
         await self._delay()

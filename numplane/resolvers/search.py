@@ -48,6 +48,9 @@ them returns what it found (the benchmark shows what each filter kind costs)."""
 PAGE = 200
 """Index rows per read when conditions beyond the probe are checked on the documents."""
 
+WORLD = "+"
+"""The prefix of every number: accepted with a filter, which then does the narrowing (`locality: "London"`)."""
+
 KeyRange = tuple[str, Key, Key]  # (view, start, end)
 
 
@@ -78,7 +81,7 @@ async def search_numbers(
         raise DomainError(ErrorCode.INVALID_FIELD, "Ask for at least one number.", field=("quantity",))
     config = await get_config(services)
     wanted = min(quantity, config.max_batch, HARD_LIMIT)
-    low = e164.prefix_of(prefix)
+    low = WORLD if prefix.strip() == WORLD and search.used else e164.prefix_of(prefix)
     found, offered = await asyncio.gather(
         _from_store(services.store, requester, low, search, wanted),
         _ask_carriers(services, config, low, search, wanted, timeout),

@@ -40,6 +40,8 @@ KEYPAD: dict[str, str] = {
 CONTAINS_LENGTH = (2, 16)
 EDGE_LENGTH = (1, 16)  # startsWith / endsWith
 MAX_PLACE = 100  # characters of a locality or region asked for
+MAX_EXPANDED = 2
+"""Wildcards of a pattern spelled out into index ranges (10^2 = 100 ranges at most)."""
 MIN_SUFFIX = 2
 """Shortest suffix the index keeps: a one-digit `contains` would match nearly everything anyway."""
 
@@ -177,16 +179,35 @@ def near_levels(near: str, prefix: str) -> list[str]:
 
 def _pattern_probe(text: str, anchor: str) -> tuple[float, list[Probe]]:
     runs = [(m.start(), m.group()) for m in _RUNS.finditer(text)]
-    longest = max((run for _at, run in runs), key=len)
     if anchor == "^" and runs[0][0] == 0:
         # The national number itself starts with the leading run: tighter than any suffix.
         return len(runs[0][1]) + 0.5, [Probe("n", runs[0][1], False)]
     if anchor == "$" and text.endswith(runs[-1][1]) and len(runs[-1][1]) >= MIN_SUFFIX:
         # The trailing run is a whole suffix: an exact key, not a range.
         return len(runs[-1][1]) + 0.5, [Probe("x", runs[-1][1], True)]
-    if len(longest) < MIN_SUFFIX:
-        return 0, [Probe("x", longest, False)]  # never better than the prefix probe
-    return len(longest), [Probe("x", longest, False)]
+    # From each literal run, read on through up to MAX_EXPANDED wildcards by spelling out their digits:
+    # "7*9*2" is the 100 suffix ranges 70902..79992, which keep as few rows as a 3-digit literal would.
+    best: tuple[float, list[str]] = (0, [])
+    for at, _run in runs:
+        segment = text[at:]
+        stars = [i for i, c in enumerate(segment) if c == "*"]
+        if len(stars) > MAX_EXPANDED:
+            segment = segment[: stars[MAX_EXPANDED]]
+        segment = segment.rstrip("*")
+        literal = sum(c != "*" for c in segment)
+        if literal > best[0] and len(segment) >= MIN_SUFFIX:
+            best = (literal, _spelled(segment))
+    if not best[1]:
+        return 0, [Probe("x", runs[0][1], False)]  # never better than the prefix probe
+    return best[0], [Probe("x", value, False) for value in best[1]]
+
+
+def _spelled(segment: str) -> list[str]:
+    """Every digit string `segment` stands for ("7*9" -> 709, 719, ..., 799)."""
+    spelled = [""]
+    for c in segment:
+        spelled = [s + d for s in spelled for d in ("0123456789" if c == "*" else c)]
+    return spelled
 
 
 def country_code_of(digits: str) -> str | None:

@@ -53,7 +53,7 @@ _MODELLED = frozenset(
         "_id", "_rev", "_deleted", "pvt_type", "pvt_state", "pvt_assigned_to", "pvt_previously_assigned_to",
         "pvt_assigned_tree", "pvt_reserve_history", "pvt_module_name", "pvt_ported_in", "pvt_used_by",
         "pvt_features", "pvt_features_denied", "pvt_carrier_data", "pvt_created", "pvt_modified",
-        "pvt_state_changed_at", "pvt_history", "pvt_locality",
+        "pvt_state_changed_at", "pvt_history",
     }
 )
 
@@ -123,10 +123,13 @@ class Number:
                 "pvt_ported_in": self.ported_in,
                 "pvt_features": self.features,
                 "pvt_history": list(self.history_docs),
-                # Kept on the document (like Kazoo's pvt_locality) for the search index: see domain/locality.
-                "pvt_locality": self.locality.to_doc(),
             }
         )
+        # Kept on the document (like Kazoo's pvt_locality) for the search index: see domain/locality. A
+        # number's place never changes, so the stored one is carried over (read back in extra_private) and
+        # only a new number, or one stored by an older rule or by Kazoo, is geocoded again.
+        stored = self.extra_private.get("pvt_locality")
+        doc["pvt_locality"] = stored if Locality.from_doc(stored) is not None else self.locality.to_doc()
         optional: dict[str, Any] = {
             "pvt_assigned_to": self.owner,
             "pvt_assigned_tree": list(self.assigned_tree) if self.owner else None,

@@ -218,7 +218,6 @@ class SimulatedCarrier:
     """
 
     name = "simulated"
-    is_local = False
     supports = FIELDS
 
     def __init__(self, failures: tuple[str, ...] = (), latency_ms: int = 0) -> None:

@@ -13,7 +13,6 @@ from numplane.domain.search import FIELDS, NO_FILTER, SearchFilter
 
 class StoredCarrier:
     name = ""
-    is_local = False
     supports = FIELDS  # the store itself answers every condition for these numbers
 
     async def search(self, prefix: str, quantity: int, search: SearchFilter = NO_FILTER) -> list[str]:

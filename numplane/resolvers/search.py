@@ -26,7 +26,7 @@ from numplane.carriers.base import Carrier
 from numplane.domain import e164, lifecycle
 from numplane.domain.config import SystemConfig
 from numplane.domain.errors import DomainError, ErrorCode
-from numplane.domain.lifecycle import Context
+from numplane.domain.lifecycle import DecisionContext
 from numplane.domain.locality import Locality, describe
 from numplane.domain.numbers import Number
 from numplane.domain.search import NO_FILTER, Probe, SearchFilter, near_levels, parse_filter, plan
@@ -224,7 +224,7 @@ async def _discovered(
     """Save what the store lacks as discovery; report what already exists only if it is offered."""
     ids = [n for n, _c in offered]
     existing = await services.store.get_many(Db.NUMBERS, ids)
-    ctx = Context(actor=SYSTEM_ACTOR, config=config, now=services.clock())
+    ctx = DecisionContext(actor=SYSTEM_ACTOR, config=config, now=services.clock())
     new = [
         lifecycle.create(n, State.DISCOVERY, ctx, None, module=carrier).number
         for n, carrier in offered

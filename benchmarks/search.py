@@ -174,7 +174,7 @@ async def on_couch(total: int, repeat: int) -> None:
                 await built(store, view, key)
                 print(f"  first query of view {view!r} (builds it): {time.perf_counter() - started:.1f} s")
             available, reserved = await write_cost(store, COUCH_BATCH, 4, total)
-            await store.query(Db.NUMBERS, "search", start=("c", "us"), end=("c", "us", HIGH), limit=1)
+            await built(store, "search", ("c", "us"))  # the view catches up with the writes on this read
             print(f"  write cost (bulk write; the view is updated on the next read): {available:.3f} ms per "
                   f"available number, {reserved:.3f} ms reserved")
             await time_searches(store, repeat)

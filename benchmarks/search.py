@@ -71,7 +71,7 @@ def population(total: int, state: State = State.AVAILABLE, offset: int = 0) -> I
         prefix, digits, first = AREAS[i % len(AREAS)]
         serial = i // len(AREAS)
         e164 = f"{prefix}{first}{serial:0{digits - 1}d}"
-        yield Number(e164=e164, state=state, module="inventory", extra_private={"pvt_locality": located(e164)})
+        yield Number(e164=e164, state=state, module="inventory", stored_locality=located(e164))
 
 
 async def seed(store: Store, numbers: Iterator[Number], batch: int) -> int:

@@ -53,7 +53,7 @@ _MODELLED = frozenset(
         "_id", "_rev", "_deleted", "pvt_type", "pvt_state", "pvt_assigned_to", "pvt_previously_assigned_to",
         "pvt_assigned_tree", "pvt_reserve_history", "pvt_module_name", "pvt_ported_in", "pvt_used_by",
         "pvt_features", "pvt_features_denied", "pvt_carrier_data", "pvt_created", "pvt_modified",
-        "pvt_state_changed_at", "pvt_history",
+        "pvt_state_changed_at", "pvt_history", "pvt_locality",
     }
 )
 
@@ -81,6 +81,9 @@ class Number:
     history_docs: tuple[dict[str, Any], ...] = ()
     rev: str | None = None
     extra_private: dict[str, Any] = field(default_factory=dict)  # pvt_ keys of imported data we keep
+    # pvt_locality as read: a function of e164 (domain/locality), carried over so a write need not geocode
+    # again; not part of the number's value, hence not compared.
+    stored_locality: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     @property
     def owner_ancestors(self) -> tuple[str, ...]:
@@ -126,9 +129,9 @@ class Number:
             }
         )
         # Kept on the document (like Kazoo's pvt_locality) for the search index: see domain/locality. A
-        # number's place never changes, so the stored one is carried over (read back in extra_private) and
+        # number's place never changes, so the stored one is carried over (read back as stored_locality) and
         # only a new number, or one stored by an older rule or by Kazoo, is geocoded again.
-        stored = self.extra_private.get("pvt_locality")
+        stored = self.stored_locality
         doc["pvt_locality"] = stored if Locality.from_doc(stored) is not None else self.locality.to_doc()
         optional: dict[str, Any] = {
             "pvt_assigned_to": self.owner,
@@ -181,4 +184,5 @@ class Number:
             history_docs=tuple(doc.get("pvt_history") or ()),
             rev=doc.get("_rev"),
             extra_private=extra,
+            stored_locality=doc.get("pvt_locality") if isinstance(doc.get("pvt_locality"), dict) else None,
         )

@@ -23,7 +23,7 @@ def number(index: int, state: State, changed: datetime, *, modified: datetime | 
         created=changed,
         modified=modified or changed,
         state_changed_at=changed,
-        extra_private={"pvt_locality": located(f"+1415{index:07d}")},
+        stored_locality=located(f"+1415{index:07d}"),
     )
 
 

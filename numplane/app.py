@@ -18,6 +18,7 @@ from starlette.types import ASGIApp
 from numplane.changes.hub import ChangeHub
 from numplane.domain.errors import ErrorCode
 from numplane.jobs.scheduler import start_scheduler
+from numplane.jobs.webhooks import Dispatcher
 from numplane.resolvers.context import Services
 from numplane.schema.schema import build_schema
 from numplane.settings import Settings
@@ -30,6 +31,7 @@ from numplane.web.graphql import NumplaneGraphQL
 from numplane.web.hunt import hunt_route
 from numplane.web.ide import WithGraphiQL, ide_assets
 from numplane.web.metrics import Metrics, MetricsMiddleware
+from numplane.web.port_documents import port_documents_route
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     hub = services.hub = services.hub or ChangeHub(services.store)
     if services.routing is not None:
         hub.add_listener(services.routing.apply_changes)
-    metrics = Metrics()
+    metrics = Metrics(services.webhook_stats)
     ide_build = console_dir(settings) / "ide-dist"
     api: ASGIApp = WithGraphiQL(graphql, ide_build) if settings.debug else graphql
     store = services.store
@@ -79,6 +81,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         await store.open()
         await hub.start()
         scheduler = app.state.scheduler = start_scheduler(services)  # idle when settings.scheduler is off
+        dispatcher = app.state.webhooks = Dispatcher(services, hub) if settings.webhooks else None
+        if dispatcher is not None:
+            dispatcher.start()
         # In the background: a store of numbers written before search indexed localities must not delay
         # serving (those numbers are found by unfiltered searches meanwhile).
         backfill = asyncio.create_task(_backfill(store))
@@ -86,6 +91,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             yield
         finally:
             backfill.cancel()
+            if dispatcher is not None:
+                await dispatcher.stop()
             await scheduler.shutdown()
             await hub.stop()
             await store.close()
@@ -95,6 +102,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             Route("/graphql", api, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             hunt_route(services),
+            port_documents_route(services),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics.endpoint),

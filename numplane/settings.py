@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 5000
     max_body_bytes: int = 1024 * 1024
+    max_upload_body_bytes: int = 11 * 1024 * 1024  # a multipart upload: one 10 MiB document and its envelope
     body_timeout_seconds: float = 10.0  # a request body not received in full by then is refused (408)
 
     # Scheduled jobs (SPEC §8).
@@ -32,6 +33,7 @@ class Settings(BaseSettings):
     discovery_expiry_interval_seconds: int = 3600
     aging_interval_seconds: int = 3600
     purge_deleted_interval_seconds: int = 86400
+    port_cutover_interval_seconds: int = 300  # how late after its cut-over time a scheduled port completes
 
     # WebSocket subscriptions (graphql-transport-ws).
     allowed_origins: str = ""  # comma-separated origins of other sites' pages allowed to call the API (CORS, WS)
@@ -42,6 +44,15 @@ class Settings(BaseSettings):
     ws_outbox_messages: int = 20_000  # waiting for one WebSocket (1,000 per subscription); more: closed, too slow
     ws_sends_per_turn: int = 16  # WebSocket sends per event-loop turn, so deliveries never starve requests
     ws_delivery_share: float = 0.5  # at most this share of time spent sending in a long burst of deliveries
+
+    # Webhooks (issue 12): signed HTTP calls to customers' endpoints for number changes.
+    webhooks: bool = True  # run the dispatcher in this process (every replica may; claims share the work)
+    webhooks_allow_private: bool = False  # plain http and private/loopback addresses (tests, internal networks)
+    webhooks_max_per_account: int = 10
+    webhooks_concurrency_per_endpoint: int = 4  # attempts in flight to one endpoint (each number stays in order)
+    webhooks_timeout_seconds: float = 5.0
+    webhooks_poll_seconds: float = 1.0  # how often an idle endpoint's queue is looked at (writes here wake it)
+    webhooks_retry_scale: float = 1.0  # multiplies the retry schedule and the 24-hour limits (tests shorten it)
 
     # The web console: its sources and builds (console/ beside the package when empty).
     console_dir: str = ""

@@ -53,7 +53,7 @@ _MODELLED = frozenset(
         "_id", "_rev", "_deleted", "pvt_type", "pvt_state", "pvt_assigned_to", "pvt_previously_assigned_to",
         "pvt_assigned_tree", "pvt_reserve_history", "pvt_module_name", "pvt_ported_in", "pvt_used_by",
         "pvt_features", "pvt_features_denied", "pvt_carrier_data", "pvt_created", "pvt_modified",
-        "pvt_state_changed_at", "pvt_history", "pvt_locality",
+        "pvt_state_changed_at", "pvt_history", "pvt_port_request", "pvt_locality",
     }
 )
 
@@ -80,6 +80,7 @@ class Number:
     # every entry of every number of a listing page costs more than the rest of the page.
     history_docs: tuple[dict[str, Any], ...] = ()
     rev: str | None = None
+    port_request: str | None = None  # pvt_port_request: the port request that brought the number in
     extra_private: dict[str, Any] = field(default_factory=dict)  # pvt_ keys of imported data we keep
     # pvt_locality as read: a function of e164 (domain/locality), carried over so a write need not geocode
     # again; not part of the number's value, hence not compared.
@@ -143,6 +144,7 @@ class Number:
             "pvt_created": format_time(self.created) if self.created else None,
             "pvt_modified": format_time(self.modified) if self.modified else None,
             "pvt_state_changed_at": format_time(self.state_changed_at) if self.state_changed_at else None,
+            "pvt_port_request": self.port_request,
             "_rev": self.rev,
         }
         doc.update({k: v for k, v in optional.items() if v is not None})
@@ -183,6 +185,7 @@ class Number:
             state_changed_at=when("pvt_state_changed_at"),
             history_docs=tuple(doc.get("pvt_history") or ()),
             rev=doc.get("_rev"),
+            port_request=doc.get("pvt_port_request") or None,
             extra_private=extra,
             stored_locality=doc.get("pvt_locality") if isinstance(doc.get("pvt_locality"), dict) else None,
         )

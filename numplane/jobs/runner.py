@@ -17,7 +17,7 @@ from typing import Protocol
 
 from numplane.jobs import claims
 from numplane.jobs.claims import Lease, LeaseLost, Refusal
-from numplane.resolvers import maintenance
+from numplane.resolvers import maintenance, port_requests
 from numplane.resolvers.context import Services
 from numplane.resolvers.maintenance import BetweenPages, JobReport
 
@@ -34,6 +34,7 @@ JOBS: dict[str, JobWork] = {
     "discovery-expiry": maintenance.expire_discovery,
     "aging": maintenance.age_numbers,
     "purge-deleted": maintenance.purge_deleted,
+    "port-cutover": port_requests.complete_due,
 }
 
 

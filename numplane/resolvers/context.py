@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
@@ -14,6 +16,7 @@ from numplane.changes.hub import ChangeHub
 from numplane.domain.accounts import Account
 from numplane.domain.config import SystemConfig
 from numplane.domain.errors import DomainError, ErrorCode
+from numplane.domain.webhook_deliveries import DeliveryStats
 from numplane.resolvers.single_flight import SingleFlight
 from numplane.routing.cache import RoutingCache
 from numplane.settings import Settings
@@ -71,6 +74,15 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+Resolve = Callable[[str], Awaitable[list[str]]]
+"""A host name to its addresses, as text (webhook URLs are checked against them)."""
+
+
+async def system_resolve(host: str) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in infos})
+
+
 @dataclass
 class Services:
     """Built once by the composition root (app.py / cli.py) and shared by every request."""
@@ -91,6 +103,9 @@ class Services:
     # The hunt's in-memory view of numbers and accounts; built on first use over `store` (see
     # numplane.resolvers.hunt.routing_of), or by the composition root so the change hub can feed it.
     routing: RoutingCache | None = None
+    # Webhooks: how host names are resolved (tests give a fixed table), and the dispatcher's figures.
+    resolve: Resolve = system_resolve
+    webhook_stats: DeliveryStats = field(default_factory=DeliveryStats)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:

@@ -89,3 +89,12 @@ async def or_none_if_missing(action: Awaitable[T]) -> T | None:
         raise graphql_error(error) from None
     except StoreUnavailable:
         raise graphql_error(STORE_DOWN) from None
+
+
+P = TypeVar("P")
+
+
+async def answer(payload: Callable[..., P], action: Callable[[], Awaitable[P]]) -> P:
+    """The payload `action` builds, or when it fails the same kind of payload holding only its userErrors."""
+    result = await or_user_errors(action)
+    return payload(user_errors=result) if isinstance(result, list) else result

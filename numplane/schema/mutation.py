@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import strawberry
 
@@ -13,7 +13,7 @@ from numplane.resolvers.bulk import BulkResult
 from numplane.resolvers.context import Requester, Services
 from numplane.schema.context import Info
 from numplane.schema.enums import HuntDisposition
-from numplane.schema.errors import or_user_errors
+from numplane.schema.errors import answer, or_user_errors
 from numplane.schema.inputs import (
     AcquireInput,
     AddNumbersInput,
@@ -37,9 +37,9 @@ from numplane.schema.payloads import (
     SystemConfigPayload,
 )
 from numplane.schema.types import Account, HuntResult, PhoneNumber, SystemConfig
+from numplane.schema.webhooks import WebhookMutations
 
 Bulk = Callable[[Services, Requester], Awaitable[BulkResult]]
-P = TypeVar("P")
 
 
 async def bulk(info: Info, run: Bulk, *, admin_only: str | None = None) -> NumbersPayload:
@@ -54,18 +54,12 @@ async def bulk(info: Info, run: Bulk, *, admin_only: str | None = None) -> Numbe
     return NumbersPayload.from_result(await or_user_errors(action))
 
 
-async def answer(payload: Callable[..., P], action: Callable[[], Awaitable[P]]) -> P:
-    """The payload `action` builds, or when it fails the same kind of payload holding only its userErrors."""
-    result = await or_user_errors(action)
-    return payload(user_errors=result) if isinstance(result, list) else result
-
-
 def _public(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return dict(value) if value is not None else None
 
 
 @strawberry.type
-class Mutation:
+class Mutation(WebhookMutations):
     @strawberry.mutation
     async def add_numbers(self, info: Info, input: AddNumbersInput) -> NumbersPayload:
         return await bulk(info, lambda s, r: numbers.add_numbers(

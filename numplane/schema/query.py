@@ -25,6 +25,7 @@ from numplane.schema.types import (
     Transition,
     number_connection,
 )
+from numplane.schema.webhooks import WebhookQueries
 
 
 def ensure_reader(info: Info) -> None:
@@ -34,7 +35,7 @@ def ensure_reader(info: Info) -> None:
 
 
 @strawberry.type
-class Query:
+class Query(WebhookQueries):
     @strawberry.field
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         ensure_reader(info)

@@ -22,6 +22,18 @@ Numbers, view `clock`: (state, pvt_state_changed_at, id): due numbers for the jo
 
 Accounts, view `tree`: ("c:" + parent, "", id) for children, ("d:" + ancestor, "", id) for descendants,
 ("*", "", id) for every account.
+
+Ports, view `tree`: (scope, facet, id) for port requests, as numbers' tree: scope "*" or each account of
+pvt_account_tree (the request's account and its ancestors), facet "" or "s:" + state.
+
+Ports, view `cutover`: (state, pvt_scheduled_at, id): scheduled requests due for the cut-over job, oldest
+cut-over first.
+
+System, view `webhooks`: ("*", "", id) for every endpoint, ("a:" + account, "", id) for an account's.
+
+System, view `deliveries`: ("q:" + webhook, "", order|id) while a delivery is unfinished (the endpoint's
+queue, in feed order), ("w:" + webhook, "", order|id) always and ("w:" + webhook, "s:" + status, order|id)
+(the customer's listing, whole or by status).
 """
 
 from __future__ import annotations
@@ -76,6 +88,45 @@ def _account_tree(doc: Doc) -> Iterator[Key]:
         yield ("d:" + ancestor, "", doc["_id"])
 
 
+def _port_tree(doc: Doc) -> Iterator[Key]:
+    facets = ["", "s:" + str(doc.get("pvt_state", ""))]
+    for scope in ["*", *(doc.get("pvt_account_tree") or [])]:
+        for facet in facets:
+            yield (scope, facet, doc["_id"])
+
+
+def _port_cutover(doc: Doc) -> Iterator[Key]:
+    yield (str(doc.get("pvt_state", "")), str(doc.get("pvt_scheduled_at") or ""), doc["_id"])
+
+
+_PORT_TREE_JS = """function (doc) {
+  if (doc.pvt_type !== 'port_request') return;
+  var scopes = ['*'].concat(doc.pvt_account_tree || []);
+  var facets = ['', 's:' + (doc.pvt_state || '')];
+  for (var i = 0; i < scopes.length; i++) {
+    for (var j = 0; j < facets.length; j++) emit([scopes[i], facets[j], doc._id], null);
+  }
+}"""
+
+_PORT_CUTOVER_JS = """function (doc) {
+  if (doc.pvt_type !== 'port_request') return;
+  emit([String(doc.pvt_state || ''), String(doc.pvt_scheduled_at || ''), doc._id], null);
+}"""
+
+def _webhooks(doc: Doc) -> Iterator[Key]:
+    yield ("*", "", doc["_id"])
+    yield ("a:" + str(doc.get("account_id", "")), "", doc["_id"])
+
+
+def _deliveries(doc: Doc) -> Iterator[Key]:
+    webhook, status = str(doc.get("webhook_id", "")), str(doc.get("status", ""))
+    place = str(doc.get("order", "")) + "|" + doc["_id"]
+    if status in ("pending", "sending"):
+        yield ("q:" + webhook, "", place)
+    yield ("w:" + webhook, "", place)
+    yield ("w:" + webhook, "s:" + status, place)
+
+
 _NUMBER_TREE_JS = """function (doc) {
   if (doc.pvt_type !== 'number') return;
   var scopes = ['*'].concat(doc.pvt_assigned_tree || []);
@@ -114,6 +165,22 @@ _ACCOUNT_TREE_JS = """function (doc) {
 }"""
 
 
+_WEBHOOKS_JS = """function (doc) {
+  if (doc.pvt_type !== 'webhook') return;
+  emit(['*', '', doc._id], null);
+  emit(['a:' + String(doc.account_id || ''), '', doc._id], null);
+}"""
+
+_DELIVERIES_JS = """function (doc) {
+  if (doc.pvt_type !== 'webhook_delivery') return;
+  var webhook = String(doc.webhook_id || ''), status = String(doc.status || '');
+  var place = String(doc.order || '') + '|' + doc._id;
+  if (status === 'pending' || status === 'sending') emit(['q:' + webhook, '', place], null);
+  emit(['w:' + webhook, '', place], null);
+  emit(['w:' + webhook, 's:' + status, place], null);
+}"""
+
+
 @dataclass(frozen=True, slots=True)
 class View:
     db: Db
@@ -133,6 +200,10 @@ VIEWS: tuple[View, ...] = (
     View(Db.NUMBERS, "clock", "number", _number_clock, _NUMBER_CLOCK_JS),
     View(Db.NUMBERS, "search", "number", _number_search, _NUMBER_SEARCH_JS),
     View(Db.ACCOUNTS, "tree", "account", _account_tree, _ACCOUNT_TREE_JS),
+    View(Db.PORTS, "tree", "port_request", _port_tree, _PORT_TREE_JS),
+    View(Db.PORTS, "cutover", "port_request", _port_cutover, _PORT_CUTOVER_JS),
+    View(Db.SYSTEM, "webhooks", "webhook", _webhooks, _WEBHOOKS_JS),
+    View(Db.SYSTEM, "deliveries", "webhook_delivery", _deliveries, _DELIVERIES_JS),
 )
 
 

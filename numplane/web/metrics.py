@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from numplane.domain.webhook_deliveries import DeliveryStats
+
 
 class Metrics:
-    def __init__(self) -> None:
+    def __init__(self, webhooks: DeliveryStats | None = None) -> None:
         # A registry per app, so several apps in one process (tests) never clash on metric names.
         self.registry = CollectorRegistry()
         self.requests = Counter(
@@ -20,9 +25,34 @@ class Metrics:
         self.latency = Histogram(
             "numplane_http_request_seconds", "HTTP request latency", ["path", "method"], registry=self.registry
         )
+        if webhooks is not None:
+            self.registry.register(WebhookCollector(webhooks))
 
     async def endpoint(self, _request: Request) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+class WebhookCollector(Collector):
+    """The dispatcher's figures, read when /metrics is scraped (they are plain numbers it keeps)."""
+
+    def __init__(self, stats: DeliveryStats) -> None:
+        self.stats = stats
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        attempts = CounterMetricFamily(
+            "numplane_webhook_deliveries", "Webhook delivery attempts by outcome", labels=["outcome"]
+        )
+        for outcome, count in sorted(self.stats.outcomes.items()):
+            attempts.add_metric([outcome], count)
+        yield attempts
+        yield GaugeMetricFamily(
+            "numplane_webhook_queue_depth", "Unfinished webhook deliveries seen in the endpoints' queues",
+            value=self.stats.queue_depth,
+        )
+        yield GaugeMetricFamily(
+            "numplane_webhook_oldest_pending_seconds", "Age of the oldest unfinished webhook delivery",
+            value=self.stats.oldest_pending_seconds,
+        )
 
 
 class MetricsMiddleware:

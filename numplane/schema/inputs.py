@@ -6,7 +6,7 @@ import strawberry
 
 from numplane.domain.states import State
 from numplane.resolvers.bulk import NumberRef as NumberRefValue
-from numplane.schema.enums import NumberState
+from numplane.schema.enums import NumberState, NumberType
 from numplane.schema.scalars import JSONObject
 
 
@@ -138,3 +138,31 @@ class NumberChangeFilter:
     account_id: str | None = None
     include_descendants: bool | None = True
     states: list[NumberState] | None = None
+
+
+@strawberry.input(description="Narrows searchNumbers; every condition set must hold (near orders the results).")
+class NumberSearchFilter:
+    contains: str | None = strawberry.field(
+        default=None,
+        description="2-16 digits, letters (keypad: PIZZA = 74992) or * (any digit), anywhere in the national number",
+    )
+    starts_with: str | None = strawberry.field(
+        default=None, description="1-16 digits, letters or *: the national number starts with it (an area code)"
+    )
+    ends_with: str | None = strawberry.field(default=None, description="1-16 digits, letters or *")
+    country: str | None = strawberry.field(default=None, description='ISO 3166 region code, e.g. "GB"')
+    locality: str | None = strawberry.field(
+        default=None, description="A place as libphonenumber's geocoder names it; case- and accent-insensitive"
+    )
+    region: str | None = strawberry.field(
+        default=None, description='A state or province, e.g. "CA" or "California"; case- and accent-insensitive'
+    )
+    types: list[NumberType] | None = strawberry.field(default=None, description="Any of these kinds")
+    near: str | None = strawberry.field(default=None, description="Numbers sharing the longest prefix with it first")
+
+    def fields(self) -> dict[str, object]:
+        return {
+            "contains": self.contains, "starts_with": self.starts_with, "ends_with": self.ends_with,
+            "country": self.country, "locality": self.locality, "region": self.region,
+            "types": [t.value for t in self.types] if self.types is not None else None, "near": self.near,
+        }

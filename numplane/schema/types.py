@@ -32,8 +32,9 @@ from numplane.domain.states import State
 from numplane.domain.visibility import history_accounts_to_look_up, redact_history, with_owner_lineage
 from numplane.resolvers import accounts, numbers
 from numplane.resolvers.paging import Page
+from numplane.resolvers.search import NumberCandidate as DomainCandidate
 from numplane.schema.context import Info
-from numplane.schema.enums import HuntDisposition, NumberState
+from numplane.schema.enums import HuntDisposition, NumberState, NumberType
 from numplane.schema.errors import or_query_error
 from numplane.schema.inputs import NumberFilter
 from numplane.schema.node_ids import to_global_id
@@ -383,6 +384,18 @@ class NumberCandidate:
     e164: str
     state: NumberState
     carrier: str
+    locality: str | None = strawberry.field(description="The place libphonenumber's geocoder gives it")
+    region: str | None = strawberry.field(description="Its state or province, when the geocoder names one")
+    country: str | None = strawberry.field(description="ISO 3166 region code")
+    type: NumberType
+
+    @classmethod
+    def from_domain(cls, found: DomainCandidate) -> NumberCandidate:
+        where = found.where
+        return cls(
+            e164=found.e164, state=found.state, carrier=found.carrier, locality=where.locality,
+            region=where.region, country=where.country or None, type=NumberType(where.type),
+        )
 
 
 @strawberry.type

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from numplane.domain.clock import format_time, parse_time
+from numplane.domain.holds import Hold
 from numplane.domain.public_bounds import readable
 from numplane.domain.states import State
 
@@ -52,7 +53,7 @@ _MODELLED = frozenset(
         "_id", "_rev", "_deleted", "pvt_type", "pvt_state", "pvt_assigned_to", "pvt_previously_assigned_to",
         "pvt_assigned_tree", "pvt_reserve_history", "pvt_module_name", "pvt_ported_in", "pvt_used_by",
         "pvt_features", "pvt_features_denied", "pvt_carrier_data", "pvt_created", "pvt_modified",
-        "pvt_state_changed_at", "pvt_history",
+        "pvt_state_changed_at", "pvt_history", "pvt_hold",
     }
 )
 
@@ -80,6 +81,7 @@ class Number:
     history_docs: tuple[dict[str, Any], ...] = ()
     rev: str | None = None
     extra_private: dict[str, Any] = field(default_factory=dict)  # pvt_ keys of imported data we keep
+    hold: Hold | None = None  # pvt_hold (numplane.domain.holds): kept until acquired, released or cleaned
 
     @property
     def owner_ancestors(self) -> tuple[str, ...]:
@@ -129,6 +131,7 @@ class Number:
             "pvt_created": format_time(self.created) if self.created else None,
             "pvt_modified": format_time(self.modified) if self.modified else None,
             "pvt_state_changed_at": format_time(self.state_changed_at) if self.state_changed_at else None,
+            "pvt_hold": self.hold.to_doc() if self.hold else None,
             "_rev": self.rev,
         }
         doc.update({k: v for k, v in optional.items() if v is not None})
@@ -170,4 +173,5 @@ class Number:
             history_docs=tuple(doc.get("pvt_history") or ()),
             rev=doc.get("_rev"),
             extra_private=extra,
+            hold=Hold.from_doc(doc["pvt_hold"]) if doc.get("pvt_hold") else None,
         )

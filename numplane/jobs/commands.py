@@ -16,18 +16,24 @@ from numplane.jobs.runner import Outcome, Status, new_holder, run_job
 from numplane.resolvers.context import Services
 from numplane.settings import Settings
 
-jobs_app = typer.Typer(help="Scheduled jobs: discovery expiry, aging, legacy purge.", no_args_is_help=True)
+jobs_app = typer.Typer(
+    help="Scheduled jobs: discovery expiry, aging, legacy purge, hold and idempotency-key cleaning.",
+    no_args_is_help=True,
+)
 
 
 class JobName(str, Enum):
     DISCOVERY_EXPIRY = "discovery-expiry"
     AGING = "aging"
     PURGE_DELETED = "purge-deleted"
+    HOLD_EXPIRY = "hold-expiry"
+    IDEMPOTENCY_EXPIRY = "idempotency-expiry"
 
 
 @jobs_app.callback()
 def jobs() -> None:
-    """Scheduled jobs: discovery expiry, aging, legacy purge (the server runs them on its own)."""
+    """Scheduled jobs: discovery expiry, aging, legacy purge, hold and idempotency-key cleaning (the server
+    runs them on its own)."""
 
 
 @jobs_app.command("run")

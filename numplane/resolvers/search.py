@@ -12,11 +12,13 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from numplane.carriers.base import Carrier
-from numplane.domain import e164, lifecycle
+from numplane.domain import e164, holds, lifecycle
 from numplane.domain.config import SystemConfig
 from numplane.domain.errors import DomainError, ErrorCode
+from numplane.domain.holds import Hold
 from numplane.domain.lifecycle import Context
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
@@ -24,7 +26,7 @@ from numplane.domain.transitions import SYSTEM_ACTOR
 from numplane.domain.visibility import OFFERED
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.system_config import get_config
-from numplane.store.base import HIGH, Db
+from numplane.store.base import HIGH, Db, Doc, Key
 
 log = logging.getLogger(__name__)
 
@@ -48,25 +50,47 @@ async def search_numbers(
     *,
     timeout: float = CARRIER_TIMEOUT_SECONDS,
 ) -> list[NumberCandidate]:
-    """Up to `quantity` numbers under `prefix` that `requester` may acquire, by E.164 within each source."""
-    _ = requester  # offered numbers are offered to every account (SPEC §3.5)
+    """Up to `quantity` numbers under `prefix` that `requester` may acquire, by E.164 within each source.
+
+    Offered numbers are offered to every account (SPEC §3.5) except those another tree holds (issue 11)."""
     if quantity < 1:
         raise DomainError(ErrorCode.INVALID_FIELD, "Ask for at least one number.", field=("quantity",))
     config = await get_config(services)
     wanted = min(quantity, config.max_batch, HARD_LIMIT)
     low = e164.prefix_of(prefix)
-    rows, offered = await asyncio.gather(
-        services.store.query(
-            Db.NUMBERS, "tree", start=("*", "s:available", low), end=("*", "s:available", low + HIGH), limit=wanted
-        ),
-        _ask_carriers(services, config, low, wanted, timeout),
+    now = services.clock()
+    docs, offered = await asyncio.gather(
+        _available(services, requester, low, wanted, now), _ask_carriers(services, config, low, wanted, timeout)
     )
-    found = [NumberCandidate(r.id, State.AVAILABLE, str(r.doc.get("pvt_module_name") or "local")) for r in rows]
+    found = [NumberCandidate(d["_id"], State.AVAILABLE, str(d.get("pvt_module_name") or "local")) for d in docs]
+    # A number held from this requester is not offered by any source, even if a carrier offers it.
     seen = {c.e164 for c in found}
     fresh = [(n, c) for n, c in offered if n not in seen][: wanted - len(found)]
     if fresh:
-        found += await _discovered(services, config, fresh)
+        found += await _discovered(services, requester, config, fresh)
     return found[:wanted]
+
+
+def _offered_to(doc: Doc, requester: Requester, now: datetime) -> bool:
+    """The one candidate rule: a stored number is a candidate unless a hold keeps it from the requester."""
+    raw = doc.get("pvt_hold")
+    if not raw:
+        return True
+    return not holds.held_from(Hold.from_doc(raw), requester.id, requester.account.tree, now)
+
+
+async def _available(services: Services, requester: Requester, low: str, wanted: int, now: datetime) -> list[Doc]:
+    """The store's available numbers under the prefix, held ones skipped (paging on past them)."""
+    start, end = ("*", "s:available", low), ("*", "s:available", low + HIGH)
+    out: list[Doc] = []
+    after: Key | None = None
+    while len(out) < wanted:
+        rows = await services.store.query(Db.NUMBERS, "tree", start=start, end=end, after=after, limit=wanted)
+        out += [r.doc for r in rows if _offered_to(r.doc, requester, now)]
+        if len(rows) < wanted:
+            break
+        after = rows[-1].key
+    return out[:wanted]
 
 
 async def _ask_carriers(
@@ -103,7 +127,7 @@ def _is_number_under(number: str, prefix: str) -> bool:
 
 
 async def _discovered(
-    services: Services, config: SystemConfig, offered: Sequence[tuple[str, str]]
+    services: Services, requester: Requester, config: SystemConfig, offered: Sequence[tuple[str, str]]
 ) -> list[NumberCandidate]:
     """Save what the store lacks as discovery; report what already exists only if it is offered."""
     ids = [n for n, _c in offered]
@@ -124,7 +148,7 @@ async def _discovered(
     for number, carrier in offered:
         if number in created:
             out.append(NumberCandidate(number, State.DISCOVERY, carrier))
-        elif number in existing:
+        elif number in existing and _offered_to(existing[number], requester, ctx.now):
             current = Number.from_doc(existing[number])
             if current.state in OFFERED:
                 out.append(NumberCandidate(number, current.state, current.module))

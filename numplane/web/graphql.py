@@ -19,17 +19,19 @@ from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
-from numplane.domain.errors import ErrorCode
+from numplane.domain import idempotency as idempotency_rules
+from numplane.domain.errors import DomainError, ErrorCode
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.keys import authenticate
 from numplane.schema.context import Context
 from numplane.store.base import StoreUnavailable
-from numplane.web import body, json_body
+from numplane.web import body, idempotency, json_body
 from numplane.web.cors import origin_list
 from numplane.web.errors import error_response
 from numplane.web.fanout import Broadcasts, Pacer
 from numplane.web.websocket import BoundedWebSocketAdapter, KeyConnections, NumplaneTransportWS
 
+IDEMPOTENCY_HEADER = "idempotency-key"
 UNAUTHENTICATED = "Send a valid API key: Authorization: Bearer <key> (missing, unknown or revoked key)."
 
 
@@ -94,13 +96,37 @@ class NumplaneGraphQL(GraphQL[Context, None]):
             return error_response(401, ErrorCode.UNAUTHENTICATED, UNAUTHENTICATED)
         try:
             raw = await body.read(request.receive, limit, self.services.settings.body_timeout_seconds)
-            response = await self.run(Request(request.scope, replay(raw)), Context.build(self.services, requester))
+            key = request.headers.get(IDEMPOTENCY_HEADER)
+            if key is not None and request.method == "POST" and self.selects_mutation(raw):
+                response = await self.idempotent(request, requester, key, raw)
+            else:
+                response = await self.run(Request(request.scope, replay(raw)), Context.build(self.services, requester))
         except body.Refused as refused:
             return refused.response()
         except StrawberryHTTPException as exc:
             return error_response(exc.status_code, ErrorCode.INVALID_FIELD, exc.reason)
         assert isinstance(response, Response)
         return response
+
+    def selects_mutation(self, raw: bytes) -> bool:
+        """Idempotency keys apply to mutations; a query with the header runs as usual (it changes nothing)."""
+        return body.selects_mutation(body.request_object(body.decode(raw)), self.services.settings.max_tokens)
+
+    async def idempotent(self, request: Request, requester: Requester, key: str, raw: bytes) -> Response:
+        try:
+            idempotency_rules.check_key(key)
+        except DomainError as error:
+            return error_response(400, error.code, error.message)
+
+        async def execute() -> Response:
+            response = await self.run(Request(request.scope, replay(raw)), Context.build(self.services, requester))
+            assert isinstance(response, Response)
+            return response
+
+        return await idempotency.respond(
+            self.services.store, self.services.clock, key_id=requester.key_id or requester.id, key=key, body=raw,
+            stale_after=timedelta(seconds=self.services.settings.idempotency_claim_seconds), execute=execute,
+        )
 
     def parse_json(self, data: str | bytes) -> Any:
         # HTTP bodies (and GET `variables`) only: WebSocket messages are decoded by `decode_json`.

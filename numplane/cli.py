@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
 
-from numplane.domain.errors import DomainError
+from numplane import cli_failure
+from numplane.cli_usage import spell_plainly
+from numplane.domain.api_keys import ROLES
 from numplane.domain.states import State
 from numplane.jobs.commands import jobs_app
 from numplane.resolvers import accounts, inventory, keys
@@ -18,12 +21,25 @@ from numplane.settings import Settings
 
 T = TypeVar("T")
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="numplane: telephone numbers over GraphQL.")
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="numplane: telephone numbers over GraphQL."
+)
 accounts_app = typer.Typer(no_args_is_help=True, help="Accounts (tenants).")
 keys_app = typer.Typer(no_args_is_help=True, help="API keys.")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(keys_app, name="keys")
 app.add_typer(jobs_app, name="jobs")
+
+
+@app.callback()
+def options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="show the traceback of a failure (also NUMPLANE_DEBUG=1)")
+    ] = False,
+) -> None:
+    """numplane: telephone numbers over GraphQL."""
+    cli_failure.show_tracebacks(debug)
+
 
 StoreOption = Annotated[
     str | None, typer.Option("--store", envvar="NUMPLANE_STORE", help="sqlite:///path.db or http://host:5984")
@@ -43,11 +59,7 @@ def with_services(store: str | None, work: Callable[[Services], Awaitable[T]]) -
         finally:
             await services.store.close()
 
-    try:
-        return asyncio.run(main())
-    except DomainError as error:
-        typer.echo(f"error: {error.code.value}: {error.message}", err=True)
-        raise typer.Exit(1) from None
+    return cli_failure.reported(lambda: asyncio.run(main()))
 
 
 async def root_requester(services: Services) -> Requester:
@@ -69,7 +81,9 @@ def init(
 
 @accounts_app.command("create")
 def create_account(
-    name: str, parent: Annotated[str | None, typer.Option(help="parent account id")] = None, store: StoreOption = None
+    name: Annotated[str, typer.Argument(metavar="NAME")],
+    parent: Annotated[str | None, typer.Option(metavar="ID", help="parent account id")] = None,
+    store: StoreOption = None,
 ) -> None:
     """Create an account (under the root unless --parent) and print its id."""
 
@@ -82,8 +96,10 @@ def create_account(
 
 @keys_app.command("create")
 def create_key(
-    account_id: str,
-    role: Annotated[str, typer.Option(help="user or router")] = "user",
+    account_id: Annotated[str, typer.Argument(metavar="ACCOUNT_ID")],
+    role: Annotated[
+        str, typer.Option(help=f"one of {', '.join(ROLES)} (an admin key only for the root account)")
+    ] = "user",
     store: StoreOption = None,
 ) -> None:
     """Create an API key for an account and print it (shown only now)."""
@@ -95,39 +111,64 @@ def create_key(
     typer.echo(with_services(store, work))
 
 
+SHOWN_FAILURES = 5
+"""Failed rows printed on stderr; all of them go to the report file."""
+
+
 @app.command("import")
 def import_inventory(
-    file: Annotated[typer.FileText, typer.Argument(help="CSV with a `number` column (and optional state, "
-                                                     "carrier, account_id columns)")],
-    state: Annotated[State, typer.Option(help="default state")] = State.AVAILABLE,
-    carrier: Annotated[str, typer.Option(help="default carrier module")] = "inventory",
-    account: Annotated[str | None, typer.Option(help="default account id (for reserved / in_service)")] = None,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="UTF-8 CSV: a `number` column and optional state, carrier, account_id columns, or a file "
+            "written by `numplane export` (copied as it is, every state and field)",
+        ),
+    ],
+    state: Annotated[State, typer.Option(metavar="STATE", help="default state of rows without one")] = State.AVAILABLE,
+    carrier: Annotated[str, typer.Option(metavar="MODULE", help="default carrier module")] = "inventory",
+    account: Annotated[
+        str | None, typer.Option(metavar="ID", help="default account id (reserved and in_service rows need one)")
+    ] = None,
     store: StoreOption = None,
 ) -> None:
-    """Bulk-add numbers from a CSV, with a progress bar; failed rows are listed on stderr."""
+    """Bulk-add numbers from a CSV, with a progress bar. A bad row fails alone: the failures are summarised
+    by error code and written with their reasons to FILE.failed.csv beside the input."""
     from rich.progress import Progress
 
-    try:
-        rows = inventory.read_rows(file, state=state, carrier=carrier, account_id=account)
-    except DomainError as error:
-        typer.echo(f"error: {error.code.value}: {error.message}", err=True)
-        raise typer.Exit(1) from None
+    def read() -> inventory.ParsedFile:
+        text = inventory.decoded(file.read_bytes())
+        return inventory.read_rows(text, state=state, carrier=carrier, account_id=account)
+
+    parsed = cli_failure.reported(read)
+    if parsed.ignored_columns:
+        typer.echo(f"ignoring unknown columns: {', '.join(parsed.ignored_columns)}", err=True)
 
     async def work(services: Services) -> inventory.ImportReport:
         requester = await root_requester(services)
         with Progress(transient=True) as progress:
-            task = progress.add_task("importing", total=len(rows))
-            return await inventory.import_rows(services, requester, rows, lambda n: progress.advance(task, n))
+            task = progress.add_task("importing", total=parsed.size)
+            return await inventory.import_file(services, requester, parsed, lambda n: progress.advance(task, n))
 
     report = with_services(store, work)
-    for line in report.errors:
-        typer.echo(line, err=True)
-    repeated = len(rows) - report.added - len(report.errors)  # the same number twice is added once
+    failed = len(report.failures)
+    for failure in report.failures[:SHOWN_FAILURES]:
+        typer.echo(f"line {failure.line}: {failure.number}: {failure.code}: {failure.reason}", err=True)
+    if failed:
+        if failed > SHOWN_FAILURES:
+            typer.echo(f"... and {failed - SHOWN_FAILURES} more", err=True)
+        failures_path = file.with_name(file.name + ".failed.csv")
+        with failures_path.open("w", encoding="utf-8", newline="") as target:
+            inventory.write_failures(target, parsed.header, report.failures)
+        summary = ", ".join(f"{code} {count}" for code, count in report.by_code())
+        typer.echo(f"{failed} rows failed ({summary}); the rows and their reasons: {failures_path}", err=True)
+    repeated = parsed.size - report.added - report.unchanged - failed  # the same number twice is added once
     typer.echo(
-        f"imported {report.added} of {len(rows)} rows; {len(report.errors)} failed"
+        f"imported {report.added} of {parsed.size} rows; {failed} failed"
+        + (f"; {report.unchanged} already present and identical" if report.unchanged else "")
         + (f"; {repeated} repeated an earlier row" if repeated else "")
     )
-    raise typer.Exit(2 if report.errors else 0)
+    raise typer.Exit(2 if failed else 0)
 
 
 @app.command("export")
@@ -135,7 +176,8 @@ def export_inventory(
     state: Annotated[list[State] | None, typer.Option(help="only these states (repeatable)")] = None,
     store: StoreOption = None,
 ) -> None:
-    """Write every number as CSV to stdout (number, state, carrier, account, previous account, since)."""
+    """Write every number as CSV to stdout, every field (see the README's CSV columns): importing the file
+    into another store recreates the numbers exactly."""
 
     async def work(services: Services) -> int:
         requester = await root_requester(services)
@@ -173,18 +215,26 @@ def serve(
 
     if store:
         os.environ["NUMPLANE_STORE"] = store  # worker processes read their settings from the environment
-    settings = settings_for(store)
-    if init:
+    settings = cli_failure.reported(lambda: settings_for(store))
 
-        async def first_start(services: Services) -> str | None:
-            if await keys.root_exists(services):
-                return None
-            _root, key, _created = await keys.init_root(services)
-            return key
+    async def first_start(services: Services) -> str | None:
+        # Opening the store here, before uvicorn, turns a bad store into one line instead of a traceback
+        # from inside the server's startup.
+        await services.store.ping()
+        if not init or await keys.root_exists(services):
+            return None
+        _root, key, _created = await keys.init_root(services)
+        return key
 
-        key = with_services(store, first_start)
-        if key:
-            typer.echo(f"numplane: created the root admin. Its API key (shown once, keep it): {key}")
+    key = with_services(store, first_start)
+    if key:
+        typer.echo(f"numplane: created the root admin. Its API key (shown once, keep it): {key}")
+    elif init:
+        typer.echo(
+            "numplane: the store already has its root admin (its key was printed when it was created). "
+            "Lost it? `numplane init` prints a new admin key; `numplane keys create ACCOUNT_ID` a key for "
+            "an account."
+        )
     typer.echo(f"numplane: serving http://{host}:{port}/graphql" + (" (GraphiQL on)" if settings.debug else ""))
     uvicorn.run(
         "numplane.app:served_app", factory=True, workers=workers, host=host, port=port, loop="uvloop",
@@ -198,5 +248,13 @@ def serve(
     )
 
 
+spell_plainly(app)
+
+
+def main() -> None:
+    """The `numplane` program."""
+    cli_failure.run(app, "numplane")  # also as `python -m numplane.cli`
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from numplane.resolvers import keys
+from numplane.resolvers import context
 from tests.schema.test_mutations import ACTIVATE, ADD, RELEASE, refs, run
 from tests.support.api import Api, running_api, services_for, settings_for
 from tests.support.couch import CouchServer
@@ -30,7 +30,7 @@ def couch() -> Iterator[CouchServer]:
 async def test_api_reports_store_unavailable_while_couchdb_is_down_and_recovers(
     couch: CouchServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(keys, "AUTH_CACHE_SECONDS", 60.0)  # however long stopping the server takes
+    monkeypatch.setattr(context, "AUTH_CACHE_SECONDS", 60.0)  # however long stopping the server takes
     async with running_api(services_for(settings_for((couch.url, "outage")))) as api:
         await run(api, ADD, {"numbers": refs(N), "state": "AVAILABLE", "carrier": "inventory"})
         await api.data("{ me { name } }", key="child")  # keys checked a moment ago are still trusted

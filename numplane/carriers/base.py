@@ -1,4 +1,8 @@
-"""The carrier interface (SPEC §5): a few calls and whether the module is local."""
+"""The carrier interface (SPEC §5): a few calls.
+
+Whether a number is deleted on release (local and mdn numbers) is a lifecycle rule of the domain
+(numplane.domain.transitions.ALWAYS_DELETED_MODULES), decided by the number's module name, so carriers
+do not answer it a second time."""
 
 from __future__ import annotations
 
@@ -20,11 +24,6 @@ class Carrier(Protocol):
     @property
     def name(self) -> str:
         """The module name stored in a number's `pvt_module_name`."""
-        ...
-
-    @property
-    def is_local(self) -> bool:
-        """True for the operator's own numbers, which are deleted (not returned anywhere) on release."""
         ...
 
     async def search(self, prefix: str, quantity: int) -> list[str]:

@@ -1,7 +1,7 @@
 """`inventory`: operator pools of numbers imported in bulk (SPEC §5).
 
-Unlike `local`, these numbers go back to the pool on release (through aging, by default), which is why
-`is_local` is false.
+Unlike `local`, these numbers go back to the pool on release (through aging, by default): the domain's
+release rule deletes only the modules in `ALWAYS_DELETED_MODULES`.
 """
 
 from __future__ import annotations
@@ -11,4 +11,3 @@ from numplane.carriers.stored import StoredCarrier
 
 class InventoryCarrier(StoredCarrier):
     name = "inventory"
-    is_local = False

@@ -10,4 +10,3 @@ from numplane.carriers.stored import StoredCarrier
 
 class LocalCarrier(StoredCarrier):
     name = "local"
-    is_local = True

@@ -11,4 +11,3 @@ from numplane.carriers.stored import StoredCarrier
 
 class MdnCarrier(StoredCarrier):
     name = "mdn"
-    is_local = False

@@ -68,10 +68,6 @@ class CarrierSet:
             simulated_latency_ms=settings.simulated_carrier_latency_ms,
         )
 
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(self._by_name)
-
     def get(self, module_name: str) -> Carrier:
         """The carrier of a number's `pvt_module_name`; UnknownCarrier if there is none."""
         carrier = self._by_name.get(module_name)

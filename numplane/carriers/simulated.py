@@ -104,7 +104,6 @@ class SimulatedCarrier:
     """
 
     name = "simulated"
-    is_local = False
 
     def __init__(self, failures: tuple[str, ...] = (), latency_ms: int = 0) -> None:
         self.failures = tuple(prefix_of(entry) for entry in failures)

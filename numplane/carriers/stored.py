@@ -11,7 +11,6 @@ from typing import Any
 
 class StoredCarrier:
     name = ""
-    is_local = False
 
     async def search(self, prefix: str, quantity: int) -> list[str]:
         return []

@@ -61,7 +61,9 @@ class Decision:
 
 
 @dataclass(frozen=True, slots=True)
-class Context:
+class DecisionContext:
+    """What a domain decision depends on besides the number: who acts, under which config, when."""
+
     actor: Actor
     config: SystemConfig
     now: datetime
@@ -71,7 +73,7 @@ def settle(
     before: Number | None,
     after: Number,
     action: str,
-    ctx: Context,
+    ctx: DecisionContext,
     *,
     deleted: bool = False,
     changes: dict[str, Any] | None = None,
@@ -104,7 +106,7 @@ def default_target(number: Number | None, to_state: State, actor: Actor) -> str 
 def acquire(
     number: Number,
     to_state: State,
-    ctx: Context,
+    ctx: DecisionContext,
     target: Account,
     *,
     public: dict[str, Any] | None = None,
@@ -147,7 +149,7 @@ def acquire(
 def create(
     e164: str,
     to_state: State,
-    ctx: Context,
+    ctx: DecisionContext,
     target: Account | None,
     *,
     module: str,
@@ -177,7 +179,7 @@ def create(
     return Decision(settle(None, number, action, ctx))
 
 
-def hold(number: Number, ctx: Context, holder: Account, minutes: int) -> Decision:
+def hold(number: Number, ctx: DecisionContext, holder: Account, minutes: int) -> Decision:
     """holdNumbers: keep an offered number for `holder`'s tree (numplane.domain.holds)."""
     ensure_active(ctx.actor)
     if number.state not in OFFERED:
@@ -196,21 +198,21 @@ def hold(number: Number, ctx: Context, holder: Account, minutes: int) -> Decisio
     return Decision(settle(number, number, "hold", ctx, changes={"hold": placed}))
 
 
-def extend_hold(number: Number, ctx: Context, minutes: int) -> Decision:
+def extend_hold(number: Number, ctx: DecisionContext, minutes: int) -> Decision:
     """extendHolds: the holder's line moves the end of the hold later, up to max_hold_minutes in all."""
     ensure_active(ctx.actor)
     longer = holds.extend(number.hold, number.e164, _hold_manager(ctx), minutes, ctx.now, ctx.config.max_hold_minutes)
     return Decision(settle(number, number, "extend_hold", ctx, changes={"hold": longer}))
 
 
-def release_hold(number: Number, ctx: Context) -> Decision:
+def release_hold(number: Number, ctx: DecisionContext) -> Decision:
     """releaseHolds: the holder's line ends the hold at once."""
     ensure_active(ctx.actor)
     holds.release(number.hold, number.e164, _hold_manager(ctx), ctx.now)
     return Decision(settle(number, number, "release_hold", ctx, changes={"hold": None}))
 
 
-def _hold_manager(ctx: Context) -> Account | None:
+def _hold_manager(ctx: DecisionContext) -> Account | None:
     """The account whose relation to the holder decides; None for admins and the system (every hold)."""
     return None if ctx.actor.is_admin else ctx.actor.account
 
@@ -219,7 +221,7 @@ def hold_expired(number: Number, now: datetime) -> bool:
     return number.hold is not None and not number.hold.active(now)
 
 
-def clear_expired_hold(number: Number, ctx: Context) -> Decision:
+def clear_expired_hold(number: Number, ctx: DecisionContext) -> Decision:
     """The hold-expiry job removes a record that no longer counts (expiry itself needs no write)."""
     if not hold_expired(number, ctx.now):
         return Decision(number, write=False)
@@ -234,7 +236,7 @@ def _pinned(number: Number, accepts: frozenset[State], to_state: State | None) -
 
 
 def _simple_move(
-    number: Number, accepts: frozenset[State], to_state: State, action: str, ctx: Context, **changes: Any
+    number: Number, accepts: frozenset[State], to_state: State, action: str, ctx: DecisionContext, **changes: Any
 ) -> Decision:
     ensure_active(ctx.actor)
     _pinned(number, accepts, to_state)
@@ -244,7 +246,7 @@ def _simple_move(
 
 
 def _removal(
-    number: Number, accepts: frozenset[State], action: str, ctx: Context, *, disconnect: bool = False
+    number: Number, accepts: frozenset[State], action: str, ctx: DecisionContext, *, disconnect: bool = False
 ) -> Decision:
     """Delete the document; the tombstone keeps state `deleted`, the last owner and tree."""
     ensure_active(ctx.actor)
@@ -255,11 +257,11 @@ def _removal(
     return Decision(tombstone, delete=True, disconnect=disconnect)
 
 
-def complete_port_in(number: Number, ctx: Context) -> Decision:
+def complete_port_in(number: Number, ctx: DecisionContext) -> Decision:
     return _simple_move(number, _PORT_IN, S.IN_SERVICE, "complete_port_in", ctx, ported_in=True)
 
 
-def hunt_completes_port(number: Number, ctx: Context) -> Decision:
+def hunt_completes_port(number: Number, ctx: DecisionContext) -> Decision:
     """The first call from a carrier to a port_in number completes the port (SPEC §6)."""
     if number.state is not S.PORT_IN:
         raise invalid(number.e164, number.state, S.IN_SERVICE, "only a port_in number completes by a call")
@@ -267,30 +269,30 @@ def hunt_completes_port(number: Number, ctx: Context) -> Decision:
     return Decision(settle(number, after, "hunt", ctx))
 
 
-def cancel_port_in(number: Number, ctx: Context) -> Decision:
+def cancel_port_in(number: Number, ctx: DecisionContext) -> Decision:
     return _removal(number, _PORT_IN, "cancel_port_in", ctx)
 
 
-def port_out(number: Number, ctx: Context) -> Decision:
+def port_out(number: Number, ctx: DecisionContext) -> Decision:
     return _simple_move(number, _ASSIGNED, S.PORT_OUT, "port_out", ctx)
 
 
-def cancel_port_out(number: Number, ctx: Context) -> Decision:
+def cancel_port_out(number: Number, ctx: DecisionContext) -> Decision:
     return _simple_move(number, _PORT_OUT, S.IN_SERVICE, "cancel_port_out", ctx)
 
 
-def complete_port_out(number: Number, ctx: Context) -> Decision:
+def complete_port_out(number: Number, ctx: DecisionContext) -> Decision:
     return _removal(number, _PORT_OUT, "complete_port_out", ctx, disconnect=True)
 
 
-def return_number(number: Number, ctx: Context) -> Decision:
+def return_number(number: Number, ctx: DecisionContext) -> Decision:
     """Admins return released numbers to the pool (through aging when configured) or end aging early."""
     if number.state is S.RELEASED and ctx.config.should_age and number.module not in ALWAYS_DELETED_MODULES:
         return _simple_move(number, _RETURNABLE, S.AGING, "return", ctx)
     return _simple_move(number, _RETURNABLE, S.AVAILABLE, "return", ctx)
 
 
-def delete(number: Number, ctx: Context) -> Decision:
+def delete(number: Number, ctx: DecisionContext) -> Decision:
     """Admin hard delete from any state, no carrier call."""
     ensure_active(ctx.actor)
     if not ctx.actor.is_admin:
@@ -299,11 +301,11 @@ def delete(number: Number, ctx: Context) -> Decision:
     return Decision(tombstone, delete=True)
 
 
-def expire_discovery(number: Number, ctx: Context) -> Decision:
+def expire_discovery(number: Number, ctx: DecisionContext) -> Decision:
     return _removal(number, frozenset({S.DISCOVERY}), "expire", ctx)
 
 
-def purge_deleted(number: Number, ctx: Context) -> Decision:
+def purge_deleted(number: Number, ctx: DecisionContext) -> Decision:
     return _removal(number, frozenset({S.DELETED}), "purge", ctx)
 
 
@@ -319,7 +321,7 @@ def discovery_expired(number: Number, config: SystemConfig, now: datetime) -> bo
     return changed is None or changed + timedelta(days=config.discovery_expiry_days) <= now
 
 
-def age(number: Number, ctx: Context) -> Decision:
+def age(number: Number, ctx: DecisionContext) -> Decision:
     """The aging job: an aging number whose quarantine ended becomes available."""
     if number.state is not S.AGING:
         raise invalid(number.e164, number.state, S.AVAILABLE, "only aging numbers age")
@@ -332,7 +334,7 @@ def age(number: Number, ctx: Context) -> Decision:
 
 def update_public(
     number: Number,
-    ctx: Context,
+    ctx: DecisionContext,
     patch: dict[str, Any] | None,
     *,
     replace: bool,

@@ -8,13 +8,13 @@ from typing import Any
 from numplane.domain.accounts import Account
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.history import ownership, unwind_reserve_history
-from numplane.domain.lifecycle import Context, Decision, settle
+from numplane.domain.lifecycle import Decision, DecisionContext, settle
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
 from numplane.domain.transitions import ALWAYS_DELETED_MODULES, Who, authorize, ensure_active, invalid
 
 
-def release(number: Number, ctx: Context, accounts: Mapping[str, Account]) -> Decision:
+def release(number: Number, ctx: DecisionContext, accounts: Mapping[str, Account]) -> Decision:
     """Release a reserved or in_service number.
 
     `accounts` holds the accounts named in the reserve history (the number may return to one of them).

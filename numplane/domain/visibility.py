@@ -16,7 +16,7 @@ OFFERED = frozenset({State.AVAILABLE, State.DISCOVERY})
 """Offered to everyone (found with searchNumbers)."""
 
 
-def can_see(
+def can_see_number(
     number: Number,
     viewer: Account,
     *,
@@ -158,7 +158,7 @@ def can_see_after_change(
     """The viewer may see the number as it is now (never a deleted one, whose data is gone)."""
     if number.state is State.DELETED:
         return False
-    return can_see(
+    return can_see_number(
         number, viewer, is_admin=is_admin,
         previous_owner_tree=_lineage(number.previous_owner, ancestors),
     )
@@ -178,7 +178,7 @@ def could_see_change(
     if is_admin or can_see_after_change(number, viewer, is_admin=False, ancestors=ancestors):
         return True
     if before is not None:
-        return can_see(
+        return can_see_number(
             before, viewer, is_admin=False,
             previous_owner_tree=_lineage(before.previous_owner, ancestors),
         )
@@ -186,7 +186,7 @@ def could_see_change(
 
 
 def _lineage(account_id: str | None, ancestors: Mapping[str, tuple[str, ...]]) -> tuple[str, ...] | None:
-    # can_see asks whether the viewer is the previous owner's ancestor; the owner itself is checked apart.
+    # can_see_number asks whether the viewer is the previous owner's ancestor; the owner itself is checked apart.
     if account_id is None or account_id not in ancestors:
         return None
     return ancestors[account_id]

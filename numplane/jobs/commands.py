@@ -30,6 +30,9 @@ class JobName(str, Enum):
     IDEMPOTENCY_EXPIRY = "idempotency-expiry"
 
 
+JOB_NAMES = tuple(name.value for name in JobName)
+
+
 @jobs_app.callback()
 def jobs() -> None:
     """Scheduled jobs: discovery expiry, aging, legacy purge, hold and idempotency-key cleaning (the server
@@ -38,15 +41,18 @@ def jobs() -> None:
 
 @jobs_app.command("run")
 def run_command(
-    job: Annotated[JobName, typer.Argument(help="The job to run now.")],
+    job: Annotated[str, typer.Argument(metavar="JOB", help=f"the job to run now: {', '.join(JOB_NAMES)}")],
     store: Annotated[
         str | None,
         typer.Option("--store", envvar="NUMPLANE_STORE", help="sqlite:///path.db or http://user:pass@host:5984"),
     ] = None,
 ) -> None:
     """Run one job now and print what it changed."""
+    if job not in JOB_NAMES:
+        typer.echo(f"error: there is no job {job!r}; the jobs are {', '.join(JOB_NAMES)}.", err=True)
+        raise typer.Exit(2)
     settings = Settings()
-    outcome = asyncio.run(run_now(store or settings.store, settings, job.value))
+    outcome = asyncio.run(run_now(store or settings.store, settings, job))
     for line in describe(outcome):
         typer.echo(line, err=outcome.status is not Status.DONE)
     raise typer.Exit(exit_code(outcome))

@@ -51,7 +51,6 @@ class Outcome:
     status: Status
     report: JobReport | None = None
     message: str = ""
-    in_progress_elsewhere: bool = False
 
 
 def new_holder(kind: str) -> str:
@@ -71,7 +70,7 @@ async def run_job(
     now = services.clock()
     taken = await claims.claim(services.store, job, holder=holder, now=now, slot=slot, lease_seconds=lease_seconds)
     if isinstance(taken, Refusal):
-        return Outcome(job, Status.REFUSED, message=taken.reason, in_progress_elsewhere=taken.in_progress)
+        return Outcome(job, Status.REFUSED, message=taken.reason)
     lease: Lease = taken
     if lease.took_over:
         log.warning("job %s: took over the expired lease of %s", job, lease.took_over)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -47,7 +46,6 @@ class JobScheduler:
         self.services = services
         self.holder = holder or new_holder("server")
         self.enabled = services.settings.scheduler
-        self.outcomes: deque[Outcome] = deque(maxlen=100)  # recent runs, newest last
         self.apscheduler = AsyncIOScheduler(timezone=UTC)
         self._running: set[asyncio.Task[object]] = set()
         for job in JOBS:
@@ -90,7 +88,6 @@ class JobScheduler:
         finally:
             if task is not None:
                 self._running.discard(task)
-        self.outcomes.append(outcome)
         if outcome.status is Status.DONE and outcome.report is not None:
             log.info("job %s: %s", job, outcome.report.to_doc())
         else:

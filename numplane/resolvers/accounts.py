@@ -11,10 +11,11 @@ from numplane.domain.text import excerpt, name_of
 from numplane.domain.visibility import can_see_account
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.paging import Page, decode_cursor, encode_cursor, page_size
-from numplane.store.base import HIGH, Db
+from numplane.resolvers.rewrite import rewrite
+from numplane.store.base import HIGH, Db, Doc
 
 
-def can_see(requester: Requester, account: Account) -> bool:
+def requester_can_see_account(requester: Requester, account: Account) -> bool:
     """Admins see all; others see their own lineage (ancestors) and everything under them."""
     return can_see_account(requester.account, account.id, account.tree, is_admin=requester.is_admin)
 
@@ -33,7 +34,7 @@ async def get_account(services: Services, requester: Requester, account_id: str)
     if account_id == requester.id:
         return requester.account
     account = (await load_accounts(services, [account_id])).get(account_id)
-    if account is None or not can_see(requester, account):
+    if account is None or not requester_can_see_account(requester, account):
         raise DomainError(ErrorCode.NOT_FOUND, f"No account {excerpt(account_id)} visible to you.")
     return account
 
@@ -76,18 +77,19 @@ async def update_account(
     changes: dict[str, object] = dict(flags)
     if name is not None:
         changes["name"] = name_of(name)
-    for _attempt in range(5):
-        account = (await load_accounts(services, [account_id])).get(account_id)
-        if account is None or not can_see(requester, account):
+
+    async def change(doc: Doc | None) -> Doc:
+        account = Account.from_doc(doc) if doc is not None else None
+        if account is None or not requester_can_see_account(requester, account):
             raise DomainError(ErrorCode.NOT_FOUND, f"No account {excerpt(account_id)} visible to you.")
         if not (requester.is_admin or requester.account.controls(account.id, account.tree)):
             raise DomainError(ErrorCode.FORBIDDEN, "Only the account itself, its ancestors and admins can change it.")
-        updated = account.with_changes(**changes, modified=services.clock())
-        (result,) = await services.store.put_many(Db.ACCOUNTS, [updated.to_doc()])
-        if result.ok:
-            services.cache.clear()  # cached authentications carry account flags
-            return updated.with_changes(rev=result.rev)
-    raise DomainError(ErrorCode.CONFLICT, "The account kept changing under this update; retry.")
+        return account.with_changes(**changes, modified=services.clock()).to_doc()
+
+    written = await rewrite(services.store, Db.ACCOUNTS, account_id, change, what="The account")
+    assert written is not None  # `change` always writes or raises
+    services.authenticated.clear()  # cached authentications carry account flags
+    return Account.from_doc(written)
 
 
 async def _page(services: Services, scope: str, first: int, after: str | None) -> Page[Account]:

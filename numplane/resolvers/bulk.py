@@ -19,12 +19,12 @@ from numplane.domain import e164
 from numplane.domain.accounts import Account
 from numplane.domain.config import SystemConfig
 from numplane.domain.errors import DomainError, ErrorCode
-from numplane.domain.lifecycle import Context, Decision
+from numplane.domain.lifecycle import Decision, DecisionContext
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
 from numplane.domain.text import excerpt
 from numplane.domain.transitions import SYSTEM_ACTOR, Actor, ensure_active
-from numplane.domain.visibility import can_see
+from numplane.domain.visibility import can_see_number
 from numplane.resolvers.accounts import load_accounts
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.system_config import get_config
@@ -52,9 +52,9 @@ class BulkResult:
     errors: list[DomainError] = field(default_factory=list)  # one per failed number, in input order
 
 
-Decide = Callable[[Number | None, str, Context, Mapping[str, Account]], Decision]
+Decide = Callable[[Number | None, str, DecisionContext, Mapping[str, Account]], Decision]
 Needs = Callable[[Number | None], set[str]]
-Supply = Callable[[str, Context], Awaitable[Number | None]]
+Supply = Callable[[str, DecisionContext], Awaitable[Number | None]]
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ async def _settle_chunk(
             return
         if attempt:
             await asyncio.sleep(backoff(attempt))
-        ctx = Context(actor=actor, config=config, now=services.clock())
+        ctx = DecisionContext(actor=actor, config=config, now=services.clock())
         preread = known if attempt == 0 and known and all(i in known for i in pending) else None
         pending = await _round(services, ctx, pending, plan, accounts, outcome, preread)
     for number in pending:
@@ -182,7 +182,7 @@ def _in_input_order(
 
 async def _round(
     services: Services,
-    ctx: Context,
+    ctx: DecisionContext,
     pending: dict[str, NumberRef],
     plan: Plan,
     accounts: dict[str, Account],
@@ -212,7 +212,7 @@ async def _decide_one(
     number_id: str,
     ref: NumberRef,
     number: Number | None,
-    ctx: Context,
+    ctx: DecisionContext,
     plan: Plan,
     accounts: Mapping[str, Account],
 ) -> Decision:
@@ -248,11 +248,11 @@ def _refuse_hidden(number: Number, number_id: str, plan: Plan) -> None:
         raise _not_found(number_id)
 
 
-def _visible(number: Number, ctx: Context, accounts: Mapping[str, Account]) -> bool:
+def _visible(number: Number, ctx: DecisionContext, accounts: Mapping[str, Account]) -> bool:
     if ctx.actor.account is None:
         return True
     previous = accounts.get(number.previous_owner) if number.previous_owner else None
-    return can_see(
+    return can_see_number(
         number, ctx.actor.account, is_admin=ctx.actor.is_admin,
         previous_owner_tree=previous.tree if previous else None,
     )

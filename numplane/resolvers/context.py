@@ -6,11 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+
+from cachetools import TTLCache
 
 from numplane.carriers.registry import CarrierSet
 from numplane.changes.hub import ChangeHub
 from numplane.domain.accounts import Account
+from numplane.domain.config import SystemConfig
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.resolvers.single_flight import SingleFlight
 from numplane.routing.cache import RoutingCache
@@ -55,6 +57,16 @@ class Requester:
             raise DomainError(ErrorCode.FORBIDDEN, f"Only admins can {action}.")
 
 
+AUTH_CACHE_SECONDS = 2.0
+"""Authenticating costs two store reads; a router sending many hunts per second should not pay them on
+every call. Revocation in this process takes effect at once, on other replicas within this window."""
+AUTH_CACHE_SIZE = 10_000
+"""Keys in use at once; beyond this the least recently used are checked again (bounded memory)."""
+CONFIG_CACHE_SECONDS = 2.0
+"""Every mutation needs the config; re-reading it each time would double the store requests of a
+single-number transition. A change made here is seen at once; one made by another replica within this."""
+
+
 def system_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -67,8 +79,11 @@ class Services:
     settings: Settings = field(default_factory=Settings)
     clock: Callable[[], datetime] = system_clock
     carriers: CarrierSet = field(default_factory=CarrierSet.build)
-    # Small process-local caches (config, authenticated keys), each entry (monotonic time, value).
-    cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
+    # Small process-local caches, one per concern, so that changing one never empties the other.
+    authenticated: TTLCache[str, Requester] = field(
+        default_factory=lambda: TTLCache(AUTH_CACHE_SIZE, AUTH_CACHE_SECONDS)
+    )
+    config: TTLCache[str, SystemConfig] = field(default_factory=lambda: TTLCache(1, CONFIG_CACHE_SECONDS))
     # Their refills: one store read per entry however many requests find it expired at once.
     flights: SingleFlight = field(default_factory=SingleFlight)
     # The process's one reader of the change feed (started and stopped by the app's lifespan).

@@ -12,7 +12,7 @@ from datetime import datetime
 from numplane.domain import holds, lifecycle
 from numplane.domain.accounts import Account
 from numplane.domain.clock import format_time
-from numplane.domain.lifecycle import Context, Decision
+from numplane.domain.lifecycle import Decision, DecisionContext
 from numplane.domain.numbers import Number
 from numplane.resolvers.accounts import get_account
 from numplane.resolvers.bulk import BulkResult, NumberRef, Plan, run
@@ -45,7 +45,9 @@ async def hold_numbers(
     # Numbers this request adds to the holder's count; a set, so a conflict's re-decision counts once.
     adding: set[str] = set()
 
-    def decide(number: Number | None, number_id: str, ctx: Context, _accounts: Mapping[str, Account]) -> Decision:
+    def decide(
+        number: Number | None, number_id: str, ctx: DecisionContext, _accounts: Mapping[str, Account]
+    ) -> Decision:
         assert number is not None  # the engine reports missing numbers as NOT_FOUND
         if number_id not in already and number_id not in adding:
             holds.check_room(holder.id, len(already) + len(adding), 1, config.max_holds_per_account)
@@ -58,7 +60,7 @@ async def hold_numbers(
 async def extend_holds(
     services: Services, requester: Requester, refs: Sequence[NumberRef], *, minutes: int
 ) -> BulkResult:
-    def decide(number: Number | None, _id: str, ctx: Context, _accounts: Mapping[str, Account]) -> Decision:
+    def decide(number: Number | None, _id: str, ctx: DecisionContext, _accounts: Mapping[str, Account]) -> Decision:
         assert number is not None
         return lifecycle.extend_hold(number, ctx, minutes)
 
@@ -66,7 +68,7 @@ async def extend_holds(
 
 
 async def release_holds(services: Services, requester: Requester, refs: Sequence[NumberRef]) -> BulkResult:
-    def decide(number: Number | None, _id: str, ctx: Context, _accounts: Mapping[str, Account]) -> Decision:
+    def decide(number: Number | None, _id: str, ctx: DecisionContext, _accounts: Mapping[str, Account]) -> Decision:
         assert number is not None
         return lifecycle.release_hold(number, ctx)
 

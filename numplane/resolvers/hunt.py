@@ -14,7 +14,7 @@ from numplane.domain import e164, lifecycle
 from numplane.domain.accounts import Account
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.hunt import Disposition, completes_port, disposition
-from numplane.domain.lifecycle import Context, Decision
+from numplane.domain.lifecycle import Decision, DecisionContext
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
 from numplane.resolvers import bulk
@@ -97,7 +97,7 @@ async def _complete_port(
     """Complete the port unless someone already did; report whether this call did it."""
     wrote = False
 
-    def decide(found: Number | None, _id: str, ctx: Context, _accounts: Mapping[str, Account]) -> Decision:
+    def decide(found: Number | None, _id: str, ctx: DecisionContext, _accounts: Mapping[str, Account]) -> Decision:
         nonlocal wrote  # the last decision taken is the one written (a conflict re-decides)
         assert found is not None  # the engine reports a missing number as NOT_FOUND
         wrote = found.state is State.PORT_IN

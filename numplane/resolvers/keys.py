@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 from typing import Any
 
 from numplane.domain import api_keys
@@ -15,12 +14,10 @@ from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.text import MAX_NAME, check_text, excerpt
 from numplane.resolvers.accounts import get_account, load_accounts
 from numplane.resolvers.context import Requester, Role, Services
-from numplane.store.base import Db
+from numplane.resolvers.rewrite import rewrite
+from numplane.store.base import Db, Doc
 
 PREFIX = "np_"
-AUTH_CACHE_SECONDS = 2.0
-"""Authenticating costs two store reads; a router sending many hunts per second should not pay them on
-every call. Revocation in this process takes effect at once, on other replicas within this window."""
 
 
 def _hash(secret: str) -> str:
@@ -71,8 +68,8 @@ async def issue_key(services: Services, account: Account, role: Role, name: str 
 
 async def revoke_key(services: Services, requester: Requester, key_id: str) -> str:
     requester.ensure_may_change()
-    for _attempt in range(5):
-        doc = (await services.store.get_many(Db.SYSTEM, [_doc_id(key_id)])).get(_doc_id(key_id))
+
+    async def revoke(doc: Doc | None) -> Doc | None:
         account = (await load_accounts(services, [doc["account_id"]])).get(doc["account_id"]) if doc else None
         if doc is None or account is None or not (
             requester.is_admin or requester.account.controls(account.id, account.tree)
@@ -80,14 +77,12 @@ async def revoke_key(services: Services, requester: Requester, key_id: str) -> s
             raise DomainError(ErrorCode.NOT_FOUND, f"No key {excerpt(key_id)} visible to you.")
         api_keys.ensure_may_revoke(doc.get("role", Role.USER.value), by_admin=requester.is_admin)
         if doc.get("revoked"):
-            return key_id
-        (result,) = await services.store.put_many(
-            Db.SYSTEM, [{**doc, "revoked": True, "revoked_at": format_time(services.clock())}]
-        )
-        if result.ok:
-            services.cache.clear()
-            return key_id
-    raise DomainError(ErrorCode.CONFLICT, "The key kept changing under this update; retry.")
+            return None
+        return {**doc, "revoked": True, "revoked_at": format_time(services.clock())}
+
+    if await rewrite(services.store, Db.SYSTEM, _doc_id(key_id), revoke, what="The key") is not None:
+        services.authenticated.clear()  # the revoked key's entry is under its token's hash, unknown here
+    return key_id
 
 
 async def authenticate(services: Services, token: str) -> Requester | None:
@@ -96,10 +91,9 @@ async def authenticate(services: Services, token: str) -> Requester | None:
         return None
     key_id, _, secret = token[len(PREFIX):].partition("_")
     cache_key = "auth:" + _hash(token)
-    cached = services.cache.get(cache_key)
-    if cached is not None and time.monotonic() - cached[0] < AUTH_CACHE_SECONDS:
-        requester: Requester = cached[1]
-        return requester
+    cached = services.authenticated.get(cache_key)
+    if cached is not None:
+        return cached
     return await services.flights.run(cache_key, lambda: _load_requester(services, key_id, secret, cache_key))
 
 
@@ -111,7 +105,7 @@ async def _load_requester(services: Services, key_id: str, secret: str, cache_ke
     if account is None:
         return None
     requester = Requester(account=account, role=Role(doc["role"]), key_id=key_id)
-    services.cache[cache_key] = (time.monotonic(), requester)
+    services.authenticated[cache_key] = requester
     return requester
 
 

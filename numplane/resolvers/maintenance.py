@@ -21,7 +21,7 @@ from numplane.domain.accounts import Account
 from numplane.domain.clock import format_time
 from numplane.domain.config import SystemConfig
 from numplane.domain.errors import DomainError, ErrorCode
-from numplane.domain.lifecycle import Context, Decision
+from numplane.domain.lifecycle import Decision, DecisionContext
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
 from numplane.resolvers.bulk import NumberRef, Plan, run
@@ -55,7 +55,7 @@ class JobReport:
 
 
 DueCheck = Callable[[Number, SystemConfig, datetime], bool]
-Move = Callable[[Number, Context], Decision]
+Move = Callable[[Number, DecisionContext], Decision]
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,9 @@ async def _apply_move(
 ) -> None:
     changing: set[str] = set()  # decided to write on the latest read; the engine may re-decide after a conflict
 
-    def decide(number: Number | None, number_id: str, ctx: Context, _accounts: Mapping[str, Account]) -> Decision:
+    def decide(
+        number: Number | None, number_id: str, ctx: DecisionContext, _accounts: Mapping[str, Account]
+    ) -> Decision:
         assert number is not None  # the engine reports missing numbers as NOT_FOUND
         if not due(number):
             changing.discard(number_id)

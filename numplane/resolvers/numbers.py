@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from numplane.domain import e164, lifecycle, release
 from numplane.domain.accounts import Account
 from numplane.domain.errors import DomainError, ErrorCode
-from numplane.domain.lifecycle import Context, Decision, default_target
+from numplane.domain.lifecycle import Decision, DecisionContext, default_target
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
 from numplane.domain.text import excerpt
@@ -16,21 +16,26 @@ from numplane.domain.transitions import Actor
 from numplane.resolvers.accounts import get_account
 from numplane.resolvers.bulk import MAX_ROUNDS, MERGE_ROUNDS, BulkResult, NumberRef, Plan, run
 from numplane.resolvers.context import Requester, Services
-from numplane.resolvers.reading import can_see_number, get_number, get_numbers, list_numbers
+from numplane.resolvers.reading import get_number, get_numbers, list_numbers, requester_can_see_number
 from numplane.resolvers.supply import supplier
 from numplane.resolvers.system_config import get_config
 
 __all__ = [
-    "BulkResult", "NumberRef", "can_see_number", "get_number", "get_numbers", "list_numbers",
+    "BulkResult",
+    "NumberRef",
+    "get_number",
+    "get_numbers",
+    "list_numbers",
+    "requester_can_see_number",
 ]
 
-Move = Callable[[Number, Context], Decision]
+Move = Callable[[Number, DecisionContext], Decision]
 
 
 def _existing(move: Move, *, rounds: int = MAX_ROUNDS) -> Plan:
     """A plan for an action on existing numbers that needs no account besides the requester's."""
 
-    def decide(number: Number | None, _id: str, ctx: Context, _accounts: Mapping[str, Account]) -> Decision:
+    def decide(number: Number | None, _id: str, ctx: DecisionContext, _accounts: Mapping[str, Account]) -> Decision:
         assert number is not None  # the engine reports missing numbers as NOT_FOUND
         return move(number, ctx)
 
@@ -77,7 +82,7 @@ async def port_in_numbers(
 
 
 def _creation(state: State, target: Account, module: str, public: dict[str, Any] | None) -> Plan:
-    def decide(number: Number | None, e164_id: str, ctx: Context, _accounts: Mapping[str, Account]) -> Decision:
+    def decide(number: Number | None, e164_id: str, ctx: DecisionContext, _accounts: Mapping[str, Account]) -> Decision:
         # A legacy soft-deleted document does not count as existing (SPEC §2); it is overwritten.
         if number is not None and number.state is not State.DELETED:
             raise DomainError(
@@ -99,18 +104,16 @@ def _creation(state: State, target: Account, module: str, public: dict[str, Any]
 def _acquisition(
     services: Services, requester: Requester, to_state: State, target: Account | None, public: dict[str, Any] | None
 ) -> Plan:
-    def target_of(number: Number | None, actor_default: str | None) -> str | None:
-        if target is not None:
-            return target.id
-        return actor_default
+    def target_of(actor_default: str | None) -> str | None:
+        return target.id if target is not None else actor_default
 
     def needs(number: Number | None) -> set[str]:
-        wanted = target_of(number, default_target(number, to_state, _actor(requester)))
+        wanted = target_of(default_target(number, to_state, _actor(requester)))
         return {wanted} if wanted else set()
 
-    def decide(number: Number | None, e164_id: str, ctx: Context, accounts: Mapping[str, Account]) -> Decision:
+    def decide(number: Number | None, e164_id: str, ctx: DecisionContext, accounts: Mapping[str, Account]) -> Decision:
         assert number is not None
-        wanted = target_of(number, default_target(number, to_state, ctx.actor))
+        wanted = target_of(default_target(number, to_state, ctx.actor))
         chosen = accounts.get(wanted) if wanted else None
         if chosen is None:
             raise DomainError(
@@ -163,7 +166,7 @@ async def release_numbers(services: Services, requester: Requester | None, refs:
     def needs(number: Number | None) -> set[str]:
         return set(number.reserve_history) if number else set()
 
-    def decide(number: Number | None, _id: str, ctx: Context, accounts: Mapping[str, Account]) -> Decision:
+    def decide(number: Number | None, _id: str, ctx: DecisionContext, accounts: Mapping[str, Account]) -> Decision:
         assert number is not None
         return release.release(number, ctx, accounts)
 
@@ -200,7 +203,7 @@ async def update_number(
 ) -> Number:
     """Edit one number's public fields; concurrent merges both land (re-applied to the fresh document)."""
 
-    def edit(number: Number, ctx: Context) -> Decision:
+    def edit(number: Number, ctx: DecisionContext) -> Decision:
         return lifecycle.update_public(number, ctx, public, replace=replace, features_denied=features_denied)
 
     result = await run(services, requester, [ref], _existing(edit, rounds=MERGE_ROUNDS))

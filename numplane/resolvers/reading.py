@@ -11,7 +11,7 @@ from numplane.domain.accounts import Account
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
-from numplane.domain.visibility import can_see
+from numplane.domain.visibility import can_see_number
 from numplane.resolvers.accounts import load_accounts
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.paging import Page, decode_cursor, encode_cursor, page_size
@@ -19,8 +19,8 @@ from numplane.resolvers.system_config import get_config
 from numplane.store.base import HIGH, Db
 
 
-def can_see_number(requester: Requester, number: Number, previous_owner: Account | None = None) -> bool:
-    return can_see(
+def requester_can_see_number(requester: Requester, number: Number, previous_owner: Account | None = None) -> bool:
+    return can_see_number(
         number, requester.account, is_admin=requester.is_admin,
         previous_owner_tree=previous_owner.tree if previous_owner else None,
     )
@@ -36,7 +36,7 @@ async def get_numbers(services: Services, requester: Requester, e164s: Iterable[
     previous = await load_accounts(services, previous_ids) if previous_ids and not requester.is_admin else {}
     return {
         i: n for i, n in numbers.items()
-        if can_see_number(requester, n, previous.get(n.previous_owner) if n.previous_owner else None)
+        if requester_can_see_number(requester, n, previous.get(n.previous_owner) if n.previous_owner else None)
     }
 
 

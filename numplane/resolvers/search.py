@@ -19,7 +19,7 @@ from numplane.domain import e164, holds, lifecycle
 from numplane.domain.config import SystemConfig
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.holds import Hold
-from numplane.domain.lifecycle import Context
+from numplane.domain.lifecycle import DecisionContext
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
 from numplane.domain.transitions import SYSTEM_ACTOR
@@ -132,7 +132,7 @@ async def _discovered(
     """Save what the store lacks as discovery; report what already exists only if it is offered."""
     ids = [n for n, _c in offered]
     existing = await services.store.get_many(Db.NUMBERS, ids)
-    ctx = Context(actor=SYSTEM_ACTOR, config=config, now=services.clock())
+    ctx = DecisionContext(actor=SYSTEM_ACTOR, config=config, now=services.clock())
     new = [
         lifecycle.create(n, State.DISCOVERY, ctx, None, module=carrier).number
         for n, carrier in offered

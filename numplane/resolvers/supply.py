@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from numplane.domain import lifecycle
-from numplane.domain.lifecycle import Context
+from numplane.domain.lifecycle import DecisionContext
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
 from numplane.domain.transitions import SYSTEM_ACTOR
@@ -16,10 +16,10 @@ def supplier(services: Services) -> Supply:
     """Ask the enabled upstream carriers whether one can supply a missing number; if one can, save it in
     `discovery` first, so a failed acquire leaves it there to expire (SPEC §3.2)."""
 
-    async def supply(e164: str, ctx: Context) -> Number | None:
+    async def supply(e164: str, ctx: DecisionContext) -> Number | None:
         for carrier in services.carriers.upstream(ctx.config.carriers):
             if await carrier.check(e164):
-                system = Context(actor=SYSTEM_ACTOR, config=ctx.config, now=ctx.now)
+                system = DecisionContext(actor=SYSTEM_ACTOR, config=ctx.config, now=ctx.now)
                 found = lifecycle.create(e164, State.DISCOVERY, system, None, module=carrier.name).number
                 (result,) = await services.store.put_many(Db.NUMBERS, [found.to_doc()])
                 if result.ok:

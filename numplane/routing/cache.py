@@ -109,9 +109,6 @@ class _Entries(Generic[V]):
         self._keep(key, generation(doc), self._convert(key, doc))
         return self._entries[key][1]
 
-    def clear(self) -> None:
-        self._entries.clear()
-
     def apply(self, key: str, doc: Doc) -> None:
         """News of a write. Ids that are neither cached nor being loaded are not worth holding."""
         if key in self._entries or key in self._loading:
@@ -170,12 +167,6 @@ class RoutingCache:
         """A batch of one database's changes, as the change hub hands them to its listeners."""
         for change in changes:
             self.apply_change(change, db)
-
-    def forget_all(self) -> None:
-        """Drop every entry: for the change hub when it may have missed changes (a feed gap, an invalid
-        cursor, a restart from "now"); lookups then refill from the store."""
-        self.numbers.clear()
-        self.accounts.clear()
 
     def _entries_of(self, db: Db) -> _Entries[NumberRoute] | _Entries[Account | None] | None:
         if db is Db.NUMBERS:

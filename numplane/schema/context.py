@@ -38,7 +38,9 @@ def number_loader(services: Services, requester: Requester) -> DataLoader[str, N
 
 
 @dataclass
-class Context:
+class RequestContext:
+    """One GraphQL request's (or WebSocket connection's) context: services, requester, its loaders."""
+
     services: Services
     authenticated: Requester | None
     accounts: DataLoader[str, Account | None]
@@ -46,7 +48,7 @@ class Context:
     connection_params: dict[str, Any] | None = field(default=None)  # graphql-transport-ws connection_init
 
     @classmethod
-    def build(cls, services: Services, requester: Requester | None) -> Context:
+    def build(cls, services: Services, requester: Requester | None) -> RequestContext:
         context = cls(services=services, authenticated=None, accounts=account_loader(services))
         if requester is not None:
             context.authenticate(requester)
@@ -71,4 +73,4 @@ class Context:
         return self.numbers
 
 
-Info = StrawberryInfo[Context, None]
+Info = StrawberryInfo[RequestContext, None]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 
@@ -14,7 +14,7 @@ from numplane.resolvers.bulk import BulkResult
 from numplane.resolvers.context import Requester, Services
 from numplane.schema.context import Info
 from numplane.schema.enums import HuntDisposition
-from numplane.schema.errors import UserError, or_user_errors
+from numplane.schema.errors import or_user_errors
 from numplane.schema.inputs import (
     AcquireInput,
     AddNumbersInput,
@@ -42,6 +42,7 @@ from numplane.schema.payloads import (
 from numplane.schema.types import Account, HuntResult, PhoneNumber, SystemConfig
 
 Bulk = Callable[[Services, Requester], Awaitable[BulkResult]]
+P = TypeVar("P")
 
 
 async def bulk(info: Info, run: Bulk, *, admin_only: str | None = None) -> NumbersPayload:
@@ -54,6 +55,12 @@ async def bulk(info: Info, run: Bulk, *, admin_only: str | None = None) -> Numbe
         return await run(services, requester)
 
     return NumbersPayload.from_result(await or_user_errors(action))
+
+
+async def answer(payload: Callable[..., P], action: Callable[[], Awaitable[P]]) -> P:
+    """The payload `action` builds, or when it fails the same kind of payload holding only its userErrors."""
+    result = await or_user_errors(action)
+    return payload(user_errors=result) if isinstance(result, list) else result
 
 
 def _public(value: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -149,7 +156,7 @@ class Mutation:
         services, requester = info.context.services, info.context.requester
         ref = input.number.to_domain()
 
-        async def action() -> PhoneNumber:
+        async def action() -> NumberPayload:
             try:
                 updated = await numbers.update_number(
                     services, requester, ref, public=_public(input.public_fields),
@@ -157,91 +164,73 @@ class Mutation:
                 )
             except DomainError as error:
                 raise (error if error.number else error.for_number(ref.number)) from None
-            return PhoneNumber.from_domain(updated)
+            return NumberPayload(number=PhoneNumber.from_domain(updated))
 
-        result = await or_user_errors(action)
-        if isinstance(result, list):
-            return NumberPayload(number=None, user_errors=result)
-        return NumberPayload(number=result, user_errors=[])
+        return await answer(NumberPayload, action)
 
     @strawberry.mutation
     async def hunt_number(self, info: Info, input: HuntInput) -> HuntPayload:
         services, requester = info.context.services, info.context.requester
 
-        async def action() -> HuntResult:
+        async def action() -> HuntPayload:
             found = await hunt.hunt_number(services, requester, input.number, input.caller_account_id)
-            return hunt_result_from_domain(found)
+            return HuntPayload(result=hunt_result_from_domain(found))
 
-        result = await or_user_errors(action)
-        if isinstance(result, list):
-            return HuntPayload(result=None, user_errors=result)
-        return HuntPayload(result=result, user_errors=[])
+        return await answer(HuntPayload, action)
 
     @strawberry.mutation
     async def create_account(self, info: Info, input: CreateAccountInput) -> AccountPayload:
         services, requester = info.context.services, info.context.requester
 
-        async def action() -> Account:
+        async def action() -> AccountPayload:
             created = await accounts.create_account(services, requester, input.name, input.parent_account_id)
-            return Account.from_domain(created)
+            return AccountPayload(account=Account.from_domain(created))
 
-        return _account_payload(await or_user_errors(action))
+        return await answer(AccountPayload, action)
 
     @strawberry.mutation
     async def update_account(self, info: Info, input: UpdateAccountInput) -> AccountPayload:
         services, requester = info.context.services, info.context.requester
 
-        async def action() -> Account:
+        async def action() -> AccountPayload:
             updated = await accounts.update_account(
                 services, requester, input.account_id, name=input.name, enabled=input.enabled,
                 good_standing=input.good_standing, allow_additions=input.allow_number_additions,
             )
-            return Account.from_domain(updated)
+            return AccountPayload(account=Account.from_domain(updated))
 
-        return _account_payload(await or_user_errors(action))
+        return await answer(AccountPayload, action)
 
     @strawberry.mutation
     async def create_api_key(self, info: Info, input: CreateApiKeyInput) -> ApiKeyPayload:
         services, requester = info.context.services, info.context.requester
 
-        async def action() -> tuple[str, str]:
-            return await keys.create_key(services, requester, input.account_id, input.role or "user", input.name)
+        async def action() -> ApiKeyPayload:
+            key, key_id = await keys.create_key(
+                services, requester, input.account_id, input.role or "user", input.name
+            )
+            return ApiKeyPayload(key=key, key_id=key_id)
 
-        result = await or_user_errors(action)
-        if isinstance(result, list):
-            return ApiKeyPayload(key=None, key_id=None, user_errors=result)
-        key, key_id = result
-        return ApiKeyPayload(key=key, key_id=key_id, user_errors=[])
+        return await answer(ApiKeyPayload, action)
 
     @strawberry.mutation
     async def revoke_api_key(self, info: Info, key_id: str) -> ApiKeyPayload:
         services, requester = info.context.services, info.context.requester
 
-        async def action() -> str:
-            return await keys.revoke_key(services, requester, key_id)
+        async def action() -> ApiKeyPayload:
+            return ApiKeyPayload(key_id=await keys.revoke_key(services, requester, key_id))
 
-        result = await or_user_errors(action)
-        if isinstance(result, list):
-            return ApiKeyPayload(key=None, key_id=None, user_errors=result)
-        return ApiKeyPayload(key=None, key_id=result, user_errors=[])
+        return await answer(ApiKeyPayload, action)
 
     @strawberry.mutation
     async def update_system_config(self, info: Info, input: UpdateSystemConfigInput) -> SystemConfigPayload:
         services, requester = info.context.services, info.context.requester
 
-        async def action() -> SystemConfig:
-            return SystemConfig.from_domain(await system_config.update_config(services, requester, input.changes()))
+        async def action() -> SystemConfigPayload:
+            updated = await system_config.update_config(services, requester, input.changes())
+            return SystemConfigPayload(config=SystemConfig.from_domain(updated))
 
-        result = await or_user_errors(action)
-        if isinstance(result, list):
-            return SystemConfigPayload(config=None, user_errors=result)
-        return SystemConfigPayload(config=result, user_errors=[])
-
-
-def _account_payload(result: Account | list[UserError]) -> AccountPayload:
-    if isinstance(result, list):
-        return AccountPayload(account=None, user_errors=result)
-    return AccountPayload(account=result, user_errors=[])
+        return await answer(SystemConfigPayload, action)
 
 
 def hunt_result_from_domain(found: Any) -> HuntResult:

@@ -1,4 +1,7 @@
-"""Mutation payloads: the result and its userErrors (one per failed number, in input order)."""
+"""Mutation payloads: the result and its userErrors (one per failed number, in input order).
+
+A payload is built either with its result (no userErrors) or with only its userErrors (the result
+fields then default to null), so `numplane.schema.mutation.answer` can make the failed one of any kind."""
 
 from __future__ import annotations
 
@@ -26,30 +29,30 @@ class NumbersPayload:
 
 @strawberry.type
 class NumberPayload:
-    number: PhoneNumber | None
-    user_errors: list[UserError]
+    number: PhoneNumber | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class AccountPayload:
-    account: Account | None
-    user_errors: list[UserError]
+    account: Account | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type(description="key is shown only here")
 class ApiKeyPayload:
-    key: str | None
-    key_id: str | None
-    user_errors: list[UserError]
+    key: str | None = None
+    key_id: str | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class HuntPayload:
-    result: HuntResult | None
-    user_errors: list[UserError]
+    result: HuntResult | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class SystemConfigPayload:
-    config: SystemConfig | None
-    user_errors: list[UserError]
+    config: SystemConfig | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)

@@ -47,7 +47,7 @@ class Query:
             return PhoneNumber.from_domain(number) if number is not None else None
         if kind == "Account":
             account = await or_query_error(info.context.accounts.load(key))
-            if account is None or not accounts.can_see(info.context.requester, account):
+            if account is None or not accounts.requester_can_see_account(info.context.requester, account):
                 return None
             return Account.from_domain(account)
         return None

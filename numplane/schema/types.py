@@ -99,7 +99,7 @@ def visible_account(info: Info, account_id: str | None) -> Loaded[Account | None
 
 async def _load_visible_account(info: Info, account_id: str) -> Account | None:
     account = await info.context.accounts.load(account_id)
-    if account is None or not accounts.can_see(info.context.requester, account):
+    if account is None or not accounts.requester_can_see_account(info.context.requester, account):
         return None
     return Account.from_domain(account)
 
@@ -107,7 +107,9 @@ async def _load_visible_account(info: Info, account_id: str) -> Account | None:
 async def visible_accounts(info: Info, ids: tuple[str, ...]) -> list[Account]:
     loaded = await info.context.accounts.load_many(list(ids))
     requester = info.context.requester
-    return [Account.from_domain(a) for a in loaded if a is not None and accounts.can_see(requester, a)]
+    return [
+        Account.from_domain(a) for a in loaded if a is not None and accounts.requester_can_see_account(requester, a)
+    ]
 
 
 def visible_history(
@@ -314,9 +316,9 @@ async def number_connection(
     )
     # Listings are already scoped by the resolver; filtering again costs nothing and means a listing
     # bug can never hand out another tenant's number.
-    visible = [n for n in page.items if numbers.can_see_number(requester, n)]
+    visible = [n for n in page.items if numbers.requester_can_see_number(requester, n)]
     return PhoneNumberConnection.from_page(
-        page, lambda n: numbers.can_see_number(requester, n), await listed_owners(info, visible)
+        page, lambda n: numbers.requester_can_see_number(requester, n), await listed_owners(info, visible)
     )
 
 
@@ -328,7 +330,7 @@ async def listed_owners(info: Info, listed: list[DomainNumber]) -> dict[str, Acc
     ids = sorted({n.owner for n in listed if n.owner and n.owner != requester.id})
     loaded = await info.context.accounts.load_many(ids) if ids else []
     owners = {
-        i: Account.from_domain(a) if a is not None and accounts.can_see(requester, a) else None
+        i: Account.from_domain(a) if a is not None and accounts.requester_can_see_account(requester, a) else None
         for i, a in zip(ids, loaded, strict=True)
     }
     if any(n.owner == requester.id for n in listed):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from numplane.store.base import Store
+from numplane.store.base import Store, UnsupportedStoreUrl, masked
 
 
 def store_from_url(url: str, *, db_prefix: str = "numplane") -> Store:
@@ -15,7 +15,9 @@ def store_from_url(url: str, *, db_prefix: str = "numplane") -> Store:
         from numplane.store.couchdb import CouchStore
 
         return CouchStore(url, db_prefix=db_prefix)
-    raise ValueError(f"unsupported store URL {url!r}: use sqlite:///path.db or http://host:5984")
+    raise UnsupportedStoreUrl(
+        f"unsupported store URL {masked(url)!r}: use sqlite:///path.db or http://[user:pass@]host:5984"
+    )
 
 
 def _sqlite_path(url: str) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 Doc = dict[str, Any]
 Key = tuple[str, ...]
@@ -56,6 +57,23 @@ class ChangePage:
 
 class StoreUnavailable(Exception):
     """The backend cannot be reached or failed; resolvers turn it into STORE_UNAVAILABLE."""
+
+
+class UnsupportedStoreUrl(ValueError):
+    """A store URL numplane has no store for, or cannot read (sqlite:///path.db and http(s)://host:port)."""
+
+
+def masked(url: str) -> str:
+    """The URL with its password replaced by `***`, for messages and logs."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # not even a URL: nothing recognisable as a password to hide
+        return url
+    if not password:
+        return url
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 class InvalidCursor(ValueError):

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import orjson
 
-from numplane.store.base import StoreUnavailable
+from numplane.store.base import StoreUnavailable, UnsupportedStoreUrl, masked
 
 READ_DELAYS = (0.1, 0.3)
 """Pauses between the (at most three) tries of an idempotent request: a blip is absorbed within ~0.4 s
@@ -54,7 +54,7 @@ class CouchHttp:
     def __init__(self, url: str, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         parsed = httpx.URL(url)
         if parsed.scheme not in ("http", "https") or not parsed.host:
-            raise ValueError(f"not a CouchDB URL: {url!r} (expected http://[user:pass@]host:port)")
+            raise UnsupportedStoreUrl(f"not a CouchDB URL: {masked(url)!r} (expected http://[user:pass@]host:port)")
         self._auth = httpx.BasicAuth(parsed.username, parsed.password) if parsed.username else None
         self._base = parsed.copy_with(userinfo=b"")
         # For messages and logs: never the credentials.

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -216,6 +217,10 @@ class SqliteStore:
         return self._conn
 
     def _open(self) -> str:
+        folder = os.path.dirname(os.path.abspath(self._path))
+        if self._path != ":memory:" and not os.path.isdir(folder):
+            # sqlite3 says only "unable to open database file"; the usual cause is a folder not made yet.
+            raise StoreUnavailable(f"the folder {folder} of the SQLite store does not exist (create it first)")
         conn = sqlite3.connect(self._path, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None)
         try:
             conn.execute("PRAGMA journal_mode=WAL")

@@ -23,7 +23,7 @@ from numplane.domain import idempotency as idempotency_rules
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.keys import authenticate
-from numplane.schema.context import Context
+from numplane.schema.context import RequestContext
 from numplane.store.base import StoreUnavailable
 from numplane.web import body, idempotency, json_body
 from numplane.web.cors import origin_list
@@ -53,7 +53,7 @@ def replay(raw: bytes) -> Callable[[], Awaitable[Message]]:
     return receive
 
 
-class NumplaneGraphQL(GraphQL[Context, None]):
+class NumplaneGraphQL(GraphQL[RequestContext, None]):
     websocket_adapter_class = BoundedWebSocketAdapter
     graphql_transport_ws_handler_class = NumplaneTransportWS
 
@@ -100,7 +100,8 @@ class NumplaneGraphQL(GraphQL[Context, None]):
             if key is not None and request.method == "POST" and self.selects_mutation(raw):
                 response = await self.idempotent(request, requester, key, raw)
             else:
-                response = await self.run(Request(request.scope, replay(raw)), Context.build(self.services, requester))
+                context = RequestContext.build(self.services, requester)
+                response = await self.run(Request(request.scope, replay(raw)), context)
         except body.Refused as refused:
             return refused.response()
         except StrawberryHTTPException as exc:
@@ -119,7 +120,8 @@ class NumplaneGraphQL(GraphQL[Context, None]):
             return error_response(400, error.code, error.message)
 
         async def execute() -> Response:
-            response = await self.run(Request(request.scope, replay(raw)), Context.build(self.services, requester))
+            context = RequestContext.build(self.services, requester)
+            response = await self.run(Request(request.scope, replay(raw)), context)
             assert isinstance(response, Response)
             return response
 
@@ -154,15 +156,15 @@ class NumplaneGraphQL(GraphQL[Context, None]):
         token = bearer(headers.get("authorization"))
         return await authenticate(self.services, token) if token else None
 
-    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> RequestContext:
         # Only WebSockets get here: HTTP requests arrive with their context built in `handle`.
         try:
             requester = await self.requester(request.headers)
         except StoreUnavailable:
             requester = None
-        return Context.build(self.services, requester)
+        return RequestContext.build(self.services, requester)
 
-    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """The key may come in connection_init ({"authorization": "Bearer <key>"}) or the upgrade headers."""
         if context.authenticated is None:
             params: dict[str, Any] = context.connection_params if isinstance(context.connection_params, dict) else {}

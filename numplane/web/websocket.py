@@ -38,7 +38,7 @@ from strawberry.types.unset import UnsetType
 from strawberry.utils.aio import aclosing
 
 from numplane.resolvers.context import Requester
-from numplane.schema.context import Context
+from numplane.schema.context import RequestContext
 from numplane.web.fanout import Delivery, Follower, Outbox, Results, Shape
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def parsed(query: str, operation_name: str | None, max_tokens: int) -> Operation
     return operation.operation if operation is not None else None
 
 
-class NumplaneTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
+class NumplaneTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
     view: NumplaneGraphQL
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -216,7 +216,7 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
                                 {"type": "connection_ack", "payload": ack})
         self.connection_acknowledged = True
 
-    async def run_operation(self, operation: Operation[Context, None]) -> None:
+    async def run_operation(self, operation: Operation[RequestContext, None]) -> None:
         kind = parsed(operation.query, operation.operation_name, self.settings.max_tokens)
         if isinstance(kind, GraphQLError):
             await operation.send_initial_errors([kind])
@@ -225,7 +225,7 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         else:
             await super().run_operation(operation)
 
-    async def follow(self, operation: Operation[Context, None]) -> None:
+    async def follow(self, operation: Operation[RequestContext, None]) -> None:
         """Follow the broadcast of this subscription's shape; end the operation as the broadcast ends."""
         requester = self.context.requester
         variables = json.dumps(operation.variables or {}, sort_keys=True, separators=(",", ":"))
@@ -237,11 +237,11 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         else:
             await operation.send_operation_message(ErrorMessage(id=operation.id, type="error", payload=errors))
 
-    async def results(self, operation: Operation[Context, None], requester: Requester) -> Results:
+    async def results(self, operation: Operation[RequestContext, None], requester: Requester) -> Results:
         """One execution of the subscription, for everyone following its shape."""
         source = await self.schema.stream(
             operation.query, variable_values=operation.variables,
-            context_value=Context.build(self.view.services, requester), operation_name=operation.operation_name,
+            context_value=RequestContext.build(self.view.services, requester), operation_name=operation.operation_name,
         )
         async with aclosing(source):
             first = True

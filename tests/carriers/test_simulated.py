@@ -93,15 +93,7 @@ async def test_acquire_of_a_number_it_does_not_offer_fails() -> None:
     assert "not in its inventory" in caught.value.message
 
 
-async def test_disconnect_succeeds_and_is_not_local() -> None:
+async def test_disconnect_of_a_number_it_offers_succeeds() -> None:
     carrier = SimulatedCarrier()
-    await carrier.disconnect(offers("+1415", 1)[0])
-    assert carrier.is_local is False
+    assert await carrier.disconnect(offers("+1415", 1)[0]) is None
     assert carrier.name == "simulated"
-
-
-def test_it_says_it_is_a_simulation() -> None:
-    import numplane.carriers.simulated as module
-
-    assert module.__doc__ is not None and "SIMULATION" in module.__doc__
-    assert SimulatedCarrier.__doc__ is not None and "SIMULATED" in SimulatedCarrier.__doc__

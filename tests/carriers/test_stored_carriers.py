@@ -11,13 +11,6 @@ from numplane.carriers.mdn import MdnCarrier
 Stored = LocalCarrier | InventoryCarrier | MdnCarrier
 
 
-@pytest.mark.parametrize(
-    ("carrier", "is_local"), [(LocalCarrier(), True), (InventoryCarrier(), False), (MdnCarrier(), False)]
-)
-def test_only_the_local_module_is_local(carrier: Stored, is_local: bool) -> None:
-    assert carrier.is_local is is_local
-
-
 @pytest.mark.parametrize("carrier", [LocalCarrier(), InventoryCarrier(), MdnCarrier()])
 async def test_stored_carriers_offer_nothing_upstream_and_order_nothing(carrier: Stored) -> None:
     assert await carrier.search("+1415", 10) == []

@@ -7,7 +7,7 @@ from typing import Any
 
 from numplane.domain.accounts import Account
 from numplane.domain.config import SystemConfig
-from numplane.domain.lifecycle import Context
+from numplane.domain.lifecycle import DecisionContext
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
 from numplane.domain.transitions import Actor
@@ -35,9 +35,9 @@ def actor(account: Account) -> Actor:
     return Actor(account, is_admin=account.is_admin)
 
 
-def ctx(account: Account | None = None, config: SystemConfig | None = None, **config_changes: Any) -> Context:
+def ctx(account: Account | None = None, config: SystemConfig | None = None, **config_changes: Any) -> DecisionContext:
     cfg = (config or SystemConfig()).updated(config_changes) if config_changes else (config or SystemConfig())
-    return Context(actor=actor(account) if account else Actor(None, True), config=cfg, now=NOW)
+    return DecisionContext(actor=actor(account) if account else Actor(None, True), config=cfg, now=NOW)
 
 
 def number_in(state: State, *, module: str = "inventory", **changes: Any) -> Number:

@@ -13,12 +13,12 @@ import pytest
 from numplane.domain import lifecycle
 from numplane.domain.accounts import Account
 from numplane.domain.errors import DomainError
-from numplane.domain.lifecycle import Context, Decision
+from numplane.domain.lifecycle import Decision, DecisionContext
 from numplane.domain.numbers import Number
 from numplane.domain.release import release
 from numplane.domain.states import State
 from numplane.domain.transitions import TABLE
-from tests.domain.fixtures import ACCOUNTS, E164, OWNER, REQUESTERS, ctx, number_in
+from tests.domain.fixtures import ACCOUNTS, E164, REQUESTERS, ctx, number_in
 
 RELATIONS = ("admin", "same", "ancestor", "descendant", "unrelated")
 FROM_STATES = (
@@ -76,8 +76,8 @@ EXPECTED: dict[str, dict[State, str]] = {
 CODES = {"FB": "FORBIDDEN", "IS": "INVALID_STATE_TRANSITION", "NC": "NO_CHANGE_REQUIRED"}
 
 
-def _acquire(to_state: State) -> Callable[[Number, Context, Account], Decision]:
-    def run(number: Number, context: Context, requester: Account) -> Decision:
+def _acquire(to_state: State) -> Callable[[Number, DecisionContext, Account], Decision]:
+    def run(number: Number, context: DecisionContext, requester: Account) -> Decision:
         assert context.actor.account is not None
         target_id = lifecycle.default_target(number, to_state, context.actor) or requester.id
         previous = ACCOUNTS.get(number.previous_owner or "")
@@ -86,7 +86,7 @@ def _acquire(to_state: State) -> Callable[[Number, Context, Account], Decision]:
     return run
 
 
-ACTIONS: dict[str, Callable[[Number, Context, Account], Decision]] = {
+ACTIONS: dict[str, Callable[[Number, DecisionContext, Account], Decision]] = {
     "reserve": _acquire(State.RESERVED),
     "activate": _acquire(State.IN_SERVICE),
     "release": lambda n, c, _r: release(n, c, ACCOUNTS),
@@ -169,7 +169,3 @@ def test_nothing_moves_into_discovery_or_port_in_except_creation() -> None:
     for (frm, to) in TABLE:
         if to in (State.DISCOVERY, State.PORT_IN):
             assert frm is None
-
-
-def test_owner_fixture_is_the_owner() -> None:
-    assert number_in(State.RESERVED).owner == OWNER.id

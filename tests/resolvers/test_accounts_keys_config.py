@@ -6,11 +6,13 @@ import pytest
 
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.states import State
-from numplane.resolvers import accounts, keys
+from numplane.resolvers import accounts, keys, rewrite
 from numplane.resolvers.context import Role
 from numplane.resolvers.system_config import get_config, update_config
-from numplane.store.base import Db
-from tests.resolvers.conftest import World
+from numplane.store.base import Db, Store
+from tests.resolvers.conftest import World, make_world
+from tests.support.counting import CountingStore
+from tests.support.interloper import Interloper
 
 
 async def test_reseller_creates_sub_accounts_under_itself_and_its_descendants(world: World) -> None:
@@ -133,3 +135,51 @@ async def test_numbers_typed_in_national_form_are_read_in_the_configured_region(
     assert added.numbers[0].e164 == "+447400123456"
     assert (await numbers.get_number(world.services, world.child, "07400123456")).e164 == "+447400123456"
     assert await numbers.classify(world.services, "07400 123456") == "MOBILE"
+
+
+async def test_a_key_or_account_change_keeps_the_cached_config(store: Store) -> None:
+    counting = CountingStore(store)
+    world = await make_world(counting)
+    _token, key_id = await keys.create_key(world.services, world.admin, world.child.id)
+    await get_config(world.services)
+    counting.calls.clear()
+    await keys.revoke_key(world.services, world.admin, key_id)
+    await accounts.update_account(world.services, world.admin, world.child.id, enabled=False)
+    reads = counting.calls["get_many:system"]
+    await get_config(world.services)
+    assert counting.calls["get_many:system"] == reads  # served from its own cache, untouched by the key's
+
+
+async def test_a_config_change_keeps_the_cached_authentications(store: Store) -> None:
+    counting = CountingStore(store)
+    world = await make_world(counting)
+    token, _key_id = await keys.create_key(world.services, world.admin, world.child.id)
+    assert await keys.authenticate(world.services, token) is not None
+    await update_config(world.services, world.admin, {"aging_days": 3})
+    counting.calls.clear()
+    assert await keys.authenticate(world.services, token) is not None
+    assert counting.total == 0
+
+
+@pytest.mark.parametrize("document", ["account", "key", "config"])
+async def test_an_edit_that_keeps_conflicting_gives_up_with_conflict_and_writes_nothing(
+    store: Store, document: str
+) -> None:
+    interloper = Interloper(store, Db.ACCOUNTS if document == "account" else Db.SYSTEM)
+    world = await make_world(interloper)
+    _token, key_id = await keys.create_key(world.services, world.admin, world.child.id)
+    await update_config(world.services, world.admin, {"aging_days": 3})
+    edits = {
+        "account": lambda: accounts.update_account(world.services, world.admin, world.child.id, name="renamed"),
+        "key": lambda: keys.revoke_key(world.services, world.admin, key_id),
+        "config": lambda: update_config(world.services, world.admin, {"aging_days": 4}),
+    }
+    interloper.active = True
+    with pytest.raises(DomainError) as caught:
+        await edits[document]()
+    assert caught.value.code is ErrorCode.CONFLICT and "retry" in caught.value.message
+    assert interloper.interruptions == rewrite.ATTEMPTS
+    interloper.active = False
+    assert (await accounts.get_account(world.services, world.admin, world.child.id)).name == "C"
+    assert not (await store.get_many(Db.SYSTEM, ["key:" + key_id]))["key:" + key_id]["revoked"]
+    assert (await store.get_many(Db.SYSTEM, ["config"]))["config"]["aging_days"] == 3

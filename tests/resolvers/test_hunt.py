@@ -9,7 +9,7 @@ import pytest
 from numplane.domain import lifecycle
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.hunt import Disposition
-from numplane.domain.lifecycle import Context
+from numplane.domain.lifecycle import DecisionContext
 from numplane.domain.states import State
 from numplane.domain.transitions import SYSTEM_ACTOR
 from numplane.resolvers import accounts, numbers
@@ -51,7 +51,7 @@ async def owned_by_reseller_in(world: World, state: State) -> None:
     """Put N in `state`; owned states belong to the reseller R (parent of C, child of the admin M)."""
     s, svc, reseller, admin = State, world.services, world.reseller, world.admin
     if state is s.DISCOVERY:
-        ctx = Context(SYSTEM_ACTOR, await get_config(svc), svc.clock())
+        ctx = DecisionContext(SYSTEM_ACTOR, await get_config(svc), svc.clock())
         found = lifecycle.create(N, s.DISCOVERY, ctx, None, module="simulated").number
         await svc.store.put_many(Db.NUMBERS, [found.to_doc()])
         return

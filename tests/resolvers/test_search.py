@@ -30,7 +30,6 @@ PREFIX = "+1415555"
 class BrokenCarrier:
     """An upstream carrier whose search fails, or never answers."""
 
-    is_local = False
 
     def __init__(self, name: str, *, hangs: bool = False) -> None:
         self.name = name

@@ -16,7 +16,7 @@ async def test_sixteen_requests_with_an_expired_key_read_it_once(store: Store) -
     counting = CountingStore(store)
     world = await make_world(counting)
     token, _key_id = await keys.create_key(world.services, world.admin, world.reseller.id, "user")
-    world.services.cache.clear()  # as after the cache window
+    world.services.authenticated.clear()  # as after the cache window
     counting.calls.clear()
     requesters = await asyncio.gather(*(keys.authenticate(world.services, token) for _ in range(16)))
     assert {r.id if r else None for r in requesters} == {world.reseller.id}
@@ -27,7 +27,7 @@ async def test_sixteen_requests_with_an_expired_key_read_it_once(store: Store) -
 async def test_sixteen_requests_with_an_expired_config_read_it_once(store: Store) -> None:
     counting = CountingStore(store)
     world = await make_world(counting)
-    world.services.cache.clear()
+    world.services.config.clear()
     counting.calls.clear()
     configs = await asyncio.gather(*(get_config(world.services) for _ in range(16)))
     assert len({c.model_dump_json() for c in configs}) == 1

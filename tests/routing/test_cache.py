@@ -139,13 +139,3 @@ async def test_over_a_store_that_cannot_announce_writes_every_lookup_reads_the_s
     assert (await cache.number(N)).state is State.AVAILABLE
     await put(store, Db.NUMBERS, {**number_doc(State.RESERVED, OWNER), "_rev": written["_rev"]})
     assert (await cache.number(N)).state is State.RESERVED
-
-
-async def test_forget_all_makes_the_next_lookup_read_the_store_again(store: Store) -> None:
-    here, there = ObservedStore(store), ObservedStore(store)
-    cache = RoutingCache.attach(here)
-    written = await put(there, Db.NUMBERS, number_doc(State.AVAILABLE))
-    await cache.number(N)
-    await put(there, Db.NUMBERS, {**number_doc(State.RESERVED, OWNER), "_rev": written["_rev"]})
-    cache.forget_all()  # what the hub does when it cannot tell what it missed
-    assert (await cache.number(N)).state is State.RESERVED

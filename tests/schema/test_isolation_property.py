@@ -25,7 +25,7 @@ from numplane.domain.numbers import Number, Transition
 from numplane.domain.states import State
 from numplane.resolvers import accounts, keys
 from numplane.resolvers.context import Requester, Role, Services
-from numplane.schema.context import Context
+from numplane.schema.context import RequestContext
 from numplane.schema.node_ids import to_global_id
 from numplane.schema.schema import build_schema
 from numplane.settings import Settings
@@ -157,7 +157,7 @@ def build_number(spec: NumberSpec, tree: list[Account]) -> Number:
 
 async def answer(world: World, tenant: Requester, query: str, variables: dict[str, Any], blank: list[str]) -> str:
     result = await build_schema().execute(
-        query, variable_values=variables, context_value=Context.build(world.services, tenant)
+        query, variable_values=variables, context_value=RequestContext.build(world.services, tenant)
     )
     text = json.dumps({"data": result.data, "errors": [e.message for e in result.errors or []]}, sort_keys=True)
     for value in blank:

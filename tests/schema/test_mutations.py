@@ -81,9 +81,20 @@ async def test_unrelated_account_cannot_reserve_a_number_reserved_by_another_tre
 
 async def test_reserving_for_an_account_outside_the_tree_is_refused(api: Api) -> None:
     await add(api, N1)
-    payload = await run(api, RESERVE, {"numbers": refs(N1), "accountId": api.id("U")}, key="reseller")
-    assert payload["numbers"] == [] and len(payload["userErrors"]) == 1
-    assert payload["userErrors"][0]["code"] in {"FORBIDDEN", "NOT_FOUND"}
+    # The child sees its parent but does not control it: the target is refused, for this number.
+    parent = await run(api, RESERVE, {"numbers": refs(N1), "accountId": api.id("R")}, key="child")
+    assert parent["numbers"] == []
+    assert [(e["code"], e["number"]) for e in parent["userErrors"]] == [("FORBIDDEN", N1)]
+    # An unrelated account is not even visible: refused exactly as an account that does not exist.
+    unrelated = await run(api, RESERVE, {"numbers": refs(N1), "accountId": api.id("U")}, key="reseller")
+    missing = await run(api, RESERVE, {"numbers": refs(N1), "accountId": "f" * 32}, key="reseller")
+    assert unrelated["numbers"] == []
+    assert [(e["code"], e["number"]) for e in unrelated["userErrors"]] == [("NOT_FOUND", None)]
+    assert [e["code"] for e in missing["userErrors"]] == ["NOT_FOUND"]
+    said = unrelated["userErrors"][0]["message"].replace(api.id("U"), "ID")
+    assert said == missing["userErrors"][0]["message"].replace("f" * 32, "ID")
+    still = await api.data(f'{{ number(number: "{N1}") {{ state }} }}')
+    assert still["number"] == {"state": "AVAILABLE"}
 
 
 async def test_stale_expected_revision_is_a_conflict(api: Api) -> None:
@@ -134,14 +145,15 @@ async def test_admin_only_mutations_are_forbidden_user_errors_for_user_keys(api:
         assert [(e["code"], e["number"]) for e in payload["userErrors"]] == [("FORBIDDEN", None)], query
 
 
-async def test_admin_returns_a_released_number_to_the_pool(api: Api) -> None:
+async def test_admin_returns_a_released_inventory_number_into_aging(api: Api) -> None:
     await run(api, "mutation { updateSystemConfig(input: {releasedState: RELEASED}) { userErrors { code } } }", {})
     await add(api, N1, carrier="inventory")
     await run(api, ACTIVATE, {"numbers": refs(N1)}, key="reseller")
     released = await run(api, RELEASE, {"numbers": refs(N1)}, key="reseller")
     assert released["numbers"][0]["state"] == "RELEASED"
     returned = await run(api, RETURN, {"numbers": refs(N1)})
-    assert returned["numbers"][0]["state"] in {"AVAILABLE", "AGING"}
+    # should_age is on by default and an inventory number is not local (SPEC §3.2): quarantine first.
+    assert returned["numbers"][0]["state"] == "AGING"
     again = await run(api, RETURN, {"numbers": refs(N2)})
     assert [e["code"] for e in again["userErrors"]] == ["NOT_FOUND"]
 

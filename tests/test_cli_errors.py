@@ -76,7 +76,10 @@ def test_debug_shows_the_traceback_the_one_line_hides() -> None:
 
 def test_an_unknown_job_lists_the_jobs() -> None:
     line = one_line_failure(numplane("jobs", "run", "nope"))
-    assert line == "error: there is no job 'nope'; the jobs are discovery-expiry, aging, purge-deleted."
+    assert line == (
+        "error: there is no job 'nope'; the jobs are discovery-expiry, aging, purge-deleted, "
+        "hold-expiry, idempotency-expiry."
+    )
 
 
 def test_a_missing_argument_is_one_line_pointing_at_the_help() -> None:

@@ -1,7 +1,7 @@
 """`make bench`: every benchmark, one after another, each in its own process.
 
-`python -m benchmarks.run [api couch feed fanout idempotency inventory jobs merges store]` runs a subset.
-The jobs benchmark runs here without its 1,000,000-number case (about three minutes of seeding); run
+`python -m benchmarks.run [api couch feed fanout idempotency jobs inventory ports store]` runs a subset. The jobs
+benchmark runs here without its 1,000,000-number case (about three minutes of seeding); run
 `python -m benchmarks.jobs` for it.
 """
 
@@ -19,6 +19,7 @@ SUITES: dict[str, list[str]] = {
     "jobs": ["--skip-million"],  # job time for 1,000 due numbers among 100,000
     "idempotency": [],  # an updateNumber with an Idempotency-Key beside the same without, per store
     "inventory": [],  # export, lossless import into a fresh store, and the same import again (45,000 numbers)
+    "ports": [],  # a port request of 1,000 numbers: submit and complete, seconds and store requests
     "store": [],  # listing pages on the embedded store with 200,000 numbers (try --numbers 1000000)
 }
 

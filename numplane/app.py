@@ -27,6 +27,7 @@ from numplane.web.graphql import NumplaneGraphQL
 from numplane.web.hunt import hunt_route
 from numplane.web.ide import WithGraphiQL, ide_assets
 from numplane.web.metrics import Metrics, MetricsMiddleware
+from numplane.web.port_documents import port_documents_route
 
 # Generation-0 collections ran ~5 times per listing page at the default threshold of 700 allocations.
 GC_GEN0_THRESHOLD = 50_000
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             Route("/graphql", api, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             hunt_route(services),
+            port_documents_route(services),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics.endpoint),

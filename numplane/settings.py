@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 5000
     max_body_bytes: int = 1024 * 1024
+    max_upload_body_bytes: int = 11 * 1024 * 1024  # a multipart upload: one 10 MiB document and its envelope
     body_timeout_seconds: float = 10.0  # a request body not received in full by then is refused (408)
 
     # Scheduled jobs (SPEC §8).
@@ -38,6 +39,7 @@ class Settings(BaseSettings):
     # Idempotency keys: a pending claim older than this belongs to a process that died; a retry takes it
     # over and runs the mutation (so it must exceed the longest mutation).
     idempotency_claim_seconds: int = 300
+    port_cutover_interval_seconds: int = 300  # how late after its cut-over time a scheduled port completes
 
     # WebSocket subscriptions (graphql-transport-ws).
     allowed_origins: str = ""  # comma-separated origins of other sites' pages allowed to call the API (CORS, WS)

@@ -78,7 +78,7 @@ def test_an_unknown_job_lists_the_jobs() -> None:
     line = one_line_failure(numplane("jobs", "run", "nope"))
     assert line == (
         "error: there is no job 'nope'; the jobs are discovery-expiry, aging, purge-deleted, "
-        "hold-expiry, idempotency-expiry."
+        "hold-expiry, idempotency-expiry, port-cutover."
     )
 
 

@@ -1,7 +1,7 @@
 """One reader of the store's change feeds per process, fanned out to every waiter, subscriber and listener.
 
-A hundred clients following changes must not mean a hundred store polls: the hub alone polls the numbers
-and accounts feeds (a short sleep between empty polls, since pouchdb-server ignores longpoll timeouts),
+A hundred clients following changes must not mean a hundred store polls: the hub alone polls the numbers,
+accounts and port request feeds (a short sleep between empty polls, since pouchdb-server ignores longpoll timeouts),
 is woken at once by this process's own writes (ObservedStore), decodes each number change once, and keeps
 the recent ones in memory so long-pollers resuming from a recent cursor are served without a store read.
 """
@@ -14,8 +14,10 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from numplane.domain.numbers import Number
+from numplane.domain.port_requests import PortRequest
 from numplane.domain.states import State
 from numplane.domain.visibility import accounts_needed_for_change, number_before_change
 from numplane.store.base import Change, Db, Doc, Store, StoreUnavailable
@@ -40,6 +42,22 @@ class FeedEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class PortRequestEntry:
+    """A port request change: the feed's second kind of event, beside number changes. `request` is the
+    request after the change; `request.last_change` says what the change was (moved, commented, ...) and
+    `request.log[-1]` the latest move. Receivers filter with `port_requests.hears_of`."""
+
+    cursor: str
+    request: PortRequest
+
+
+E = TypeVar("E")  # the kind of entry a subscription carries
+
+PortListener = Callable[[Sequence[PortRequestEntry]], None]
+"""Called by the reader with each batch of port request changes, in order (webhooks subscribe here)."""
+
+
+@dataclass(frozen=True, slots=True)
 class FeedPage:
     entries: list[FeedEntry]
     cursor: str
@@ -50,14 +68,14 @@ class SubscriberTooSlow(Exception):
     """The subscriber fell behind by more than its queue holds and was dropped; it may reconnect."""
 
 
-class Subscription:
+class Subscription(Generic[E]):
     """The entries one subscriber accepts, in a bounded queue: the hub never waits for a slow reader."""
 
-    def __init__(self, accept: Callable[[FeedEntry], bool], limit: int, on_close: Callable[[Subscription], None]):
+    def __init__(self, accept: Callable[[E], bool], limit: int, on_close: Callable[[Subscription[E]], None]):
         self._accept = accept
         self._limit = limit
         self._on_close = on_close
-        self._queue: deque[FeedEntry] = deque()
+        self._queue: deque[E] = deque()
         self._ready = asyncio.Event()
         self._ended = False
         self._dropped = False
@@ -70,7 +88,7 @@ class Subscription:
     def dropped(self) -> bool:
         return self._dropped
 
-    def offer(self, entries: Iterable[FeedEntry]) -> None:
+    def offer(self, entries: Iterable[E]) -> None:
         if self._ended:
             return
         for entry in entries:
@@ -92,10 +110,10 @@ class Subscription:
             self._ready.set()
             self._on_close(self)
 
-    def __aiter__(self) -> Subscription:
+    def __aiter__(self) -> Subscription[E]:
         return self
 
-    async def __anext__(self) -> FeedEntry:
+    async def __anext__(self) -> E:
         while not self._queue:
             if self._ended:
                 if self._dropped:
@@ -124,7 +142,10 @@ class ChangeHub:
         self.queue_limit = queue_limit
         self.max_backoff = max_backoff
         self._listeners: list[Listener] = []
-        self._subscriptions: set[Subscription] = set()
+        self._subscriptions: set[Subscription[FeedEntry]] = set()
+        self._port_subscriptions: set[Subscription[PortRequestEntry]] = set()
+        self._port_listeners: list[PortListener] = []
+        self._ports_position: str | None = None
         self._ancestors: dict[str, tuple[str, ...]] = {}  # account trees never change: cached for good
         self._position: str | None = None
         self._accounts_position: str | None = None
@@ -161,6 +182,7 @@ class ChangeHub:
         self._stopping = False
         self._position = await self.store.current_cursor(Db.NUMBERS)
         self._accounts_position = await self.store.current_cursor(Db.ACCOUNTS)
+        self._ports_position = await self.store.current_cursor(Db.PORTS)
         self._log, self._first, self._next_index = [], 0, {self._position: 0}
         self._tick = asyncio.get_running_loop().create_future()
         self._polled = asyncio.get_running_loop().create_future()
@@ -180,6 +202,8 @@ class ChangeHub:
             self._task = None
         for subscription in list(self._subscriptions):
             subscription.close()
+        for port_subscription in list(self._port_subscriptions):
+            port_subscription.close()
         self._signal()
         self._announce_poll()
 
@@ -188,9 +212,22 @@ class ChangeHub:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
+    def add_port_listener(self, listener: PortListener) -> Callable[[], None]:
+        """Receive every port request change the reader sees; returns a function that stops it."""
+        self._port_listeners.append(listener)
+        return lambda: self._port_listeners.remove(listener)
+
     # -- consumers --------------------------------------------------------------------------------
 
-    def subscribe(self, accept: Callable[[FeedEntry], bool], *, limit: int | None = None) -> Subscription:
+    def subscribe_ports(
+        self, accept: Callable[[PortRequestEntry], bool], *, limit: int | None = None
+    ) -> Subscription[PortRequestEntry]:
+        """Port request changes read from now on that `accept` takes."""
+        subscription = Subscription(accept, limit or self.queue_limit, self._port_subscriptions.discard)
+        self._port_subscriptions.add(subscription)
+        return subscription
+
+    def subscribe(self, accept: Callable[[FeedEntry], bool], *, limit: int | None = None) -> Subscription[FeedEntry]:
         """Entries read from now on that `accept` takes (evaluated by the reader, so the queue holds only
         what this subscriber wants)."""
         subscription = Subscription(accept, limit or self.queue_limit, self._subscriptions.discard)
@@ -200,6 +237,10 @@ class ChangeHub:
     @property
     def subscribers(self) -> int:
         return len(self._subscriptions)
+
+    @property
+    def port_subscribers(self) -> int:
+        return len(self._port_subscriptions)
 
     async def now(self) -> str:
         """The store's cursor of now (the reader may be a few writes behind it)."""
@@ -248,7 +289,7 @@ class ChangeHub:
         # Read at once only when someone waits for news. Otherwise the regular poll (or a reader's
         # sync()) is soon enough, and a busy writer does not pay for a feed read after every write: the
         # store's worker and this loop would contend for the GIL on each one.
-        if self._subscriptions or self._waiters:
+        if self._subscriptions or self._port_subscriptions or self._waiters:
             self._wake.set()
 
     async def _catch_up(self, target: int) -> None:
@@ -310,6 +351,7 @@ class ChangeHub:
             self._learn_accounts(accounts.changes)
             self._notify(Db.ACCOUNTS, accounts.changes)
         self._accounts_position = accounts.cursor
+        ports = await self._poll_ports()
         if numbers.changes:
             entries = await self._decode(numbers.changes)
             self._notify(Db.NUMBERS, numbers.changes)
@@ -319,7 +361,26 @@ class ChangeHub:
             self._signal()
         elif numbers.cursor != self._position:
             self._remember([], numbers.cursor)
-        return len(numbers.changes) >= self.batch or len(accounts.changes) >= self.batch
+        return len(numbers.changes) >= self.batch or len(accounts.changes) >= self.batch or ports >= self.batch
+
+    async def _poll_ports(self) -> int:
+        """Read the port request feed once; returns how many changes it held."""
+        found = await self.store.changes(Db.PORTS, self._ports_position, self.batch)
+        entries = [
+            PortRequestEntry(c.cursor, PortRequest.from_doc(c.doc))
+            for c in found.changes
+            if not c.deleted and c.doc.get("pvt_type") == "port_request"
+        ]
+        self._ports_position = found.cursor
+        if entries:
+            for listener in list(self._port_listeners):
+                try:
+                    listener(entries)
+                except Exception:  # one faulty consumer must not stop the feed for the others
+                    log.exception("port request listener %r failed", listener)
+            for subscription in list(self._port_subscriptions):
+                subscription.offer(entries)
+        return len(found.changes)
 
     def _notify(self, db: Db, changes: Sequence[Change]) -> None:
         for listener in list(self._listeners):

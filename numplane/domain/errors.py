@@ -32,17 +32,21 @@ class ErrorCode(str, Enum):
 ERROR_HELP: dict[ErrorCode, str] = {
     ErrorCode.UNAUTHENTICATED: "No valid API key: send `Authorization: Bearer <key>` with a key that is not revoked.",
     ErrorCode.FORBIDDEN: "The key's account or role may not do this; ask the owner of the number or an admin.",
-    ErrorCode.NOT_FOUND: "No such number or account visible to you; check the spelling or the account you act for.",
+    ErrorCode.NOT_FOUND: (
+        "No number, account or port request by that id visible to you; check it or the account you act for."
+    ),
     ErrorCode.INVALID_NUMBER: "Not a possible phone number; give it in E.164 (+14155550123) or national form.",
-    ErrorCode.NUMBER_EXISTS: "The number is already in the system; reserve or port it instead of creating it.",
-    ErrorCode.INVALID_STATE_TRANSITION: "The number's state does not allow this action; read its state first.",
+    ErrorCode.NUMBER_EXISTS: "The number exists already (or is in another active port request); reserve it instead.",
+    ErrorCode.INVALID_STATE_TRANSITION: (
+        "The state of the number or port request does not allow this; read its state first."
+    ),
     ErrorCode.NO_CHANGE_REQUIRED: "The number is already where you asked it to be; nothing was changed.",
     ErrorCode.ACCOUNT_NOT_IN_GOOD_STANDING: "The account is not in good standing; settle it before acquiring numbers.",
     ErrorCode.ACCOUNT_DISABLED: "The account is disabled and may only read; ask an admin to enable it.",
     ErrorCode.FEATURE_LOCKED: "Features cannot be edited while the number is reserved; activate it first.",
     ErrorCode.FEATURE_NOT_ALLOWED: "This feature is denied on this number or system; ask an admin.",
     ErrorCode.INVALID_FIELD: "An input field is invalid; the error names the field and the rule it broke.",
-    ErrorCode.CONFLICT: "The number changed since you read it; read it again and retry with the new revision.",
+    ErrorCode.CONFLICT: "The number or port request changed since you read it; read it again, retry with its revision.",
     ErrorCode.CARRIER_FAILURE: "The upstream carrier refused or failed; try again later or pick another number.",
     ErrorCode.LIMIT_EXCEEDED: "The request is over a configured limit; split it into smaller ones.",
     ErrorCode.STORE_UNAVAILABLE: "The database cannot be reached right now; nothing was lost, retry shortly.",

@@ -53,7 +53,7 @@ _MODELLED = frozenset(
         "_id", "_rev", "_deleted", "pvt_type", "pvt_state", "pvt_assigned_to", "pvt_previously_assigned_to",
         "pvt_assigned_tree", "pvt_reserve_history", "pvt_module_name", "pvt_ported_in", "pvt_used_by",
         "pvt_features", "pvt_features_denied", "pvt_carrier_data", "pvt_created", "pvt_modified",
-        "pvt_state_changed_at", "pvt_history", "pvt_hold",
+        "pvt_state_changed_at", "pvt_history", "pvt_hold", "pvt_port_request",
     }
 )
 
@@ -80,6 +80,7 @@ class Number:
     # every entry of every number of a listing page costs more than the rest of the page.
     history_docs: tuple[dict[str, Any], ...] = ()
     rev: str | None = None
+    port_request: str | None = None  # pvt_port_request: the port request that brought the number in
     extra_private: dict[str, Any] = field(default_factory=dict)  # pvt_ keys of imported data we keep
     hold: Hold | None = None  # pvt_hold (numplane.domain.holds): kept until acquired, released or cleaned
 
@@ -132,6 +133,7 @@ class Number:
             "pvt_modified": format_time(self.modified) if self.modified else None,
             "pvt_state_changed_at": format_time(self.state_changed_at) if self.state_changed_at else None,
             "pvt_hold": self.hold.to_doc() if self.hold else None,
+            "pvt_port_request": self.port_request,
             "_rev": self.rev,
         }
         doc.update({k: v for k, v in optional.items() if v is not None})
@@ -172,6 +174,7 @@ class Number:
             state_changed_at=when("pvt_state_changed_at"),
             history_docs=tuple(doc.get("pvt_history") or ()),
             rev=doc.get("_rev"),
+            port_request=doc.get("pvt_port_request") or None,
             extra_private=extra,
             hold=Hold.from_doc(doc["pvt_hold"]) if doc.get("pvt_hold") else None,
         )

@@ -17,7 +17,7 @@ from numplane.resolvers.context import Services
 from numplane.settings import Settings
 
 jobs_app = typer.Typer(
-    help="Scheduled jobs: discovery expiry, aging, legacy purge, hold and idempotency-key cleaning.",
+    help="Scheduled jobs: discovery expiry, aging, legacy purge, port cut-over, hold and idempotency-key cleaning.",
     no_args_is_help=True,
 )
 
@@ -28,6 +28,7 @@ class JobName(str, Enum):
     PURGE_DELETED = "purge-deleted"
     HOLD_EXPIRY = "hold-expiry"
     IDEMPOTENCY_EXPIRY = "idempotency-expiry"
+    PORT_CUTOVER = "port-cutover"
 
 
 JOB_NAMES = tuple(name.value for name in JobName)
@@ -35,8 +36,8 @@ JOB_NAMES = tuple(name.value for name in JobName)
 
 @jobs_app.callback()
 def jobs() -> None:
-    """Scheduled jobs: discovery expiry, aging, legacy purge, hold and idempotency-key cleaning (the server
-    runs them on its own)."""
+    """Scheduled jobs: discovery expiry, aging, legacy purge, port cut-over, hold and idempotency-key cleaning
+    (the server runs them on its own)."""
 
 
 @jobs_app.command("run")

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from numplane.jobs import claims
 from numplane.jobs.claims import Lease, LeaseLost, Refusal
-from numplane.resolvers import maintenance
+from numplane.resolvers import maintenance, port_requests
 from numplane.resolvers.context import Services
 from numplane.resolvers.maintenance import BetweenPages, JobReport
 
@@ -36,6 +36,7 @@ JOBS: dict[str, JobWork] = {
     "purge-deleted": maintenance.purge_deleted,
     "hold-expiry": maintenance.expire_holds,
     "idempotency-expiry": maintenance.expire_idempotency,
+    "port-cutover": port_requests.complete_due,
 }
 
 

@@ -80,7 +80,7 @@ async def number_changes(
 ) -> NumberChangePage:
     """The changes visible to the requester since `after`, oldest first, at most `first`; waits up to
     `wait_seconds` for one when there is none yet. Without `after`, from now."""
-    hub = _hub(services)
+    hub = hub_of(services)
     if first < 0:
         raise DomainError(ErrorCode.INVALID_FIELD, "first must be 0 or more.", field=("first",))
     if wait_seconds < 0:
@@ -131,7 +131,7 @@ async def subscribe(
     Ends with LIMIT_EXCEEDED when the subscriber falls too far behind: it should reconnect and catch up
     with `numberChanges`.
     """
-    hub = _hub(services)
+    hub = hub_of(services)
     scope = await get_account(services, requester, account_id) if account_id else None
     wanted = frozenset(states) if states else None
 
@@ -172,7 +172,7 @@ def _concerns(entry: FeedEntry, scope: Account, include_descendants: bool) -> bo
     return owned(entry.number) or owned(entry.before)
 
 
-def _hub(services: Services) -> ChangeHub:
+def hub_of(services: Services) -> ChangeHub:
     if services.hub is None or not services.hub.running:
         raise RuntimeError("the change hub is not running: the app's lifespan starts it (Services.hub)")
     return services.hub

@@ -12,7 +12,8 @@ from strawberry.types import Info as StrawberryInfo
 from numplane.domain.accounts import Account
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.numbers import Number
-from numplane.resolvers import numbers
+from numplane.domain.port_requests import PortRequest
+from numplane.resolvers import numbers, port_requests
 from numplane.resolvers.accounts import load_accounts
 from numplane.resolvers.context import Requester, Services
 
@@ -37,6 +38,16 @@ def number_loader(services: Services, requester: Requester) -> DataLoader[str, N
     return DataLoader(load_fn=load)
 
 
+def port_request_loader(services: Services, requester: Requester) -> DataLoader[str, PortRequest | None]:
+    """Port requests by id (PhoneNumber.portRequest), visibility applied, one read per resolver tick."""
+
+    async def load(ids: Sequence[str]) -> Sequence[PortRequest | None]:
+        found = await port_requests.get_many(services, requester, list(ids))
+        return [found.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
 @dataclass
 class RequestContext:
     """One GraphQL request's (or WebSocket connection's) context: services, requester, its loaders."""
@@ -45,6 +56,7 @@ class RequestContext:
     authenticated: Requester | None
     accounts: DataLoader[str, Account | None]
     numbers: DataLoader[str, Number | None] | None = None
+    port_requests: DataLoader[str, PortRequest | None] | None = None
     connection_params: dict[str, Any] | None = field(default=None)  # graphql-transport-ws connection_init
 
     @classmethod
@@ -57,6 +69,7 @@ class RequestContext:
     def authenticate(self, requester: Requester) -> None:
         self.authenticated = requester
         self.numbers = number_loader(self.services, requester)
+        self.port_requests = port_request_loader(self.services, requester)
 
     @property
     def requester(self) -> Requester:
@@ -71,6 +84,12 @@ class RequestContext:
         if self.numbers is None:
             raise DomainError(ErrorCode.UNAUTHENTICATED, "Send an API key: Authorization: Bearer <key>.")
         return self.numbers
+
+    @property
+    def port_request_loader(self) -> DataLoader[str, PortRequest | None]:
+        if self.port_requests is None:
+            raise DomainError(ErrorCode.UNAUTHENTICATED, "Send an API key: Authorization: Bearer <key>.")
+        return self.port_requests
 
 
 Info = StrawberryInfo[RequestContext, None]

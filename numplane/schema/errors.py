@@ -33,12 +33,21 @@ class UserError:
     held_until: datetime | None = strawberry.field(default=None, description="NUMBER_HELD: when the hold ends")
 
 
+def field_path(field: tuple[str, ...]) -> list[str]:
+    """A domain field path as the client named it: the first segment is an input field, named in the
+    domain as in SPEC (`max_batch`) and in GraphQL in camelCase (`maxBatch`); later segments are keys of
+    the client's own JSON (`publicFields.e911.street_address`) and stay exactly as sent."""
+    head, *rest = field
+    first, *words = head.split("_")
+    return [first + "".join(w[:1].upper() + w[1:] for w in words), *rest]
+
+
 def user_error(error: DomainError) -> UserError:
     return UserError(
         code=error.code,
         message=error.message,
         number=error.number,
-        field=list(error.field) if error.field else None,
+        field=field_path(error.field) if error.field else None,
         held_until=error.held_until,
     )
 
@@ -49,7 +58,7 @@ def graphql_error(error: DomainError) -> GraphQLError:
     if error.number:
         extensions["number"] = error.number
     if error.field:
-        extensions["field"] = list(error.field)
+        extensions["field"] = field_path(error.field)
     if error.held_until:
         extensions["heldUntil"] = error.held_until.isoformat()
     return GraphQLError(error.message, extensions=extensions)

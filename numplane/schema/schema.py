@@ -14,11 +14,13 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from numplane.domain.errors import DomainError
 from numplane.schema.mutation import Mutation
 from numplane.schema.policy import OperationPolicy, Preparation
+from numplane.schema.port_fields import PortMutation, PortQuery
 from numplane.schema.query import Query
 from numplane.schema.scalars import SCALARS
 from numplane.schema.subscription import Subscription
@@ -54,8 +56,9 @@ def build_schema(
 ) -> strawberry.Schema:
     """One schema per configuration, built once per process and reused by every app that asks for it."""
     return NumplaneSchema(
-        query=Query,
-        mutation=Mutation,
+        # Port requests keep their fields in their own module (issue 13); the roots are merged here.
+        query=merge_types("Query", (Query, PortQuery)),
+        mutation=merge_types("Mutation", (Mutation, PortMutation)),
         subscription=Subscription,
         types=[PhoneNumber, Account],
         extensions=_extensions(debug, max_depth, max_aliases, max_tokens),

@@ -1,4 +1,5 @@
-"""Subscription root: numberChanged over graphql-transport-ws (the change feed of SPEC §9)."""
+"""Subscription root over graphql-transport-ws: numberChanged (the change feed of SPEC §9) and
+portRequestChanged (its port request events, issue 13)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from numplane.resolvers import changes
+from numplane.domain.errors import DomainError
+from numplane.resolvers import changes, port_changes
 from numplane.schema.context import Info
+from numplane.schema.errors import graphql_error
 from numplane.schema.inputs import NumberChangeFilter
+from numplane.schema.port_types import PortRequest, PortRequestChange
 from numplane.schema.query import change_from_domain, ensure_reader
 from numplane.schema.types import NumberChange
 
@@ -27,3 +31,16 @@ class Subscription:
         )
         async for change in events:
             yield change_from_domain(change)
+
+    @strawberry.subscription
+    async def port_request_changed(
+        self, info: Info, account_id: str | None = None
+    ) -> AsyncGenerator[PortRequestChange, None]:
+        ensure_reader(info)
+        events = port_changes.subscribe(info.context.services, info.context.requester, account_id=account_id)
+        try:
+            async for entry in events:
+                yield PortRequestChange(cursor=entry.cursor, change=entry.request.last_change,
+                                        port_request=PortRequest.from_domain(entry.request))
+        except DomainError as error:
+            raise graphql_error(error) from None

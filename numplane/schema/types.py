@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
 
 import strawberry
 
@@ -43,6 +43,9 @@ from numplane.schema.errors import or_query_error
 from numplane.schema.inputs import NumberFilter
 from numplane.schema.node_ids import to_global_id
 from numplane.schema.scalars import JSONObject
+
+if TYPE_CHECKING:
+    from numplane.schema.port_types import PortRequest
 
 MAX_HISTORY = 1000
 
@@ -259,10 +262,23 @@ class PhoneNumber(Node):
     def classification(self) -> str:
         return e164.classify(self.number.e164)  # already E.164: no region needed
 
+    @loaded_field(Annotated["PortRequest", strawberry.lazy("numplane.schema.port_types")] | None)
+    def port_request(self, info: Info) -> Loaded[Any]:
+        """The port request that brought the number in (null when none, or when the reader may not see it)."""
+        request_id = self.number.port_request
+        return _load_port_request(info, request_id) if request_id else None
+
     @loaded_field(list[Transition])
     def history(self, info: Info, last: int | None = 20) -> Loaded[list[Transition]]:
         count = max(0, min(last if last is not None else 20, MAX_HISTORY))
         return visible_history(info, self.number, self.number.recent_history(count))
+
+
+async def _load_port_request(info: Info, request_id: str) -> Any:
+    from numplane.schema.port_types import PortRequest
+
+    found = await or_query_error(info.context.port_request_loader.load(request_id))
+    return PortRequest.from_domain(found) if found is not None else None
 
 
 def _required_time(moment: datetime | None) -> datetime:

@@ -23,7 +23,8 @@ HIGH = "\ufff0"
 class Db(str, Enum):
     NUMBERS = "numbers"
     ACCOUNTS = "accounts"
-    SYSTEM = "system"  # config, API keys, job claims
+    SYSTEM = "system"  # config, API keys, job claims, the numbers port requests claim
+    PORTS = "ports"  # port requests, with their documents as attachments
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +101,14 @@ class Store(Protocol):
         A doc without `_rev` is a create: it conflicts if a live document has that id. A doc with
         `"_deleted": true` is a deletion whose body is kept as the tombstone (state, owner, tree), so the
         change feed can tell who could see it.
+
+        Attachments follow CouchDB: `_attachments` maps a name to `{"content_type", "data": base64}` for a
+        new one or to the stub read back with the document (`"stub": true`) to keep one; a name left out
+        is removed. Reads return stubs only (content_type, length, digest), never the bytes.
         """
+
+    async def get_attachment(self, db: Db, doc_id: str, name: str) -> bytes | None:
+        """The bytes of one attachment of a live document, or None when either is missing."""
 
     async def query(
         self,

@@ -103,6 +103,22 @@ class CouchHttp:
                 break
         raise StoreUnavailable(failure.message)
 
+    async def download(self, path: str) -> tuple[int, bytes]:
+        """GET raw bytes (an attachment): (status, body). Tried like a read; failures are StoreUnavailable."""
+        message = ""
+        for attempt in range(len(READ_DELAYS) + 1):
+            if attempt:
+                await asyncio.sleep(READ_DELAYS[attempt - 1])
+            try:
+                response = await self._connection().get(path, headers={"Accept": "*/*"})
+            except httpx.HTTPError as exc:
+                message = f"CouchDB at {self.where} failed during GET: {_reason(exc)}"
+                continue
+            if response.status_code < 500:
+                return response.status_code, response.content
+            message = f"CouchDB at {self.where} failed GET {_shown(path)}: {response.status_code}"
+        raise StoreUnavailable(message)
+
     async def _send(self, method: str, path: str, params: Mapping[str, str] | None, body: Any) -> Reply | _Failure:
         content = None if body is None else _encode(body)
         headers = {"Content-Type": "application/json"} if content is not None else None

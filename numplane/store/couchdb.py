@@ -99,6 +99,15 @@ class CouchStore:
             for doc, result in zip(docs, results, strict=True)
         ]
 
+    async def get_attachment(self, db: Db, doc_id: str, name: str) -> bytes | None:
+        path = f"/{self._names[db]}/{quote(doc_id, safe='')}/{quote(name, safe='')}"
+        status, content = await self._http.download(path)
+        if status == 404:
+            return None
+        if status != 200:
+            raise StoreUnavailable(f"CouchDB at {self._http.where} answered GET of an attachment with {status}")
+        return content
+
     # -- indexed reads -----------------------------------------------------------------------------
 
     async def query(

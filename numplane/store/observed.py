@@ -43,6 +43,9 @@ class ObservedStore:
                 listener(db, written)
         return results
 
+    async def get_attachment(self, db: Db, doc_id: str, name: str) -> bytes | None:
+        return await self.inner.get_attachment(db, doc_id, name)
+
     async def query(
         self, db: Db, view: str, *, start: Key, end: Key, after: Key | None = None, limit: int
     ) -> list[Row]:

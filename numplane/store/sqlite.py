@@ -1,9 +1,9 @@
 """The embedded store: one SQLite file (or `:memory:`) holding the three databases.
 
-Per database there are three tables: `<db>_docs` (the latest revision of each document, tombstones
+Per database there are four tables: `<db>_docs` (the latest revision of each document, tombstones
 included), `<db>_rows` (view rows, key encoded so that SQLite's text order is tuple order, so every query
-is an index range read) and `<db>_changes` (the change feed: each document once, at its latest change,
-like CouchDB's `_changes`).
+is an index range read), `<db>_changes` (the change feed: each document once, at its latest change,
+like CouchDB's `_changes`) and `<db>_blobs` (attachments; the document keeps CouchDB-shaped stubs).
 
 sqlite3 blocks, so all work runs in one dedicated worker thread that owns the connection: calls from the
 event loop are serialized there, and each `put_many` is one transaction.
@@ -12,6 +12,8 @@ event loop are serialized there, and each `put_many` is one transaction.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import hashlib
 import json
 import os
@@ -166,6 +168,9 @@ class SqliteStore:
     async def put_many(self, db: Db, docs: Sequence[Doc]) -> list[WriteResult]:
         return await self._run(self._put_many, db, [dict(doc) for doc in docs])
 
+    async def get_attachment(self, db: Db, doc_id: str, name: str) -> bytes | None:
+        return await self._run(self._get_attachment, db, doc_id, name)
+
     async def id_range(self, db: Db, *, start: str, end: str, after: str | None = None, limit: int) -> list[Doc]:
         if limit <= 0:
             return []
@@ -252,6 +257,10 @@ class SqliteStore:
                 " PRIMARY KEY (view, key, doc_id)) WITHOUT ROWID"
             )
             conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {db.value}_blobs ("
+                " doc_id TEXT NOT NULL, name TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (doc_id, name))"
+            )
+            conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {db.value}_changes ("
                 " seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE)"
             )
@@ -307,7 +316,12 @@ class SqliteStore:
         elif current is None or current[0] != expected:
             return WriteResult(doc_id, ok=False, error="conflict")
         deleted = bool(doc.get("_deleted"))
-        body = {k: v for k, v in doc.items() if k not in ("_id", "_rev", "_deleted")}
+        body = {k: v for k, v in doc.items() if k not in ("_id", "_rev", "_deleted", "_attachments")}
+        stubs = self._attachments(conn, db, doc_id, doc.get("_attachments"), current, deleted)
+        if stubs is None:
+            return WriteResult(doc_id, ok=False, error="bad_request")
+        if stubs:
+            body["_attachments"] = stubs
         text = _body_text(body)
         rev = _next_rev(current[0] if current else None, text, deleted)
         conn.execute(
@@ -320,6 +334,44 @@ class SqliteStore:
         # REPLACE drops the document's previous change row: the feed holds each document once, at its latest.
         conn.execute(f"INSERT OR REPLACE INTO {db.value}_changes (id) VALUES (?)", (doc_id,))
         return WriteResult(doc_id, ok=True, rev=rev)
+
+    def _attachments(
+        self, conn: sqlite3.Connection, db: Db, doc_id: str, wanted: Any, current: Any, deleted: bool
+    ) -> dict[str, Any] | None:
+        """Store new attachments, keep stubbed ones, drop the others (as CouchDB does); the stubs to keep in
+        the body, or None when the request names a stub the document does not have or is malformed."""
+        kept: dict[str, Any] = (_body(current[2]).get("_attachments") or {}) if current and not current[1] else {}
+        wanted = {} if deleted or not isinstance(wanted, dict) else wanted
+        stubs: dict[str, Any] = {}
+        new: list[tuple[str, str, bytes]] = []  # written only once every entry proved good
+        for name, attachment in wanted.items():
+            if not isinstance(attachment, dict):
+                return None
+            if attachment.get("stub"):
+                if name not in kept:
+                    return None
+                stubs[name] = kept[name]
+                continue
+            try:
+                data = base64.b64decode(str(attachment.get("data", "")), validate=True)
+            except (binascii.Error, ValueError):
+                return None
+            digest = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
+            stubs[name] = {"content_type": str(attachment.get("content_type") or "application/octet-stream"),
+                           "length": len(data), "digest": "md5-" + digest, "stub": True}
+            new.append((doc_id, name, data))
+        conn.executemany(f"INSERT OR REPLACE INTO {db.value}_blobs (doc_id, name, data) VALUES (?, ?, ?)", new)
+        for name in kept.keys() - stubs.keys():
+            conn.execute(f"DELETE FROM {db.value}_blobs WHERE doc_id = ? AND name = ?", (doc_id, name))
+        return stubs
+
+    def _get_attachment(self, db: Db, doc_id: str, name: str) -> bytes | None:
+        row = self._connection().execute(
+            f"SELECT b.data FROM {db.value}_blobs AS b JOIN {db.value}_docs AS d ON d.id = b.doc_id"
+            " WHERE b.doc_id = ? AND b.name = ? AND d.deleted = 0",
+            (doc_id, name),
+        ).fetchone()
+        return bytes(row[0]) if row else None
 
     def _id_range(self, db: Db, start: str, end: str, after: str | None, limit: int) -> list[Doc]:
         # One lower bound only, so SQLite seeks straight to it instead of filtering from `start`.

@@ -21,6 +21,12 @@ are one key range (their cleaning job).
 
 Accounts, view `tree`: ("c:" + parent, "", id) for children, ("d:" + ancestor, "", id) for descendants,
 ("*", "", id) for every account.
+
+Ports, view `tree`: (scope, facet, id) for port requests, as numbers' tree: scope "*" or each account of
+pvt_account_tree (the request's account and its ancestors), facet "" or "s:" + state.
+
+Ports, view `cutover`: (state, pvt_scheduled_at, id): scheduled requests due for the cut-over job, oldest
+cut-over first.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from typing import Any
 
 from numplane.store.base import Db, Doc, Key
 
-VIEWS_VERSION = "2"
+VIEWS_VERSION = "3"
 
 
 def _number_tree(doc: Doc) -> Iterator[Key]:
@@ -70,6 +76,31 @@ def _account_tree(doc: Doc) -> Iterator[Key]:
     for ancestor in tree:
         yield ("d:" + ancestor, "", doc["_id"])
 
+
+def _port_tree(doc: Doc) -> Iterator[Key]:
+    facets = ["", "s:" + str(doc.get("pvt_state", ""))]
+    for scope in ["*", *(doc.get("pvt_account_tree") or [])]:
+        for facet in facets:
+            yield (scope, facet, doc["_id"])
+
+
+def _port_cutover(doc: Doc) -> Iterator[Key]:
+    yield (str(doc.get("pvt_state", "")), str(doc.get("pvt_scheduled_at") or ""), doc["_id"])
+
+
+_PORT_TREE_JS = """function (doc) {
+  if (doc.pvt_type !== 'port_request') return;
+  var scopes = ['*'].concat(doc.pvt_account_tree || []);
+  var facets = ['', 's:' + (doc.pvt_state || '')];
+  for (var i = 0; i < scopes.length; i++) {
+    for (var j = 0; j < facets.length; j++) emit([scopes[i], facets[j], doc._id], null);
+  }
+}"""
+
+_PORT_CUTOVER_JS = """function (doc) {
+  if (doc.pvt_type !== 'port_request') return;
+  emit([String(doc.pvt_state || ''), String(doc.pvt_scheduled_at || ''), doc._id], null);
+}"""
 
 _NUMBER_TREE_JS = """function (doc) {
   if (doc.pvt_type !== 'number') return;
@@ -129,6 +160,8 @@ VIEWS: tuple[View, ...] = (
     View(Db.NUMBERS, "holds", "number", _number_holds, _NUMBER_HOLDS_JS),
     View(Db.ACCOUNTS, "tree", "account", _account_tree, _ACCOUNT_TREE_JS),
     View(Db.SYSTEM, "expiry", "idempotency", _system_expiry, _SYSTEM_EXPIRY_JS),
+    View(Db.PORTS, "tree", "port_request", _port_tree, _PORT_TREE_JS),
+    View(Db.PORTS, "cutover", "port_request", _port_cutover, _PORT_CUTOVER_JS),
 )
 
 

@@ -67,6 +67,10 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
             connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_seconds),
+            # Port documents arrive as GraphQL multipart requests (`Upload`). Browsers send multipart
+            # forms cross-site without a preflight, but never with our Authorization header, which every
+            # request needs: a forged form is unauthenticated.
+            multipart_uploads_enabled=True,
         )
         self.services = services
         # WebSocket policy (numplane.web.websocket), per process.
@@ -82,7 +86,7 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
-        limit = self.services.settings.max_body_bytes
+        limit = self.body_limit(request)
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             return body.too_large(limit).response()
@@ -129,6 +133,11 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
             self.services.store, self.services.clock, key_id=requester.key_id or requester.id, key=key, body=raw,
             stale_after=timedelta(seconds=self.services.settings.idempotency_claim_seconds), execute=execute,
         )
+    def body_limit(self, request: Request) -> int:
+        """JSON bodies keep the small limit; only a multipart upload may carry a document."""
+        settings = self.services.settings
+        kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        return settings.max_upload_body_bytes if kind == "multipart/form-data" else settings.max_body_bytes
 
     def parse_json(self, data: str | bytes) -> Any:
         # HTTP bodies (and GET `variables`) only: WebSocket messages are decoded by `decode_json`.

@@ -205,6 +205,18 @@ async def test_admin_creates_a_sub_account_and_a_key_shown_once(page: Page, nump
     await expect(tree.get_by_role("button", name="Branch 7", exact=True)).to_be_visible()
 
 
+async def test_an_out_of_range_config_value_shows_its_error_beside_its_input(page: Page, numplane: Numplane) -> None:
+    await sign_in(page, numplane)
+    await page.get_by_role("link", name="Admin").click()
+    limit = page.get_by_label("Max numbers per request")
+    await limit.fill("20000")
+    await page.get_by_role("button", name="Save configuration").click()
+    # The userError's field is ["maxBatch"], the name of the input the form sent.
+    await expect(limit).to_have_attribute("aria-invalid", "true")
+    await expect(limit.locator("xpath=following-sibling::p[@class='field-error']")).to_contain_text("10000")
+    assert numplane.call("{ systemConfig { maxBatch } }")["systemConfig"]["maxBatch"] != 20000
+
+
 async def test_buying_numbers_shows_each_result(page: Page, numplane: Numplane) -> None:
     await sign_in(page, numplane)
     await page.get_by_role("link", name="Buy numbers").click()

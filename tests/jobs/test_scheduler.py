@@ -26,13 +26,13 @@ def services_on(store: Store, clock: Clock, **settings: object) -> Services:
 
 async def test_jobs_are_registered_with_fixed_ids_coalesced_single_instance_and_epoch_aligned(store: Store) -> None:
     services = services_on(store, Clock(), discovery_expiry_interval_seconds=600, aging_interval_seconds=900,
-                           purge_deleted_interval_seconds=86400)
+                           purge_deleted_interval_seconds=86400, port_cutover_interval_seconds=300)
     scheduler = start_scheduler(services)
     try:
         registered = {job_id: (interval, when) for job_id, interval, when in scheduler.jobs()}
         assert {k: v[0] for k, v in registered.items()} == {
-            "discovery-expiry": 600, "aging": 900, "purge-deleted": 86400, "hold-expiry": 3600,
-            "idempotency-expiry": 3600,
+            "discovery-expiry": 600, "aging": 900, "purge-deleted": 86400, "port-cutover": 300,
+            "hold-expiry": 3600, "idempotency-expiry": 3600,
         }
         for job_id, (interval, when) in registered.items():
             assert when is not None and int(when.timestamp()) % interval == 0

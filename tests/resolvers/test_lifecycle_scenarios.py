@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
+from numplane.carriers.simulated import SimulatedCarrier, offers
 from numplane.domain.errors import ErrorCode
 from numplane.domain.states import State
 from numplane.resolvers import numbers
+from numplane.resolvers.accounts import update_account
 from numplane.resolvers.bulk import NumberRef
 from numplane.resolvers.system_config import update_config
 from numplane.store.base import Db
@@ -163,8 +167,6 @@ async def test_child_cannot_reserve_number_owned_by_unrelated_account(world: Wor
 
 
 async def test_account_not_in_good_standing_cannot_acquire(world: World) -> None:
-    from numplane.resolvers.accounts import update_account
-
     await update_account(world.services, world.admin, world.child.id, good_standing=False)
     await stock(world, N)
     result = await numbers.reserve_numbers(world.services, world.reseller, refs(N), account_id=world.child.id)
@@ -181,3 +183,76 @@ async def test_history_records_every_transition_with_requester(world: World) -> 
     assert actions == [
         ("add", world.admin.id), ("reserve", world.reseller.id), ("activate", world.reseller.id),
     ]
+
+
+async def put_number(world: World, doc: dict[str, object]) -> None:
+    """A number document written as another system (or an older numplane) left it."""
+    (result,) = await world.services.store.put_many(Db.NUMBERS, [{"_id": N, "pvt_type": "number", **doc}])
+    assert result.ok, result
+
+
+async def test_a_change_of_owner_clears_used_by_and_keeping_the_owner_keeps_it(world: World) -> None:
+    """SPEC §3.4: the old owner's application no longer uses the number once it changes hands."""
+    await stock(world, N)
+    await numbers.activate_numbers(world.services, world.reseller, refs(N))
+    stored = (await world.services.store.get_many(Db.NUMBERS, [N]))[N]
+    await world.services.store.put_many(Db.NUMBERS, [{**stored, "pvt_used_by": "callflow"}])
+    same = await numbers.activate_numbers(world.services, world.reseller, refs(N), public={"note": "kept"})
+    assert (same.numbers[0].owner, same.numbers[0].used_by) == (world.reseller.id, "callflow")
+    moved = await numbers.activate_numbers(world.services, world.reseller, refs(N), account_id=world.child.id)
+    assert (moved.numbers[0].owner, moved.numbers[0].used_by) == (world.child.id, None)
+    assert (await world.services.store.get_many(Db.NUMBERS, [N]))[N].get("pvt_used_by") is None
+
+
+async def test_re_reserving_for_another_account_asks_the_carrier_to_acquire_and_a_failure_changes_nothing(
+    world: World,
+) -> None:
+    """SPEC §3.2: reserved -> reserved for another account calls the carrier's acquire first."""
+    (upstream,) = offers("+1415", 1)
+    first = await numbers.reserve_numbers(world.services, world.reseller, refs(upstream))  # from discovery
+    assert first.numbers[0].module == "simulated" and first.numbers[0].state is State.RESERVED
+    carrier = world.services.carriers.get("simulated")
+    assert isinstance(carrier, SimulatedCarrier)
+    carrier.failures = (upstream,)
+    failed = await numbers.reserve_numbers(world.services, world.reseller, refs(upstream), account_id=world.child.id)
+    assert [(e.code, e.number) for e in failed.errors] == [(ErrorCode.CARRIER_FAILURE, upstream)]
+    kept = (await world.services.store.get_many(Db.NUMBERS, [upstream]))[upstream]
+    assert (kept["pvt_assigned_to"], kept["pvt_reserve_history"]) == (world.reseller.id, [world.reseller.id])
+    carrier.failures = ()
+    moved = await numbers.reserve_numbers(world.services, world.reseller, refs(upstream), account_id=world.child.id)
+    assert moved.numbers[0].owner == world.child.id
+    assert moved.numbers[0].reserve_history == (world.child.id, world.reseller.id)
+
+
+@pytest.mark.parametrize("to_state", [State.RESERVED, State.IN_SERVICE])
+async def test_acquiring_for_a_disabled_target_is_account_disabled_and_writes_nothing(
+    world: World, to_state: State
+) -> None:
+    """SPEC §3.1: acquiring needs the target enabled too, checked before anything is written."""
+    await update_account(world.services, world.admin, world.child.id, enabled=False)
+    await stock(world, N)
+    acquire = numbers.reserve_numbers if to_state is State.RESERVED else numbers.activate_numbers
+    result = await acquire(world.services, world.reseller, refs(N), account_id=world.child.id)
+    assert [(e.code, e.number) for e in result.errors] == [(ErrorCode.ACCOUNT_DISABLED, N)]
+    stored = (await world.services.store.get_many(Db.NUMBERS, [N]))[N]
+    assert stored["pvt_state"] == "available" and not stored.get("pvt_assigned_to")
+    assert [h["action"] for h in stored["pvt_history"]] == ["add"]
+
+
+async def test_port_in_over_a_legacy_deleted_document_creates_a_fresh_number(world: World) -> None:
+    """SPEC §2, §3.2: a legacy `deleted` document does not count as existing, whoever it belonged to."""
+    await put_number(world, {
+        "pvt_state": "deleted", "pvt_module_name": "inventory", "pvt_assigned_to": world.unrelated.id,
+        "pvt_assigned_tree": [world.admin.id, world.unrelated.id], "pvt_reserve_history": [world.unrelated.id],
+        "pvt_used_by": "callflow", "note": "left by the old system",
+    })
+    result = await numbers.port_in_numbers(world.services, world.child, refs(N))
+    assert not result.errors
+    (number,) = result.numbers
+    assert (number.state, number.owner, number.module) == (State.PORT_IN, world.child.id, "local")
+    assert (number.previous_owner, number.reserve_history, number.used_by, number.public) == (None, (), None, {})
+    assert [t.action for t in number.history] == ["port_in"]
+    stored = (await world.services.store.get_many(Db.NUMBERS, [N]))[N]
+    assert "note" not in stored and stored["pvt_assigned_to"] == world.child.id
+    again = await numbers.port_in_numbers(world.services, world.reseller, refs(N))
+    assert [e.code for e in again.errors] == [ErrorCode.NUMBER_EXISTS]  # now it exists

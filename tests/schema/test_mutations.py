@@ -272,9 +272,22 @@ async def test_admin_updates_system_config_and_out_of_range_is_invalid_field(api
     assert changed["config"]["agingDays"] == 30
     assert (await api.data("{ systemConfig { agingDays } }"))["systemConfig"]["agingDays"] == 30
     wrong = await run(api, CONFIG, {"maxBatch": 0})
-    assert wrong["config"] is None and wrong["userErrors"] == [{"code": "INVALID_FIELD", "field": ["max_batch"]}]
+    assert wrong["config"] is None and wrong["userErrors"] == [{"code": "INVALID_FIELD", "field": ["maxBatch"]}]
+    # Field paths name the input as the client wrote it (camelCase), never the stored snake_case name.
+    unknown = await run(api, CONFIG, {"featuresAllowed": ["teleport"]})
+    assert [e["field"][0] for e in unknown["userErrors"]] == ["featuresAllowed"]
     forbidden = await run(api, CONFIG, {"agingDays": 1}, key="reseller")
     assert [e["code"] for e in forbidden["userErrors"]] == ["FORBIDDEN"]
+
+
+async def test_a_field_error_inside_public_fields_keeps_the_clients_own_keys(api: Api) -> None:
+    await add(api, N1, state="IN_SERVICE", account=api.id("R"))
+    payload = await run(
+        api, UPDATE, {"number": {"number": N1}, "publicFields": {"cnam": {"display_name": "x" * 16}}}, key="reseller"
+    )
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
+        ("INVALID_FIELD", ["publicFields", "cnam", "display_name"])
+    ]
 
 
 async def test_router_key_may_only_hunt(api: Api) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
 import websockets
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
@@ -96,3 +97,23 @@ async def test_a_browser_from_an_origin_not_allowed_is_refused(store_url: tuple[
         else:
             await socket.close()
             raise AssertionError("a cross-origin handshake was accepted")
+
+
+async def test_the_key_in_the_upgrade_requests_authorization_header_is_accepted(store_url: tuple[str, str]) -> None:
+    """SPEC §9: the key goes in connection_init, or in an Authorization header on the upgrade request."""
+    async with served(store_url) as (api, url):
+        socket = await _handshake(url, {}, additional_headers={"Authorization": f"Bearer {api.keys['child']}"})
+        try:
+            assert json.loads(await asyncio.wait_for(socket.recv(), 5))["type"] == "connection_ack"
+            await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "{ me { name } }"}}))
+            reply = json.loads(await asyncio.wait_for(socket.recv(), 5))
+            assert (reply["type"], reply["payload"]) == ("next", {"data": {"me": {"name": "C"}}})  # the header's key
+        finally:
+            await socket.close()
+        wrong = await _handshake(url, {}, additional_headers={"Authorization": "Bearer np_nope_nope"})
+        try:
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await asyncio.wait_for(wrong.recv(), 5)
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+        finally:
+            await wrong.close()

@@ -37,6 +37,10 @@ class CountingStore:
         self.documents_read += len(found)
         return found
 
+    async def get_attachment(self, db: Db, doc_id: str, name: str) -> bytes | None:
+        self.calls["get_attachment:" + db.value] += 1
+        return await self.inner.get_attachment(db, doc_id, name)
+
     async def put_many(self, db: Db, docs: Sequence[Doc]) -> list[WriteResult]:
         self.calls["put_many:" + db.value] += 1
         return await self.inner.put_many(db, docs)

@@ -121,14 +121,32 @@ class Sweep:
                     for hostile in HOSTILE.values():
                         yield Case(f"{owner}.{field['name']}", (argument["name"], *path), hostile)
 
+    def placed(self, ref: TypeRef, value: Any, path: tuple[str | int, ...], hostile: str) -> Any:
+        """`value` (of type `ref`) with `hostile` at `path`. Objects and one-element lists made on the way are
+        valid fillers, so the hostile text is the only thing wrong (a required sibling left out would be
+        refused by validation instead, before the argument is even looked at)."""
+        if not path:
+            return hostile
+        if ref["kind"] == "NON_NULL":
+            ref = ref["ofType"]
+        head, rest = path[0], path[1:]
+        if isinstance(head, int):
+            inner = ref["ofType"]
+            items = value if isinstance(value, list) and value else [self.filler(inner)]
+            return [self.placed(inner, items[0], rest, hostile)]
+        fields = {f["name"]: f["type"] for f in self.types[ref["name"]]["inputFields"]}
+        container = dict(value) if isinstance(value, dict) else self.filler(ref)
+        container[head] = self.placed(fields[str(head)], container.get(head), rest, hostile)
+        return container
+
     def request(self, case: Case) -> tuple[str, dict[str, Any]]:
         owner, name = case.field.split(".")
         field = next(f for f in self.types[owner]["fields"] if f["name"] == name)
         variables: dict[str, Any] = {}
         for argument in field["args"]:
             if argument["name"] == case.argument_path[0]:
-                variables[argument["name"]] = placed(
-                    self.filler(argument["type"]), case.argument_path[1:], case.hostile
+                variables[argument["name"]] = self.placed(
+                    argument["type"], self.filler(argument["type"]), case.argument_path[1:], case.hostile
                 )
             elif argument["type"]["kind"] == "NON_NULL" and argument["defaultValue"] is None:
                 variables[argument["name"]] = self.filler(argument["type"])
@@ -139,19 +157,6 @@ class Sweep:
             call = f"me {{ {call} }}"
         operation = "mutation" if owner == "Mutation" else "query"
         return f"{operation} Sweep({definitions}) {{ {call} }}", variables
-
-
-def placed(value: Any, path: tuple[str | int, ...], hostile: str) -> Any:
-    """`value` with `hostile` at `path` (creating the objects and one-element lists on the way)."""
-    if not path:
-        return hostile
-    head, rest = path[0], path[1:]
-    if isinstance(head, int):
-        items = value if isinstance(value, list) and value else [None]
-        return [placed(items[0], rest, hostile)]
-    container = dict(value) if isinstance(value, dict) else {}
-    container[head] = placed(container.get(head), rest, hostile)
-    return container
 
 
 def test_the_sweep_covers_the_arguments_named_in_the_issue() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -97,4 +98,29 @@ async def test_a_subscription_over_http_post_is_a_400_pointing_at_the_websocket(
         )
         error = assert_error(response, 400, "INVALID_FIELD")
     assert "WebSocket" in error["message"]
+    assert logged_errors(caplog) == []
+
+
+async def chunked(raw: bytes, size: int) -> AsyncIterator[bytes]:
+    """`raw` as a streamed body: httpx then sends it chunked, with no Content-Length to check up front."""
+    for start in range(0, len(raw), size):
+        yield raw[start : start + size]
+
+
+async def test_a_chunked_body_without_content_length_is_refused_413_once_past_the_limit(
+    store_url: tuple[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """SPEC §12: the body limit holds for a body that does not announce its size."""
+    limit = 4096
+    add = 'mutation { addNumbers(input: {numbers: [{number: "+14155550123"}], state: AVAILABLE}) { numbers { e164 } } }'
+    async with served(store_url, max_body_bytes=limit) as api:
+        big = json.dumps({"query": add, "variables": {"pad": "x" * (4 * limit)}}).encode()
+        response = await api.client.post("/graphql", content=chunked(big, 512), headers=headers(api))
+        assert response.request.headers.get("transfer-encoding") == "chunked"
+        assert "content-length" not in response.request.headers
+        assert_error(response, 413, "LIMIT_EXCEEDED")
+        assert (await api.data('{ number(number: "+14155550123") { e164 } }'))["number"] is None  # nothing ran
+        small = json.dumps({"query": add}).encode()
+        ran = await api.client.post("/graphql", content=chunked(small, 16), headers=headers(api))
+        assert ran.json() == {"data": {"addNumbers": {"numbers": [{"e164": "+14155550123"}]}}}
     assert logged_errors(caplog) == []

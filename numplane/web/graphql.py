@@ -40,6 +40,10 @@ def bearer(value: str | None) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+def is_multipart(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower() == "multipart/form-data"
+
+
 def replay(raw: bytes) -> Callable[[], Awaitable[Message]]:
     sent = False
 
@@ -101,7 +105,7 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
         try:
             raw = await body.read(request.receive, limit, self.services.settings.body_timeout_seconds)
             key = request.headers.get(IDEMPOTENCY_HEADER)
-            if key is not None and request.method == "POST" and self.selects_mutation(raw):
+            if key is not None and request.method == "POST" and self.selects_mutation(request, raw):
                 response = await self.idempotent(request, requester, key, raw)
             else:
                 context = RequestContext.build(self.services, requester)
@@ -113,8 +117,11 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
         assert isinstance(response, Response)
         return response
 
-    def selects_mutation(self, raw: bytes) -> bool:
-        """Idempotency keys apply to mutations; a query with the header runs as usual (it changes nothing)."""
+    def selects_mutation(self, request: Request, raw: bytes) -> bool:
+        """Idempotency keys apply to JSON mutations; a query with the header runs as usual (it changes
+        nothing), and so does a multipart upload (its body is a document, not one JSON request to compare)."""
+        if is_multipart(request):
+            return False
         return body.selects_mutation(body.request_object(body.decode(raw)), self.services.settings.max_tokens)
 
     async def idempotent(self, request: Request, requester: Requester, key: str, raw: bytes) -> Response:
@@ -136,8 +143,7 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
     def body_limit(self, request: Request) -> int:
         """JSON bodies keep the small limit; only a multipart upload may carry a document."""
         settings = self.services.settings
-        kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        return settings.max_upload_body_bytes if kind == "multipart/form-data" else settings.max_body_bytes
+        return settings.max_upload_body_bytes if is_multipart(request) else settings.max_body_bytes
 
     def parse_json(self, data: str | bytes) -> Any:
         # HTTP bodies (and GET `variables`) only: WebSocket messages are decoded by `decode_json`.

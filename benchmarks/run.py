@@ -16,6 +16,7 @@ SUITES: dict[str, list[str]] = {
     "merges": [],  # CONFLICTs among 20 concurrent updateNumber merges, on a real server per store
     "fanout": [],  # a trivial query's p99 idle and while 100 WebSockets x 20 subscriptions hear changes
     "jobs": ["--skip-million"],  # job time for 1,000 due numbers among 100,000
+    "idempotency": [],  # an updateNumber with an Idempotency-Key beside the same without, per store
     "inventory": [],  # export, lossless import into a fresh store, and the same import again (45,000 numbers)
     "kazoo": [],  # Kazoo import rate (100,000 documents from pouchdb-server) per store, second run, follow lag
     "ports": [],  # a port request of 1,000 numbers: submit and complete, seconds and store requests

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from numplane.domain.clock import format_time, parse_time, read_time
+from numplane.domain.holds import Hold
 from numplane.domain.locality import Locality, describe
 from numplane.domain.public_bounds import readable
 from numplane.domain.states import State
@@ -53,7 +54,7 @@ _MODELLED = frozenset(
         "_id", "_rev", "_deleted", "pvt_type", "pvt_state", "pvt_assigned_to", "pvt_previously_assigned_to",
         "pvt_assigned_tree", "pvt_reserve_history", "pvt_module_name", "pvt_ported_in", "pvt_used_by",
         "pvt_features", "pvt_features_denied", "pvt_carrier_data", "pvt_created", "pvt_modified",
-        "pvt_state_changed_at", "pvt_history", "pvt_port_request", "pvt_locality",
+        "pvt_state_changed_at", "pvt_history", "pvt_hold", "pvt_port_request", "pvt_locality",
     }
 )
 
@@ -85,6 +86,7 @@ class Number:
     # pvt_locality as read: a function of e164 (domain/locality), carried over so a write need not geocode
     # again; not part of the number's value, hence not compared.
     stored_locality: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    hold: Hold | None = None  # pvt_hold (numplane.domain.holds): kept until acquired, released or cleaned
 
     @property
     def owner_ancestors(self) -> tuple[str, ...]:
@@ -144,6 +146,7 @@ class Number:
             "pvt_created": format_time(self.created) if self.created else None,
             "pvt_modified": format_time(self.modified) if self.modified else None,
             "pvt_state_changed_at": format_time(self.state_changed_at) if self.state_changed_at else None,
+            "pvt_hold": self.hold.to_doc() if self.hold else None,
             "pvt_port_request": self.port_request,
             "_rev": self.rev,
         }
@@ -188,4 +191,5 @@ class Number:
             port_request=doc.get("pvt_port_request") or None,
             extra_private=extra,
             stored_locality=doc.get("pvt_locality") if isinstance(doc.get("pvt_locality"), dict) else None,
+            hold=Hold.from_doc(doc["pvt_hold"]) if doc.get("pvt_hold") else None,
         )

@@ -20,12 +20,14 @@ import itertools
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from numplane.carriers.base import Carrier
-from numplane.domain import e164, lifecycle
+from numplane.domain import e164, holds, lifecycle
 from numplane.domain.config import SystemConfig
 from numplane.domain.errors import DomainError, ErrorCode
+from numplane.domain.holds import Hold
 from numplane.domain.lifecycle import DecisionContext
 from numplane.domain.locality import Locality, describe
 from numplane.domain.numbers import Number
@@ -76,20 +78,23 @@ async def search_numbers(
     timeout: float = CARRIER_TIMEOUT_SECONDS,
 ) -> list[NumberCandidate]:
     """Up to `quantity` numbers under `prefix` answering `search` that `requester` may acquire: by E.164
-    within each source, or nearest first with `near`."""
+    within each source, or nearest first with `near`. Offered numbers are offered to every account
+    (SPEC §3.5) except those another tree holds (issue 11): see `offered_to`."""
     if quantity < 1:
         raise DomainError(ErrorCode.INVALID_FIELD, "Ask for at least one number.", field=("quantity",))
     config = await get_config(services)
     wanted = min(quantity, config.max_batch, HARD_LIMIT)
     low = WORLD if prefix.strip() == WORLD and search.used else e164.prefix_of(prefix)
+    now = services.clock()
     found, offered = await asyncio.gather(
-        _from_store(services.store, requester, low, search, wanted),
+        _from_store(services.store, requester, low, search, wanted, now),
         _ask_carriers(services, config, low, search, wanted, timeout),
     )
     seen = {c.e164 for c in found}
     fresh = [(n, c) for n, c in offered if n not in seen][: wanted - len(found)]
     if fresh:
-        found += [c for c in await _discovered(services, config, fresh) if offered_to(requester, c)]
+        # A number held from this requester is not offered by any source, even if a carrier offers it.
+        found += await _discovered(services, requester, config, fresh)
     if search.near:
         near = search.near
         found.sort(key=lambda c: -_shared_length(c.e164, near))  # stable: each source's order within a length
@@ -104,12 +109,13 @@ async def read_filter(services: Services, fields: Mapping[str, Any]) -> SearchFi
     return parse_filter(**fields, default_region=config.default_region)
 
 
-def offered_to(requester: Requester, candidate: NumberCandidate) -> bool:
+def offered_to(requester: Requester, candidate: NumberCandidate, now: datetime, hold: Hold | None) -> bool:
     """The one place deciding whether a number found in the store or offered upstream is offered to
     `requester`: every search result passes here. Offered numbers are offered to every account
-    (SPEC §3.5)."""
-    _ = requester
-    return candidate.state in OFFERED
+    (SPEC §3.5) except while another tree holds them (issue 11)."""
+    if candidate.state not in OFFERED:
+        return False
+    return hold is None or not holds.held_from(hold, requester.id, requester.account.tree, now)
 
 
 def _answers(search: SearchFilter, prefix: str, number: str, doc: Doc) -> bool:
@@ -118,7 +124,7 @@ def _answers(search: SearchFilter, prefix: str, number: str, doc: Doc) -> bool:
 
 
 async def _from_store(
-    store: Store, requester: Requester, prefix: str, search: SearchFilter, wanted: int
+    store: Store, requester: Requester, prefix: str, search: SearchFilter, wanted: int, now: datetime
 ) -> list[NumberCandidate]:
     """Available numbers answering `search`, read through the index ranges of `_ranges`."""
     page = wanted if not search.used else max(wanted, PAGE)
@@ -135,7 +141,8 @@ async def _from_store(
                     continue
                 state = State(row.doc.get("pvt_state", "available"))
                 candidate = NumberCandidate(row.id, state, str(row.doc.get("pvt_module_name") or "local"))
-                if offered_to(requester, candidate):
+                hold = Hold.from_doc(row.doc["pvt_hold"]) if row.doc.get("pvt_hold") else None
+                if offered_to(requester, candidate, now, hold):
                     found[candidate.e164] = candidate
                     if len(found) == wanted:
                         break
@@ -219,7 +226,7 @@ def _is_number_under(number: str, prefix: str) -> bool:
 
 
 async def _discovered(
-    services: Services, config: SystemConfig, offered: Sequence[tuple[str, str]]
+    services: Services, requester: Requester, config: SystemConfig, offered: Sequence[tuple[str, str]]
 ) -> list[NumberCandidate]:
     """Save what the store lacks as discovery; report what already exists only if it is offered."""
     ids = [n for n, _c in offered]
@@ -242,6 +249,7 @@ async def _discovered(
             out.append(NumberCandidate(number, State.DISCOVERY, carrier))
         elif number in existing:
             current = Number.from_doc(existing[number])
-            if current.state in OFFERED:
-                out.append(NumberCandidate(number, current.state, current.module))
+            candidate = NumberCandidate(number, current.state, current.module)
+            if offered_to(requester, candidate, ctx.now, current.hold):
+                out.append(candidate)
     return out

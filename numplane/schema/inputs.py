@@ -51,6 +51,19 @@ class PortInInput:
     public_fields: JSONObject | None = None
 
 
+@strawberry.input(description="holdNumbers: minutes 1-60")
+class HoldNumbersInput:
+    numbers: list[NumberRef]
+    account_id: str | None = None
+    minutes: int | None = 30
+
+
+@strawberry.input(description="extendHolds: minutes 1-60 added to each hold, within max_hold_minutes in all")
+class ExtendHoldsInput:
+    numbers: list[NumberRef]
+    minutes: int
+
+
 @strawberry.input
 class ReturnNumbersInput:
     numbers: list[NumberRef]
@@ -104,6 +117,8 @@ class UpdateSystemConfigInput:
     carriers: list[str] | None = None
     default_region: str | None = None
     max_batch: int | None = None
+    max_hold_minutes: int | None = None
+    max_holds_per_account: int | None = None
 
     def changes(self) -> dict[str, object]:
         """Only what the admin set; unset fields keep their current value."""
@@ -118,6 +133,8 @@ class UpdateSystemConfigInput:
             "carriers": self.carriers,
             "default_region": self.default_region,
             "max_batch": self.max_batch,
+            "max_hold_minutes": self.max_hold_minutes,
+            "max_holds_per_account": self.max_holds_per_account,
         }
         return {k: v for k, v in values.items() if v is not None}
 

@@ -29,7 +29,12 @@ from numplane.domain.config import SystemConfig as DomainConfig
 from numplane.domain.numbers import Number as DomainNumber
 from numplane.domain.numbers import Transition as DomainTransition
 from numplane.domain.states import State
-from numplane.domain.visibility import history_accounts_to_look_up, redact_history, with_owner_lineage
+from numplane.domain.visibility import (
+    history_accounts_to_look_up,
+    redact_history,
+    visible_hold,
+    with_owner_lineage,
+)
 from numplane.resolvers import accounts, numbers
 from numplane.resolvers.paging import Page
 from numplane.resolvers.search import NumberCandidate as DomainCandidate
@@ -187,6 +192,16 @@ class Account(Node):
         return await number_connection(info, self.account, filter, _first(first), after)
 
 
+@strawberry.type(description="A hold that still counts, shown to those who may see the holding account")
+class NumberHold:
+    expires_at: datetime
+    holder: strawberry.Private[str]
+
+    @loaded_field(Account | None)
+    def account(self, info: Info) -> Loaded[Account | None]:
+        return visible_account(info, self.holder)
+
+
 @strawberry.type
 class PhoneNumber(Node):
     # Plain values are copied in once: a listing page resolves each of them a hundred times, and a
@@ -235,6 +250,14 @@ class PhoneNumber(Node):
     @strawberry.field
     def features(self) -> list[str]:
         return sorted(self.number.features)
+
+    @strawberry.field
+    def hold(self, info: Info) -> NumberHold | None:
+        requester = info.context.requester
+        hold = visible_hold(
+            self.number, requester.account, is_admin=requester.is_admin, now=info.context.services.clock()
+        )
+        return NumberHold(expires_at=hold.expires_at, holder=hold.account) if hold is not None else None
 
     @strawberry.field
     def classification(self) -> str:
@@ -436,6 +459,8 @@ class SystemConfig:
     carriers: list[str]
     default_region: str
     max_batch: int
+    max_hold_minutes: int
+    max_holds_per_account: int
 
     @classmethod
     def from_domain(cls, c: DomainConfig) -> SystemConfig:
@@ -443,5 +468,6 @@ class SystemConfig:
             released_state=State(c.released_state), should_permanently_delete=c.should_permanently_delete,
             should_age=c.should_age, aging_days=c.aging_days, discovery_expiry_days=c.discovery_expiry_days,
             history_length=c.history_length, features_allowed=list(c.features_allowed), carriers=list(c.carriers),
-            default_region=c.default_region, max_batch=c.max_batch,
+            default_region=c.default_region, max_batch=c.max_batch, max_hold_minutes=c.max_hold_minutes,
+            max_holds_per_account=c.max_holds_per_account,
         )

@@ -21,6 +21,13 @@ while available, beside the 6 rows of `tree` and `clock`; the figures are in ben
 
 Numbers, view `clock`: (state, pvt_state_changed_at, id): due numbers for the jobs, oldest first.
 
+Numbers, view `holds`: ("=" + holder, pvt_hold.expires_at, id) and ("*", pvt_hold.expires_at, id) for
+each number with a hold record: the holds of one account that still count are the keys after "now" (the
+per-account limit), and the expired records of everyone the keys before it (the hold-expiry job).
+
+System, view `expiry`: (pvt_type, pvt_expires_at, id) for stored idempotent responses: the expired ones
+are one key range (their cleaning job).
+
 Accounts, view `tree`: ("c:" + parent, "", id) for children, ("d:" + ancestor, "", id) for descendants,
 ("*", "", id) for every account.
 
@@ -49,7 +56,7 @@ from typing import Any
 from numplane.domain.search import MIN_SUFFIX
 from numplane.store.base import Db, Doc, Key
 
-VIEWS_VERSION = "4"  # 4: the search view (3: the numbers' "sc:" facet and the `_count` reduces; 2: the ports views)
+VIEWS_VERSION = "5"  # 5: holds, idempotency expiry (4: search; 3: "sc:" facet, `_count` reduces; 2: ports)
 
 
 def _number_tree(doc: Doc) -> Iterator[Key]:
@@ -82,6 +89,18 @@ def _number_search(doc: Doc) -> Iterator[Key]:
 
 def _number_clock(doc: Doc) -> Iterator[Key]:
     yield (str(doc.get("pvt_state", "")), str(doc.get("pvt_state_changed_at", "")), doc["_id"])
+
+
+def _number_holds(doc: Doc) -> Iterator[Key]:
+    hold = doc.get("pvt_hold")
+    if isinstance(hold, dict) and hold.get("account"):
+        expires = str(hold.get("expires_at", ""))
+        yield ("=" + str(hold["account"]), expires, doc["_id"])
+        yield ("*", expires, doc["_id"])
+
+
+def _system_expiry(doc: Doc) -> Iterator[Key]:
+    yield (str(doc.get("pvt_type", "")), str(doc.get("pvt_expires_at", "")), doc["_id"])
 
 
 def _account_tree(doc: Doc) -> Iterator[Key]:
@@ -162,6 +181,20 @@ _NUMBER_SEARCH_JS = """function (doc) {
   }
 }""".replace("MIN_SUFFIX", str(MIN_SUFFIX))
 
+_NUMBER_HOLDS_JS = """function (doc) {
+  if (doc.pvt_type !== 'number') return;
+  var hold = doc.pvt_hold;
+  if (!hold || typeof hold !== 'object' || !hold.account) return;
+  var expires = String(hold.expires_at || '');
+  emit(['=' + String(hold.account), expires, doc._id], null);
+  emit(['*', expires, doc._id], null);
+}"""
+
+_SYSTEM_EXPIRY_JS = """function (doc) {
+  if (doc.pvt_type !== 'idempotency') return;
+  emit([String(doc.pvt_type || ''), String(doc.pvt_expires_at || ''), doc._id], null);
+}"""
+
 _ACCOUNT_TREE_JS = """function (doc) {
   if (doc.pvt_type !== 'account') return;
   var tree = doc.pvt_tree || [];
@@ -205,7 +238,9 @@ VIEWS: tuple[View, ...] = (
     View(Db.NUMBERS, "tree", "number", _number_tree, _NUMBER_TREE_JS),
     View(Db.NUMBERS, "clock", "number", _number_clock, _NUMBER_CLOCK_JS),
     View(Db.NUMBERS, "search", "number", _number_search, _NUMBER_SEARCH_JS),
+    View(Db.NUMBERS, "holds", "number", _number_holds, _NUMBER_HOLDS_JS),
     View(Db.ACCOUNTS, "tree", "account", _account_tree, _ACCOUNT_TREE_JS),
+    View(Db.SYSTEM, "expiry", "idempotency", _system_expiry, _SYSTEM_EXPIRY_JS),
     View(Db.PORTS, "tree", "port_request", _port_tree, _PORT_TREE_JS),
     View(Db.PORTS, "cutover", "port_request", _port_cutover, _PORT_CUTOVER_JS),
     View(Db.SYSTEM, "webhooks", "webhook", _webhooks, _WEBHOOKS_JS),

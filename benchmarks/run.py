@@ -16,9 +16,11 @@ SUITES: dict[str, list[str]] = {
     "merges": [],  # CONFLICTs among 20 concurrent updateNumber merges, on a real server per store
     "fanout": [],  # a trivial query's p99 idle and while 100 WebSockets x 20 subscriptions hear changes
     "jobs": ["--skip-million"],  # job time for 1,000 due numbers among 100,000
+    "idempotency": [],  # an updateNumber with an Idempotency-Key beside the same without, per store
     "inventory": [],  # export, lossless import into a fresh store, and the same import again (45,000 numbers)
     "kazoo": [],  # Kazoo import rate (100,000 documents from pouchdb-server) per store, second run, follow lag
     "ports": [],  # a port request of 1,000 numbers: submit and complete, seconds and store requests
+    "search": [],  # filtered searchNumbers per filter kind: 1,000,000 numbers embedded, 100,000 on CouchDB
     "store": [],  # listing pages on the embedded store with 200,000 numbers (try --numbers 1000000)
     "webhooks": [],  # mutation-to-receiver latency, events/s to one fast receiver, store requests per event
     "counts": [],  # totalCount over 1,000,000 numbers on the embedded store beside a page and a document scan

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,7 +22,8 @@ from numplane.jobs.webhooks import Dispatcher
 from numplane.resolvers.context import Services
 from numplane.schema.schema import build_schema
 from numplane.settings import Settings
-from numplane.store.base import StoreUnavailable
+from numplane.store.backfill import backfill_localities
+from numplane.store.base import Store, StoreUnavailable
 from numplane.web.console import console_dir, console_routes
 from numplane.web.cors import ApiCors, origin_list
 from numplane.web.errors import error_response
@@ -29,6 +32,8 @@ from numplane.web.hunt import hunt_route
 from numplane.web.ide import WithGraphiQL, ide_assets
 from numplane.web.metrics import Metrics, MetricsMiddleware
 from numplane.web.port_documents import port_documents_route
+
+log = logging.getLogger(__name__)
 
 # Generation-0 collections ran ~5 times per listing page at the default threshold of 700 allocations.
 GC_GEN0_THRESHOLD = 50_000
@@ -79,9 +84,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         dispatcher = app.state.webhooks = Dispatcher(services, hub) if settings.webhooks else None
         if dispatcher is not None:
             dispatcher.start()
+        # In the background: a store of numbers written before search indexed localities must not delay
+        # serving (those numbers are found by unfiltered searches meanwhile).
+        backfill = asyncio.create_task(_backfill(store))
         try:
             yield
         finally:
+            backfill.cancel()
             if dispatcher is not None:
                 await dispatcher.stop()
             await scheduler.shutdown()
@@ -106,3 +115,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         ],
         lifespan=lifespan,
     )
+
+
+async def _backfill(store: Store) -> None:
+    try:
+        await backfill_localities(store)
+    except StoreUnavailable:
+        log.warning("the locality backfill could not reach the store; the next start retries it")

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     discovery_expiry_interval_seconds: int = 3600
     aging_interval_seconds: int = 3600
     purge_deleted_interval_seconds: int = 86400
+    hold_expiry_interval_seconds: int = 3600
+    idempotency_expiry_interval_seconds: int = 3600
+
+    # Idempotency keys: a pending claim older than this belongs to a process that died; a retry takes it
+    # over and runs the mutation (so it must exceed the longest mutation).
+    idempotency_claim_seconds: int = 300
     port_cutover_interval_seconds: int = 300  # how late after its cut-over time a scheduled port completes
 
     # WebSocket subscriptions (graphql-transport-ws).

@@ -136,5 +136,6 @@ async def test_the_server_runs_the_scheduled_jobs_and_a_setting_turns_them_off(t
             assert scheduler.running is enabled
             if enabled:
                 assert {job.id for job in scheduler.get_jobs()} == {
-                    "discovery-expiry", "aging", "purge-deleted", "port-cutover",
+                    "discovery-expiry", "aging", "purge-deleted", "port-cutover", "hold-expiry",
+                    "idempotency-expiry",
                 }

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from numplane.domain.search import NO_FILTER, SearchFilter
+
 
 class CarrierError(Exception):
     """A carrier refused or failed; the resolvers turn it into CARRIER_FAILURE for that number."""
@@ -26,8 +28,14 @@ class Carrier(Protocol):
         """The module name stored in a number's `pvt_module_name`."""
         ...
 
-    async def search(self, prefix: str, quantity: int) -> list[str]:
-        """Up to `quantity` numbers starting with `prefix` that this carrier can supply."""
+    @property
+    def supports(self) -> frozenset[str]:
+        """The search conditions it applies (`numplane.domain.search.FIELDS` names); a search using any
+        other condition does not ask it."""
+        ...
+
+    async def search(self, prefix: str, quantity: int, search: SearchFilter = NO_FILTER) -> list[str]:
+        """Up to `quantity` numbers starting with `prefix` and answering `search` that it can supply."""
         ...
 
     async def check(self, number: str) -> bool:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from numplane.domain.search import FIELDS, NO_FILTER, SearchFilter
+
 
 class StoredCarrier:
     name = ""
+    supports = FIELDS  # the store itself answers every condition for these numbers
 
-    async def search(self, prefix: str, quantity: int) -> list[str]:
+    async def search(self, prefix: str, quantity: int, search: SearchFilter = NO_FILTER) -> list[str]:
         return []
 
     async def check(self, number: str) -> bool:

@@ -28,6 +28,8 @@ class SystemConfig(BaseModel):
     carriers: tuple[str, ...] = ()
     default_region: str = "US"
     max_batch: int = Field(default=1000, ge=1, le=10000)
+    max_hold_minutes: int = Field(default=120, ge=1, le=1440)  # a hold's total, extensions included
+    max_holds_per_account: int = Field(default=100, ge=0, le=100000)
 
     @field_validator("released_state")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import Enum
 
 
@@ -22,6 +23,8 @@ class ErrorCode(str, Enum):
     CARRIER_FAILURE = "CARRIER_FAILURE"
     LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
     STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
+    NUMBER_HELD = "NUMBER_HELD"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
 
 
 # What each code means for the person who gets it, and what to do next. The README table is
@@ -47,6 +50,8 @@ ERROR_HELP: dict[ErrorCode, str] = {
     ErrorCode.CARRIER_FAILURE: "The upstream carrier refused or failed; try again later or pick another number.",
     ErrorCode.LIMIT_EXCEEDED: "The request is over a configured limit; split it into smaller ones.",
     ErrorCode.STORE_UNAVAILABLE: "The database cannot be reached right now; nothing was lost, retry shortly.",
+    ErrorCode.NUMBER_HELD: "Another account holds the number; `heldUntil` says when the hold ends.",
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: "The Idempotency-Key was used with a different request body; use a new key.",
 }
 
 
@@ -60,16 +65,18 @@ class DomainError(Exception):
         *,
         number: str | None = None,
         field: tuple[str, ...] | None = None,
+        held_until: datetime | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.number = number
         self.field = field
+        self.held_until = held_until  # NUMBER_HELD: when the hold ends
 
     def for_number(self, number: str) -> DomainError:
         """The same error attributed to one number of a bulk request."""
-        return DomainError(self.code, self.message, number=number, field=self.field)
+        return DomainError(self.code, self.message, number=number, field=self.field, held_until=self.held_until)
 
     def __repr__(self) -> str:
         return f"DomainError({self.code.value}, {self.message!r}, number={self.number!r})"

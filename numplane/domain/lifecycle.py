@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from numplane.domain import holds
 from numplane.domain.accounts import Account, Relation
 from numplane.domain.config import FEATURE_KEYS, SystemConfig
 from numplane.domain.errors import DomainError, ErrorCode
@@ -31,9 +32,11 @@ from numplane.domain.transitions import (
     check_move,
     ensure_active,
     ensure_good_standing,
+    in_tree,
     invalid,
     owner_relation,
 )
+from numplane.domain.visibility import OFFERED
 
 S = State
 
@@ -120,6 +123,7 @@ def acquire(
     move = (number.state, to_state)
     if move in ACQUIRING:
         ensure_good_standing(ctx.actor, target, e164)
+    holds.ensure_not_held_from(number.hold, e164, target, ctx.now)
     if number.owner == target.id and number.state is to_state:
         if to_state is S.RESERVED:
             raise DomainError(
@@ -129,6 +133,8 @@ def acquire(
             return Decision(number, write=False)  # in_service -> in_service for the same owner
     # Bulk requests decide thousands of numbers: collect the changes and copy the number once.
     changes: dict[str, Any] = {"state": to_state, **ownership(number, target)}
+    if number.hold is not None:
+        changes["hold"] = None  # the holder's tree took it (or the hold had ended): the hold is consumed
     if public:
         changes["public"] = apply_edit(
             number.with_changes(**changes), public, replace=False, editor_is_admin=ctx.actor.is_admin,
@@ -171,6 +177,55 @@ def create(
         )
     action = {S.PORT_IN: "port_in", S.DISCOVERY: "discover"}.get(to_state, "add")
     return Decision(settle(None, number, action, ctx))
+
+
+def hold(number: Number, ctx: DecisionContext, holder: Account, minutes: int) -> Decision:
+    """holdNumbers: keep an offered number for `holder`'s tree (numplane.domain.holds)."""
+    ensure_active(ctx.actor)
+    if number.state not in OFFERED:
+        raise DomainError(
+            ErrorCode.INVALID_STATE_TRANSITION,
+            f"Only available or discovery numbers can be held; {number.e164} is {number.state.value}.",
+            number=number.e164,
+        )
+    if not in_tree(ctx.actor, holder):
+        raise DomainError(
+            ErrorCode.FORBIDDEN, f"You can hold {number.e164} only for your own account or a sub-account.",
+            number=number.e164,
+        )
+    ensure_good_standing(ctx.actor, holder, number.e164)
+    placed = holds.place(number.hold, number.e164, holder, minutes, ctx.now, ctx.config.max_hold_minutes)
+    return Decision(settle(number, number, "hold", ctx, changes={"hold": placed}))
+
+
+def extend_hold(number: Number, ctx: DecisionContext, minutes: int) -> Decision:
+    """extendHolds: the holder's line moves the end of the hold later, up to max_hold_minutes in all."""
+    ensure_active(ctx.actor)
+    longer = holds.extend(number.hold, number.e164, _hold_manager(ctx), minutes, ctx.now, ctx.config.max_hold_minutes)
+    return Decision(settle(number, number, "extend_hold", ctx, changes={"hold": longer}))
+
+
+def release_hold(number: Number, ctx: DecisionContext) -> Decision:
+    """releaseHolds: the holder's line ends the hold at once."""
+    ensure_active(ctx.actor)
+    holds.release(number.hold, number.e164, _hold_manager(ctx), ctx.now)
+    return Decision(settle(number, number, "release_hold", ctx, changes={"hold": None}))
+
+
+def _hold_manager(ctx: DecisionContext) -> Account | None:
+    """The account whose relation to the holder decides; None for admins and the system (every hold)."""
+    return None if ctx.actor.is_admin else ctx.actor.account
+
+
+def hold_expired(number: Number, now: datetime) -> bool:
+    return number.hold is not None and not number.hold.active(now)
+
+
+def clear_expired_hold(number: Number, ctx: DecisionContext) -> Decision:
+    """The hold-expiry job removes a record that no longer counts (expiry itself needs no write)."""
+    if not hold_expired(number, ctx.now):
+        return Decision(number, write=False)
+    return Decision(settle(number, number, "hold_expired", ctx, changes={"hold": None}))
 
 
 def _pinned(number: Number, accepts: frozenset[State], to_state: State | None) -> None:
@@ -260,6 +315,8 @@ def quarantine_ended(number: Number, config: SystemConfig, now: datetime) -> boo
 
 
 def discovery_expired(number: Number, config: SystemConfig, now: datetime) -> bool:
+    if holds.active_hold(number.hold, now) is not None:
+        return False  # someone is deciding on it; it expires once the hold has ended
     changed = number.state_changed_at or number.created
     return changed is None or changed + timedelta(days=config.discovery_expiry_days) <= now
 

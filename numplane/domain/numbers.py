@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from numplane.domain.clock import format_time, parse_time, read_time
+from numplane.domain.holds import Hold
+from numplane.domain.locality import Locality, describe
 from numplane.domain.public_bounds import readable
 from numplane.domain.states import State
 
@@ -52,7 +54,7 @@ _MODELLED = frozenset(
         "_id", "_rev", "_deleted", "pvt_type", "pvt_state", "pvt_assigned_to", "pvt_previously_assigned_to",
         "pvt_assigned_tree", "pvt_reserve_history", "pvt_module_name", "pvt_ported_in", "pvt_used_by",
         "pvt_features", "pvt_features_denied", "pvt_carrier_data", "pvt_created", "pvt_modified",
-        "pvt_state_changed_at", "pvt_history", "pvt_port_request",
+        "pvt_state_changed_at", "pvt_history", "pvt_hold", "pvt_port_request", "pvt_locality",
     }
 )
 
@@ -81,11 +83,20 @@ class Number:
     rev: str | None = None
     port_request: str | None = None  # pvt_port_request: the port request that brought the number in
     extra_private: dict[str, Any] = field(default_factory=dict)  # pvt_ keys of imported data we keep
+    # pvt_locality as read: a function of e164 (domain/locality), carried over so a write need not geocode
+    # again; not part of the number's value, hence not compared.
+    stored_locality: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    hold: Hold | None = None  # pvt_hold (numplane.domain.holds): kept until acquired, released or cleaned
 
     @property
     def owner_ancestors(self) -> tuple[str, ...]:
         """The owner's ancestors, root first (the assigned tree without the owner)."""
         return self.assigned_tree[:-1] if self.assigned_tree else ()
+
+    @property
+    def locality(self) -> Locality:
+        """Where the number is and its kind (computed from the number itself, so never stale)."""
+        return describe(self.e164)
 
     @property
     def history(self) -> tuple[Transition, ...]:
@@ -120,6 +131,11 @@ class Number:
                 "pvt_history": list(self.history_docs),
             }
         )
+        # Kept on the document (like Kazoo's pvt_locality) for the search index: see domain/locality. A
+        # number's place never changes, so the stored one is carried over (read back as stored_locality) and
+        # only a new number, or one stored by an older rule or by Kazoo, is geocoded again.
+        stored = self.stored_locality
+        doc["pvt_locality"] = stored if Locality.from_doc(stored) is not None else self.locality.to_doc()
         optional: dict[str, Any] = {
             "pvt_assigned_to": self.owner,
             "pvt_assigned_tree": list(self.assigned_tree) if self.owner else None,
@@ -130,6 +146,7 @@ class Number:
             "pvt_created": format_time(self.created) if self.created else None,
             "pvt_modified": format_time(self.modified) if self.modified else None,
             "pvt_state_changed_at": format_time(self.state_changed_at) if self.state_changed_at else None,
+            "pvt_hold": self.hold.to_doc() if self.hold else None,
             "pvt_port_request": self.port_request,
             "_rev": self.rev,
         }
@@ -173,4 +190,6 @@ class Number:
             rev=doc.get("_rev"),
             port_request=doc.get("pvt_port_request") or None,
             extra_private=extra,
+            stored_locality=doc.get("pvt_locality") if isinstance(doc.get("pvt_locality"), dict) else None,
+            hold=Hold.from_doc(doc["pvt_hold"]) if doc.get("pvt_hold") else None,
         )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from datetime import datetime
 
 from numplane.domain.accounts import Account, Relation, relation
 from numplane.domain.history import SYSTEM
+from numplane.domain.holds import Hold, active_hold
 from numplane.domain.numbers import Number, Transition
 from numplane.domain.states import State
 
@@ -46,6 +48,16 @@ def could_see_owned(viewer: Account, owner: str | None, owner_tree: tuple[str, .
     if owner is None:
         return False
     return relation(viewer, owner, owner_tree[:-1] if owner_tree else ()) in (Relation.SAME, Relation.ANCESTOR)
+
+
+def visible_hold(number: Number, viewer: Account, *, is_admin: bool, now: datetime) -> Hold | None:
+    """A number's hold as the viewer sees it (issue 11): only one that still counts, and only for those
+    who may see the holding account (admins, the holder's ancestors, the holder and its descendants).
+    Everyone else learns of a hold only as NUMBER_HELD when trying to take the number."""
+    hold = active_hold(number.hold, now)
+    if hold is None or not can_see_account(viewer, hold.account, hold.tree, is_admin=is_admin):
+        return None
+    return hold
 
 
 # -- accounts named inside a number (SPEC §3.5: what R sees of a number it can see) --------------------

@@ -17,7 +17,8 @@ from numplane.resolvers.context import Services
 from numplane.settings import Settings
 
 jobs_app = typer.Typer(
-    help="Scheduled jobs: discovery expiry, aging, legacy purge, port cut-over.", no_args_is_help=True
+    help="Scheduled jobs: discovery expiry, aging, legacy purge, port cut-over, hold and idempotency-key cleaning.",
+    no_args_is_help=True,
 )
 
 
@@ -25,6 +26,8 @@ class JobName(str, Enum):
     DISCOVERY_EXPIRY = "discovery-expiry"
     AGING = "aging"
     PURGE_DELETED = "purge-deleted"
+    HOLD_EXPIRY = "hold-expiry"
+    IDEMPOTENCY_EXPIRY = "idempotency-expiry"
     PORT_CUTOVER = "port-cutover"
 
 
@@ -33,7 +36,8 @@ JOB_NAMES = tuple(name.value for name in JobName)
 
 @jobs_app.callback()
 def jobs() -> None:
-    """Scheduled jobs: discovery expiry, aging, legacy purge, port cut-over (the server runs them on its own)."""
+    """Scheduled jobs: discovery expiry, aging, legacy purge, port cut-over, hold and idempotency-key cleaning
+    (the server runs them on its own)."""
 
 
 @jobs_app.command("run")

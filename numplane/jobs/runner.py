@@ -34,6 +34,8 @@ JOBS: dict[str, JobWork] = {
     "discovery-expiry": maintenance.expire_discovery,
     "aging": maintenance.age_numbers,
     "purge-deleted": maintenance.purge_deleted,
+    "hold-expiry": maintenance.expire_holds,
+    "idempotency-expiry": maintenance.expire_idempotency,
     "port-cutover": port_requests.complete_due,
 }
 

@@ -30,6 +30,8 @@ INTERVALS: dict[str, Callable[[Settings], int]] = {
     "discovery-expiry": lambda s: s.discovery_expiry_interval_seconds,
     "aging": lambda s: s.aging_interval_seconds,
     "purge-deleted": lambda s: s.purge_deleted_interval_seconds,
+    "hold-expiry": lambda s: s.hold_expiry_interval_seconds,
+    "idempotency-expiry": lambda s: s.idempotency_expiry_interval_seconds,
     "port-cutover": lambda s: s.port_cutover_interval_seconds,
 }
 

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from numplane.domain import lifecycle
+from numplane.domain import idempotency, lifecycle
 from numplane.domain.accounts import Account
 from numplane.domain.clock import format_time
 from numplane.domain.config import SystemConfig
@@ -106,6 +106,61 @@ async def purge_deleted(
     return await sweep(services, PURGE_DELETED, now, between_pages)
 
 
+async def expire_holds(
+    services: Services, now: datetime, *, between_pages: BetweenPages | None = None
+) -> JobReport:
+    """Remove hold records that ended (issue 11). Expiry itself is decided on read, so this job only
+    keeps documents and the `holds` index tidy: a run that is late or skipped changes no outcome."""
+    config = await get_config(services)
+    page_size = min(PAGE, config.max_batch)
+    start: Key = ("*",)
+    end: Key = ("*", format_time(now), HIGH)  # a hold ending exactly now has ended
+    report = JobReport("hold-expiry")
+    after: Key | None = None
+    while True:
+        if between_pages is not None:
+            await between_pages()
+        rows = await services.store.query(Db.NUMBERS, "holds", start=start, end=end, after=after, limit=page_size)
+        if not rows:
+            break
+        report.examined += len(rows)
+        docs = {row.id: row.doc for row in rows}
+        ended = lambda n: lifecycle.hold_expired(n, now)  # noqa: E731
+        await _apply_move(services, docs, report, ended, lifecycle.clear_expired_hold)
+        if len(rows) < page_size:
+            break
+        after = rows[-1].key
+    return report
+
+
+async def expire_idempotency(
+    services: Services, now: datetime, *, between_pages: BetweenPages | None = None
+) -> JobReport:
+    """Delete stored idempotent responses past their 24 hours (already ignored on read once expired).
+    Each deletion is conditional on the revision read, so a record a retry just renewed stays."""
+    start: Key = (idempotency.DOC_TYPE,)
+    end: Key = (idempotency.DOC_TYPE, format_time(now), HIGH)
+    report = JobReport("idempotency-expiry")
+    after: Key | None = None
+    while True:
+        if between_pages is not None:
+            await between_pages()
+        rows = await services.store.query(Db.SYSTEM, "expiry", start=start, end=end, after=after, limit=PAGE)
+        if not rows:
+            break
+        report.examined += len(rows)
+        results = await services.store.put_many(Db.SYSTEM, [{**row.doc, "_deleted": True} for row in rows])
+        for result in results:
+            if result.ok:
+                report.changed += 1
+            else:
+                report.skipped += 1
+        if len(rows) < PAGE:
+            break
+        after = rows[-1].key
+    return report
+
+
 def due_range(sweep_: Sweep, config: SystemConfig, now: datetime) -> tuple[Key, Key]:
     """The clock-view keys of the due numbers. A number whose state clock equals the cutoff is due (the
     domain's test is `changed + days <= now`), so the end bound includes every id at that instant. A
@@ -139,17 +194,26 @@ async def sweep(services: Services, sweep_: Sweep, now: datetime, between_pages:
 async def _apply(
     services: Services, sweep_: Sweep, config: SystemConfig, now: datetime, docs: dict[str, Doc], report: JobReport
 ) -> None:
+    def due(number: Number) -> bool:
+        return number.state is sweep_.state and sweep_.due(number, config, now)
+
+    await _apply_move(services, docs, report, due, sweep_.move)
+
+
+async def _apply_move(
+    services: Services, docs: dict[str, Doc], report: JobReport, due: Callable[[Number], bool], move: Move
+) -> None:
     changing: set[str] = set()  # decided to write on the latest read; the engine may re-decide after a conflict
 
     def decide(
         number: Number | None, number_id: str, ctx: DecisionContext, _accounts: Mapping[str, Account]
     ) -> Decision:
         assert number is not None  # the engine reports missing numbers as NOT_FOUND
-        if number.state is not sweep_.state or not sweep_.due(number, config, now):
+        if not due(number):
             changing.discard(number_id)
             return Decision(number, write=False)
         changing.add(number_id)
-        return sweep_.move(number, ctx)
+        return move(number, ctx)
 
     # The index page's documents are the first read: the engine re-reads only those that changed since.
     result = await run(services, None, [NumberRef(i) for i in docs], Plan(decide=decide), known=docs)

@@ -20,3 +20,21 @@ class HuntDisposition(Enum):
     NOT_ROUTABLE = "NOT_ROUTABLE"
     ACCOUNT_DISABLED = "ACCOUNT_DISABLED"
     NOT_FOUND = "NOT_FOUND"
+
+
+@strawberry.enum(description="What kind of number it is, as classifyNumber names it (libphonenumber's types)")
+class NumberType(Enum):
+    FIXED_LINE = "FIXED_LINE"
+    MOBILE = "MOBILE"
+    FIXED_LINE_OR_MOBILE = "FIXED_LINE_OR_MOBILE"
+    TOLL_FREE = "TOLL_FREE"
+    PREMIUM_RATE = "PREMIUM_RATE"
+    SHARED_COST = "SHARED_COST"
+    VOIP = "VOIP"
+    PERSONAL_NUMBER = "PERSONAL_NUMBER"
+    PAGER = "PAGER"
+    UAN = "UAN"
+    VOICEMAIL = "VOICEMAIL"
+    UNKNOWN = "UNKNOWN"
+    EMERGENCY = "EMERGENCY"
+    SHORT_CODE = "SHORT_CODE"

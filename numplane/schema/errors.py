@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TypeVar
 
 import strawberry
@@ -29,6 +30,7 @@ class UserError:
     message: str
     number: str | None = None
     field: list[str] | None = None
+    held_until: datetime | None = strawberry.field(default=None, description="NUMBER_HELD: when the hold ends")
 
 
 def field_path(field: tuple[str, ...]) -> list[str]:
@@ -46,6 +48,7 @@ def user_error(error: DomainError) -> UserError:
         message=error.message,
         number=error.number,
         field=field_path(error.field) if error.field else None,
+        held_until=error.held_until,
     )
 
 
@@ -56,6 +59,8 @@ def graphql_error(error: DomainError) -> GraphQLError:
         extensions["number"] = error.number
     if error.field:
         extensions["field"] = field_path(error.field)
+    if error.held_until:
+        extensions["heldUntil"] = error.held_until.isoformat()
     return GraphQLError(error.message, extensions=extensions)
 
 

@@ -6,7 +6,7 @@ import strawberry
 
 from numplane.domain.states import State
 from numplane.resolvers.bulk import NumberRef as NumberRefValue
-from numplane.schema.enums import NumberState
+from numplane.schema.enums import NumberState, NumberType
 from numplane.schema.scalars import JSONObject
 
 
@@ -49,6 +49,19 @@ class PortInInput:
     numbers: list[NumberRef]
     account_id: str | None = None
     public_fields: JSONObject | None = None
+
+
+@strawberry.input(description="holdNumbers: minutes 1-60")
+class HoldNumbersInput:
+    numbers: list[NumberRef]
+    account_id: str | None = None
+    minutes: int | None = 30
+
+
+@strawberry.input(description="extendHolds: minutes 1-60 added to each hold, within max_hold_minutes in all")
+class ExtendHoldsInput:
+    numbers: list[NumberRef]
+    minutes: int
 
 
 @strawberry.input
@@ -104,6 +117,8 @@ class UpdateSystemConfigInput:
     carriers: list[str] | None = None
     default_region: str | None = None
     max_batch: int | None = None
+    max_hold_minutes: int | None = None
+    max_holds_per_account: int | None = None
 
     def changes(self) -> dict[str, object]:
         """Only what the admin set; unset fields keep their current value."""
@@ -118,6 +133,8 @@ class UpdateSystemConfigInput:
             "carriers": self.carriers,
             "default_region": self.default_region,
             "max_batch": self.max_batch,
+            "max_hold_minutes": self.max_hold_minutes,
+            "max_holds_per_account": self.max_holds_per_account,
         }
         return {k: v for k, v in values.items() if v is not None}
 
@@ -138,3 +155,31 @@ class NumberChangeFilter:
     account_id: str | None = None
     include_descendants: bool | None = True
     states: list[NumberState] | None = None
+
+
+@strawberry.input(description="Narrows searchNumbers; every condition set must hold (near orders the results).")
+class NumberSearchFilter:
+    contains: str | None = strawberry.field(
+        default=None,
+        description="2-16 digits, letters (keypad: PIZZA = 74992) or * (any digit), anywhere in the national number",
+    )
+    starts_with: str | None = strawberry.field(
+        default=None, description="1-16 digits, letters or *: the national number starts with it (an area code)"
+    )
+    ends_with: str | None = strawberry.field(default=None, description="1-16 digits, letters or *")
+    country: str | None = strawberry.field(default=None, description='ISO 3166 region code, e.g. "GB"')
+    locality: str | None = strawberry.field(
+        default=None, description="A place as libphonenumber's geocoder names it; case- and accent-insensitive"
+    )
+    region: str | None = strawberry.field(
+        default=None, description='A state or province, e.g. "CA" or "California"; case- and accent-insensitive'
+    )
+    types: list[NumberType] | None = strawberry.field(default=None, description="Any of these kinds")
+    near: str | None = strawberry.field(default=None, description="Numbers sharing the longest prefix with it first")
+
+    def fields(self) -> dict[str, object]:
+        return {
+            "contains": self.contains, "starts_with": self.starts_with, "ends_with": self.ends_with,
+            "country": self.country, "locality": self.locality, "region": self.region,
+            "types": [t.value for t in self.types] if self.types is not None else None, "near": self.near,
+        }

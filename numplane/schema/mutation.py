@@ -8,7 +8,8 @@ from typing import Any
 import strawberry
 
 from numplane.domain.errors import DomainError
-from numplane.resolvers import accounts, hunt, keys, numbers, system_config
+from numplane.domain.holds import DEFAULT_MINUTES
+from numplane.resolvers import accounts, holds, hunt, keys, numbers, system_config
 from numplane.resolvers.bulk import BulkResult
 from numplane.resolvers.context import Requester, Services
 from numplane.schema.context import Info
@@ -19,6 +20,8 @@ from numplane.schema.inputs import (
     AddNumbersInput,
     CreateAccountInput,
     CreateApiKeyInput,
+    ExtendHoldsInput,
+    HoldNumbersInput,
     HuntInput,
     NumbersInput,
     PortInInput,
@@ -82,6 +85,21 @@ class Mutation(WebhookMutations):
     @strawberry.mutation
     async def release_numbers(self, info: Info, input: NumbersInput) -> NumbersPayload:
         return await bulk(info, lambda s, r: numbers.release_numbers(s, r, refs(input.numbers)))
+
+    @strawberry.mutation
+    async def hold_numbers(self, info: Info, input: HoldNumbersInput) -> NumbersPayload:
+        minutes = input.minutes if input.minutes is not None else DEFAULT_MINUTES
+        return await bulk(info, lambda s, r: holds.hold_numbers(
+            s, r, refs(input.numbers), account_id=input.account_id, minutes=minutes
+        ))
+
+    @strawberry.mutation
+    async def extend_holds(self, info: Info, input: ExtendHoldsInput) -> NumbersPayload:
+        return await bulk(info, lambda s, r: holds.extend_holds(s, r, refs(input.numbers), minutes=input.minutes))
+
+    @strawberry.mutation
+    async def release_holds(self, info: Info, input: NumbersInput) -> NumbersPayload:
+        return await bulk(info, lambda s, r: holds.release_holds(s, r, refs(input.numbers)))
 
     @strawberry.mutation
     async def port_in_numbers(self, info: Info, input: PortInInput) -> NumbersPayload:

@@ -11,7 +11,7 @@ from numplane.resolvers import accounts, changes, numbers, search, system_config
 from numplane.resolvers.context import Role
 from numplane.schema.context import Info
 from numplane.schema.errors import graphql_error, or_none_if_missing, or_query_error
-from numplane.schema.inputs import NumberFilter
+from numplane.schema.inputs import NumberFilter, NumberSearchFilter
 from numplane.schema.node_ids import from_global_id
 from numplane.schema.types import (
     Account,
@@ -80,14 +80,18 @@ class Query(WebhookQueries):
         return await number_connection(info, None, filter, 50 if first is None else first, after)
 
     @strawberry.field
-    async def search_numbers(self, info: Info, prefix: str, quantity: int | None = 20) -> list[NumberCandidate]:
+    async def search_numbers(
+        self, info: Info, prefix: str, quantity: int | None = 20, filter: NumberSearchFilter | None = None
+    ) -> list[NumberCandidate]:
         ensure_reader(info)
+        services = info.context.services
+        wanted = await or_query_error(search.read_filter(services, filter.fields() if filter is not None else {}))
         found = await or_query_error(
             search.search_numbers(
-                info.context.services, info.context.requester, prefix, 20 if quantity is None else quantity
+                services, info.context.requester, prefix, 20 if quantity is None else quantity, search=wanted
             )
         )
-        return [NumberCandidate(e164=n.e164, state=n.state, carrier=n.carrier) for n in found]
+        return [NumberCandidate.from_domain(n) for n in found]
 
     @strawberry.field
     async def number_changes(

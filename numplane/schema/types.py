@@ -29,11 +29,17 @@ from numplane.domain.config import SystemConfig as DomainConfig
 from numplane.domain.numbers import Number as DomainNumber
 from numplane.domain.numbers import Transition as DomainTransition
 from numplane.domain.states import State
-from numplane.domain.visibility import history_accounts_to_look_up, redact_history, with_owner_lineage
+from numplane.domain.visibility import (
+    history_accounts_to_look_up,
+    redact_history,
+    visible_hold,
+    with_owner_lineage,
+)
 from numplane.resolvers import accounts, numbers
 from numplane.resolvers.paging import Page
+from numplane.resolvers.search import NumberCandidate as DomainCandidate
 from numplane.schema.context import Info
-from numplane.schema.enums import HuntDisposition, NumberState
+from numplane.schema.enums import HuntDisposition, NumberState, NumberType
 from numplane.schema.errors import or_query_error
 from numplane.schema.inputs import NumberFilter
 from numplane.schema.node_ids import to_global_id
@@ -186,6 +192,16 @@ class Account(Node):
         return await number_connection(info, self.account, filter, _first(first), after)
 
 
+@strawberry.type(description="A hold that still counts, shown to those who may see the holding account")
+class NumberHold:
+    expires_at: datetime
+    holder: strawberry.Private[str]
+
+    @loaded_field(Account | None)
+    def account(self, info: Info) -> Loaded[Account | None]:
+        return visible_account(info, self.holder)
+
+
 @strawberry.type
 class PhoneNumber(Node):
     # Plain values are copied in once: a listing page resolves each of them a hundred times, and a
@@ -234,6 +250,14 @@ class PhoneNumber(Node):
     @strawberry.field
     def features(self) -> list[str]:
         return sorted(self.number.features)
+
+    @strawberry.field
+    def hold(self, info: Info) -> NumberHold | None:
+        requester = info.context.requester
+        hold = visible_hold(
+            self.number, requester.account, is_admin=requester.is_admin, now=info.context.services.clock()
+        )
+        return NumberHold(expires_at=hold.expires_at, holder=hold.account) if hold is not None else None
 
     @strawberry.field
     def classification(self) -> str:
@@ -383,6 +407,18 @@ class NumberCandidate:
     e164: str
     state: NumberState
     carrier: str
+    locality: str | None = strawberry.field(description="The place libphonenumber's geocoder gives it")
+    region: str | None = strawberry.field(description="Its state or province, when the geocoder names one")
+    country: str | None = strawberry.field(description="ISO 3166 region code")
+    type: NumberType
+
+    @classmethod
+    def from_domain(cls, found: DomainCandidate) -> NumberCandidate:
+        where = found.where
+        return cls(
+            e164=found.e164, state=found.state, carrier=found.carrier, locality=where.locality,
+            region=where.region, country=where.country or None, type=NumberType(where.type),
+        )
 
 
 @strawberry.type
@@ -423,6 +459,8 @@ class SystemConfig:
     carriers: list[str]
     default_region: str
     max_batch: int
+    max_hold_minutes: int
+    max_holds_per_account: int
 
     @classmethod
     def from_domain(cls, c: DomainConfig) -> SystemConfig:
@@ -430,5 +468,6 @@ class SystemConfig:
             released_state=State(c.released_state), should_permanently_delete=c.should_permanently_delete,
             should_age=c.should_age, aging_days=c.aging_days, discovery_expiry_days=c.discovery_expiry_days,
             history_length=c.history_length, features_allowed=list(c.features_allowed), carriers=list(c.carriers),
-            default_region=c.default_region, max_batch=c.max_batch,
+            default_region=c.default_region, max_batch=c.max_batch, max_hold_minutes=c.max_hold_minutes,
+            max_holds_per_account=c.max_holds_per_account,
         )

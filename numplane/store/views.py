@@ -11,7 +11,22 @@ account in pvt_assigned_tree (the owner's tree: "numbers of X and its sub-accoun
 carrier (both filters at once). The third element is the E.164 id, so a prefix is a key range and paging
 is keyset on the id.
 
+Numbers, view `search`: available numbers only, by the terms of their `pvt_locality` (issue 11; see
+`numplane.domain.search`): ("x", suffix, id) for every suffix of two or more digits of the national
+number, so `contains` at any position is a prefix range on its longest literal run; ("n", national, id)
+for `startsWith`; ("c" | "l" | "r" | "t", folded term, id) for country, locality, region and type. A
+number that stops being available leaves the view, so a search reads no sold number. Write cost: a US
+number emits 9 suffix rows + 1 national + 1 country + 1 locality + 2 regions + 3 types (about 17 rows)
+while available, beside the 6 rows of `tree` and `clock`; the figures are in benchmarks/search.py.
+
 Numbers, view `clock`: (state, pvt_state_changed_at, id): due numbers for the jobs, oldest first.
+
+Numbers, view `holds`: ("=" + holder, pvt_hold.expires_at, id) and ("*", pvt_hold.expires_at, id) for
+each number with a hold record: the holds of one account that still count are the keys after "now" (the
+per-account limit), and the expired records of everyone the keys before it (the hold-expiry job).
+
+System, view `expiry`: (pvt_type, pvt_expires_at, id) for stored idempotent responses: the expired ones
+are one key range (their cleaning job).
 
 Accounts, view `tree`: ("c:" + parent, "", id) for children, ("d:" + ancestor, "", id) for descendants,
 ("*", "", id) for every account.
@@ -38,9 +53,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from numplane.domain.search import MIN_SUFFIX
 from numplane.store.base import Db, Doc, Key
 
-VIEWS_VERSION = "3"  # 3: the numbers' "sc:" facet and the `_count` reduces (2: the ports views)
+VIEWS_VERSION = "5"  # 5: holds, idempotency expiry (4: search; 3: "sc:" facet, `_count` reduces; 2: ports)
 
 
 def _number_tree(doc: Doc) -> Iterator[Key]:
@@ -56,8 +72,35 @@ def _number_tree(doc: Doc) -> Iterator[Key]:
             yield (scope, facet, number_id)
 
 
+def _number_search(doc: Doc) -> Iterator[Key]:
+    place = doc.get("pvt_locality")
+    if doc.get("pvt_state") != "available" or not isinstance(place, dict):
+        return
+    number_id = doc["_id"]
+    national = str(place.get("national") or "")
+    for start in range(len(national) - MIN_SUFFIX + 1):
+        yield ("x", national[start:], number_id)
+    if national:
+        yield ("n", national, number_id)
+    for facet, terms in sorted((place.get("terms") or {}).items()):
+        for term in terms:
+            yield (facet, term, number_id)
+
+
 def _number_clock(doc: Doc) -> Iterator[Key]:
     yield (str(doc.get("pvt_state", "")), str(doc.get("pvt_state_changed_at", "")), doc["_id"])
+
+
+def _number_holds(doc: Doc) -> Iterator[Key]:
+    hold = doc.get("pvt_hold")
+    if isinstance(hold, dict) and hold.get("account"):
+        expires = str(hold.get("expires_at", ""))
+        yield ("=" + str(hold["account"]), expires, doc["_id"])
+        yield ("*", expires, doc["_id"])
+
+
+def _system_expiry(doc: Doc) -> Iterator[Key]:
+    yield (str(doc.get("pvt_type", "")), str(doc.get("pvt_expires_at", "")), doc["_id"])
 
 
 def _account_tree(doc: Doc) -> Iterator[Key]:
@@ -124,6 +167,34 @@ _NUMBER_CLOCK_JS = """function (doc) {
   emit([String(doc.pvt_state || ''), String(doc.pvt_state_changed_at || ''), doc._id], null);
 }"""
 
+_NUMBER_SEARCH_JS = """function (doc) {
+  if (doc.pvt_type !== 'number' || doc.pvt_state !== 'available') return;
+  var place = doc.pvt_locality;
+  if (!place || typeof place !== 'object') return;
+  var national = String(place.national || '');
+  for (var i = 0; i + MIN_SUFFIX <= national.length; i++) emit(['x', national.slice(i), doc._id], null);
+  if (national) emit(['n', national, doc._id], null);
+  var terms = place.terms || {};
+  var facets = Object.keys(terms).sort();
+  for (var f = 0; f < facets.length; f++) {
+    for (var t = 0; t < terms[facets[f]].length; t++) emit([facets[f], terms[facets[f]][t], doc._id], null);
+  }
+}""".replace("MIN_SUFFIX", str(MIN_SUFFIX))
+
+_NUMBER_HOLDS_JS = """function (doc) {
+  if (doc.pvt_type !== 'number') return;
+  var hold = doc.pvt_hold;
+  if (!hold || typeof hold !== 'object' || !hold.account) return;
+  var expires = String(hold.expires_at || '');
+  emit(['=' + String(hold.account), expires, doc._id], null);
+  emit(['*', expires, doc._id], null);
+}"""
+
+_SYSTEM_EXPIRY_JS = """function (doc) {
+  if (doc.pvt_type !== 'idempotency') return;
+  emit([String(doc.pvt_type || ''), String(doc.pvt_expires_at || ''), doc._id], null);
+}"""
+
 _ACCOUNT_TREE_JS = """function (doc) {
   if (doc.pvt_type !== 'account') return;
   var tree = doc.pvt_tree || [];
@@ -166,7 +237,10 @@ class View:
 VIEWS: tuple[View, ...] = (
     View(Db.NUMBERS, "tree", "number", _number_tree, _NUMBER_TREE_JS),
     View(Db.NUMBERS, "clock", "number", _number_clock, _NUMBER_CLOCK_JS),
+    View(Db.NUMBERS, "search", "number", _number_search, _NUMBER_SEARCH_JS),
+    View(Db.NUMBERS, "holds", "number", _number_holds, _NUMBER_HOLDS_JS),
     View(Db.ACCOUNTS, "tree", "account", _account_tree, _ACCOUNT_TREE_JS),
+    View(Db.SYSTEM, "expiry", "idempotency", _system_expiry, _SYSTEM_EXPIRY_JS),
     View(Db.PORTS, "tree", "port_request", _port_tree, _PORT_TREE_JS),
     View(Db.PORTS, "cutover", "port_request", _port_cutover, _PORT_CUTOVER_JS),
     View(Db.SYSTEM, "webhooks", "webhook", _webhooks, _WEBHOOKS_JS),

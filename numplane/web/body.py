@@ -118,6 +118,18 @@ def check_operation(query: object, operation_name: object, max_tokens: int) -> N
         raise invalid("Subscriptions run over the WebSocket at /graphql (graphql-transport-ws), not over HTTP.")
 
 
+def selects_mutation(request: Any, max_tokens: int) -> bool:
+    """Whether a decoded request body (one operation or a batch) would run a mutation."""
+    for one in request if isinstance(request, list) else [request]:
+        if not isinstance(one, dict) or not isinstance(one.get("query"), str):
+            continue
+        name = one.get("operationName")
+        kinds = [kind for op, kind in _operations(one["query"], max_tokens) if not name or op == name]
+        if OperationType.MUTATION in kinds:
+            return True
+    return False
+
+
 @lru_cache(maxsize=1000)
 def _operations(query: str, max_tokens: int) -> tuple[tuple[str | None, OperationType], ...]:
     # Cached like strawberry's own parse: clients send the same few documents again and again. A document

@@ -20,19 +20,21 @@ from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UnsetType
 
-from numplane.domain.errors import ErrorCode
+from numplane.domain import idempotency as idempotency_rules
+from numplane.domain.errors import DomainError, ErrorCode
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.keys import authenticate
 from numplane.schema.context import RequestContext
 from numplane.schema.request_errors import BAD_REQUEST
 from numplane.store.base import StoreUnavailable
-from numplane.web import body, json_body
+from numplane.web import body, idempotency, json_body
 from numplane.web.cors import origin_list
 from numplane.web.errors import error_response
 from numplane.web.fanout import Broadcasts, Pacer
 from numplane.web.persisted import PersistedQueries, PersistedQueryRefused, wants_persisted
 from numplane.web.websocket import BoundedWebSocketAdapter, KeyConnections, NumplaneTransportWS
 
+IDEMPOTENCY_HEADER = "idempotency-key"
 UNAUTHENTICATED = "Send a valid API key: Authorization: Bearer <key> (missing, unknown or revoked key)."
 WRONG_METHOD = "GraphQL is served over POST (any operation) and GET (queries), or a WebSocket at the same path."
 
@@ -40,6 +42,10 @@ WRONG_METHOD = "GraphQL is served over POST (any operation) and GET (queries), o
 def bearer(value: str | None) -> str | None:
     scheme, _, token = (value or "").strip().partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def is_multipart(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower() == "multipart/form-data"
 
 
 def replay(raw: bytes) -> Callable[[], Awaitable[Message]]:
@@ -107,8 +113,12 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
             return error_response(401, ErrorCode.UNAUTHENTICATED, UNAUTHENTICATED)
         try:
             raw = await body.read(request.receive, limit, self.services.settings.body_timeout_seconds)
-            context = RequestContext.build(self.services, requester)
-            response = await self.run(Request(request.scope, replay(raw)), context)
+            key = request.headers.get(IDEMPOTENCY_HEADER)
+            if key is not None and request.method == "POST" and self.selects_mutation(request, raw):
+                response = await self.idempotent(request, requester, key, raw)
+            else:
+                context = RequestContext.build(self.services, requester)
+                response = await self.run(Request(request.scope, replay(raw)), context)
         except body.Refused as refused:
             return refused.response()
         except PersistedQueryRefused as refused:
@@ -123,11 +133,33 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
         # strawberry asks this of every request: its own test (GET first) runs before ours.
         return super().should_render_graphql_ide(request) and request.query_params.get("extensions") is None
 
+    def selects_mutation(self, request: Request, raw: bytes) -> bool:
+        """Idempotency keys apply to JSON mutations; a query with the header runs as usual (it changes
+        nothing), and so does a multipart upload (its body is a document, not one JSON request to compare)."""
+        if is_multipart(request):
+            return False
+        return body.selects_mutation(body.request_object(body.decode(raw)), self.services.settings.max_tokens)
+
+    async def idempotent(self, request: Request, requester: Requester, key: str, raw: bytes) -> Response:
+        try:
+            idempotency_rules.check_key(key)
+        except DomainError as error:
+            return error_response(400, error.code, error.message)
+
+        async def execute() -> Response:
+            context = RequestContext.build(self.services, requester)
+            response = await self.run(Request(request.scope, replay(raw)), context)
+            assert isinstance(response, Response)
+            return response
+
+        return await idempotency.respond(
+            self.services.store, self.services.clock, key_id=requester.key_id or requester.id, key=key, body=raw,
+            stale_after=timedelta(seconds=self.services.settings.idempotency_claim_seconds), execute=execute,
+        )
     def body_limit(self, request: Request) -> int:
         """JSON bodies keep the small limit; only a multipart upload may carry a document."""
         settings = self.services.settings
-        kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        return settings.max_upload_body_bytes if kind == "multipart/form-data" else settings.max_body_bytes
+        return settings.max_upload_body_bytes if is_multipart(request) else settings.max_body_bytes
 
     def parse_json(self, data: str | bytes) -> Any:
         # HTTP bodies (and GET `variables`) only: WebSocket messages are decoded by `decode_json`.

@@ -32,6 +32,7 @@ async def test_jobs_are_registered_with_fixed_ids_coalesced_single_instance_and_
         registered = {job_id: (interval, when) for job_id, interval, when in scheduler.jobs()}
         assert {k: v[0] for k, v in registered.items()} == {
             "discovery-expiry": 600, "aging": 900, "purge-deleted": 86400, "port-cutover": 300,
+            "hold-expiry": 3600, "idempotency-expiry": 3600,
         }
         for job_id, (interval, when) in registered.items():
             assert when is not None and int(when.timestamp()) % interval == 0

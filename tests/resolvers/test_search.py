@@ -15,6 +15,7 @@ from numplane.carriers.mdn import MdnCarrier
 from numplane.carriers.registry import CarrierSet
 from numplane.carriers.simulated import SimulatedCarrier, offers
 from numplane.domain.errors import DomainError, ErrorCode
+from numplane.domain.search import FIELDS, NO_FILTER, SearchFilter
 from numplane.domain.states import State
 from numplane.resolvers import numbers
 from numplane.resolvers.search import NumberCandidate, search_numbers
@@ -30,12 +31,13 @@ PREFIX = "+1415555"
 class BrokenCarrier:
     """An upstream carrier whose search fails, or never answers."""
 
+    supports = FIELDS
 
     def __init__(self, name: str, *, hangs: bool = False) -> None:
         self.name = name
         self.hangs = hangs
 
-    async def search(self, prefix: str, quantity: int) -> list[str]:
+    async def search(self, prefix: str, quantity: int, search: SearchFilter = NO_FILTER) -> list[str]:
         if self.hangs:
             await asyncio.Event().wait()
         raise CarrierError(f"{self.name} is down")

@@ -63,3 +63,26 @@ async def test_classify_number_names_the_kind_and_refuses_impossible_input(api: 
     assert data == {"tollFree": "TOLL_FREE", "mobile": "MOBILE"}
     body = await api.gql('{ classifyNumber(number: "12") }', key="child")
     assert body["errors"][0]["extensions"]["code"] == "INVALID_NUMBER"
+
+
+FILTERED = """query($p: String!, $f: NumberSearchFilter) {
+  searchNumbers(prefix: $p, quantity: 5, filter: $f) { e164 state carrier locality region country type } }"""
+
+
+async def test_a_filtered_search_over_http_gives_candidates_with_their_place_and_kind(api: Api) -> None:
+    vanity = "+14157499201"  # 415-PIZZA-01, San Francisco
+    await run(api, ADD, {"numbers": refs(vanity, "+14155550100"), "state": "AVAILABLE", "carrier": "inventory"})
+    found = (await api.data(FILTERED, {"p": "+1", "f": {"contains": "pizza", "region": "california"}}, key="child"))
+    first, *upstream = found["searchNumbers"]
+    assert first == {
+        "e164": vanity, "state": "AVAILABLE", "carrier": "inventory", "locality": "San Francisco", "region": "CA",
+        "country": "US", "type": "FIXED_LINE_OR_MOBILE",
+    }
+    assert upstream and all("74992" in f["e164"][2:] and f["state"] == "DISCOVERY" for f in upstream)
+
+
+async def test_a_malformed_filter_is_an_invalid_field_error_naming_it(api: Api) -> None:
+    body = await api.gql(FILTERED, {"p": "+1", "f": {"contains": "74-99"}}, key="child")
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "INVALID_FIELD"
+    assert "filter.contains" in error["message"]

@@ -96,7 +96,7 @@ async def test_opening_replaces_a_design_document_of_another_version(couch: Couc
 
     installed = (await raw.get(path)).json()
     assert installed["numplane_version"] == VIEWS_VERSION
-    assert set(installed["views"]) == {"tree", "clock"}
+    assert set(installed["views"]) == {"tree", "clock", "search", "holds"}
 
 
 # -- documents as CouchDB sees them ----------------------------------------------------------------

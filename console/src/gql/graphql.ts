@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'FEATURE_LOCKED'
   | 'FEATURE_NOT_ALLOWED'
   | 'FORBIDDEN'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | 'INVALID_FIELD'
   | 'INVALID_NUMBER'
   | 'INVALID_STATE_TRANSITION'
@@ -37,6 +38,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'NO_CHANGE_REQUIRED'
   | 'NUMBER_EXISTS'
+  | 'NUMBER_HELD'
   | 'STORE_UNAVAILABLE'
   | 'UNAUTHENTICATED';
 
@@ -101,6 +103,8 @@ export type UpdateSystemConfigInput = {
   featuresAllowed?: Array<string> | null | undefined;
   historyLength?: number | null | undefined;
   maxBatch?: number | null | undefined;
+  maxHoldMinutes?: number | null | undefined;
+  maxHoldsPerAccount?: number | null | undefined;
   releasedState?: NumberState | null | undefined;
   shouldAge?: boolean | null | undefined;
   shouldPermanentlyDelete?: boolean | null | undefined;

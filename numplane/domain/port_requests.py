@@ -554,11 +554,10 @@ def port_in_number(
 
 
 def complete_number(number: Number, request_id: str, ctx: DecisionContext) -> Decision:
-    """port_in -> in_service, exactly once: a number already completed (by its first call, or by another
-    path that got there first) is left as it is."""
-    if number.port_request != request_id:
-        return Decision(number, write=False)  # no longer this request's number: nothing to complete
-    if number.state is State.IN_SERVICE and number.ported_in:
+    """port_in -> in_service, exactly once: a number no longer in port_in was completed already (by its
+    first call, or by another path that got there first, maybe since moved on) and is left as it is. That
+    makes completing a request's numbers safe to repeat, which resuming a completion relies on."""
+    if number.port_request != request_id or number.state is not State.PORT_IN:
         return Decision(number, write=False)
     return lifecycle.complete_port_in(number, ctx)
 

@@ -39,6 +39,7 @@ from numplane.resolvers.system_config import get_config
 from numplane.store.base import HIGH, Db, Doc, Key
 
 CLAIM_PREFIX = "port-claim:"
+COMPLETION_PREFIX = "port-completion:"
 SAVE_ROUNDS = 8
 PAGE = 100  # due requests per view page of the cut-over job
 NUMBERS_PER_RUN = 500  # under the engine's max_batch default; a 1,000-number request is two runs
@@ -328,15 +329,18 @@ async def move_port_request(
                         scheduled_at=scheduled_at, rejections=rejections)
     if to is PortState.SUBMITTED:
         return await _submit(services, requester, request, moved)
+    if to is PortState.COMPLETED:
+        # Before the request says completed, so a process dying between that save and its numbers
+        # leaves a trace the cut-over job follows (resume_completions).
+        await _begin_completion(services, request.id)
     saved = await _save(services, moved)
-    errors: list[DomainError] = []
+    if to is PortState.COMPLETED:
+        return Outcome(saved, await _complete_numbers(services, requester, saved))
     if to in (PortState.REJECTED, PortState.CANCELED) and request.state in domain.WITH_NUMBERS:
         await _on_numbers(services, requester, saved, domain.withdraw_number)
-    if to is PortState.COMPLETED:
-        errors = (await _on_numbers(services, requester, saved, domain.complete_number)).errors
     if to in domain.FINISHED:
         await _release(services, saved.id, saved.numbers)
-    return Outcome(saved, errors)
+    return Outcome(saved, [])
 
 
 async def _submit(services: Services, requester: Requester | None, request: PortRequest, moved: PortRequest) -> Outcome:
@@ -360,6 +364,56 @@ async def _submit(services: Services, requester: Requester | None, request: Port
             raise failure
         return Outcome(request, created.errors)
     return Outcome(saved, [])
+
+
+# -- completion, resumable ----------------------------------------------------------------------------
+#
+# A completed request is saved before its numbers are completed (the save is what decides the move, with
+# its revision check), so a process dying in between would leave numbers in port_in under a completed
+# request. A marker `port-completion:<request id>` in the system database is written before that save and
+# deleted once every number is done; the cut-over job lists the markers by id (an index read, however
+# many requests exist) and finishes what a dead process left. The markers stay out of the ports database
+# so its views and change feed see port requests only, as the claims do.
+
+
+def completion_id(request_id: str) -> str:
+    return COMPLETION_PREFIX + request_id
+
+
+async def _begin_completion(services: Services, request_id: str) -> None:
+    """Write the marker, or rewrite it when one is left from an earlier attempt: a new revision makes the
+    job's removal of a marker it judged stale conflict instead of erasing this completion's trace."""
+    marker_id = completion_id(request_id)
+    found: Doc | None = None  # usually there is none: create first, read only when one is there
+    for _round in range(SAVE_ROUNDS):
+        doc: Doc = {"_id": marker_id, "pvt_type": "port_completion", "pvt_request": request_id,
+                    "pvt_started_at": format_time(services.clock())}
+        if found is not None:
+            doc["_rev"] = found["_rev"]
+        [result] = await services.store.put_many(Db.SYSTEM, [doc])
+        if result.ok:
+            return
+        found = (await services.store.get_many(Db.SYSTEM, [marker_id])).get(marker_id)
+    raise DomainError(ErrorCode.CONFLICT, f"Port request {request_id} is being completed elsewhere; try again.")
+
+
+async def _end_completion(services: Services, marker: Doc) -> None:
+    # A conflict means a newer attempt rewrote the marker: that attempt removes it when it is done.
+    await services.store.put_many(Db.SYSTEM, [{**marker, "_deleted": True}])
+
+
+async def _complete_numbers(services: Services, requester: Requester | None, request: PortRequest) -> list[DomainError]:
+    """Complete the numbers of a completed request still in port_in (once each: those already done by a
+    call or by another path are left alone), free its claims, and drop the marker when nothing failed;
+    after a failure the marker stays and the cut-over job tries again."""
+    errors = (await _on_numbers(services, requester, request, domain.complete_number)).errors
+    await _release(services, request.id, request.numbers)
+    if not errors:
+        marker_id = completion_id(request.id)
+        marker = (await services.store.get_many(Db.SYSTEM, [marker_id])).get(marker_id)
+        if marker is not None:
+            await _end_completion(services, marker)
+    return errors
 
 
 def _creation(owner: Account) -> Callable[[Number | None, str, str, DecisionContext], Decision]:
@@ -406,7 +460,8 @@ async def complete_due(
 ) -> JobReport:
     """The cut-over job: complete every scheduled request whose cut-over time has passed, as the system.
     What the first calls completed already is left alone (completion is once per number); a request that
-    changed since the view was read is no longer due and is skipped."""
+    changed since the view was read is no longer due and is skipped. Then it finishes the completions a
+    dead process left half done (resume_completions)."""
     report = JobReport("port-cutover")
     state = PortState.SCHEDULED.value
     after: Key | None = None
@@ -420,8 +475,51 @@ async def complete_due(
         for row in rows:
             await _cut_over(services, PortRequest.from_doc(row.doc), now, report)
         if len(rows) < PAGE:
-            return report
+            break
         after = rows[-1].key
+    await resume_completions(services, report, between_pages=between_pages)
+    return report
+
+
+async def resume_completions(
+    services: Services, report: JobReport, *, between_pages: BetweenPages | None = None
+) -> None:
+    """Finish the completions a dead process left: every marker whose request is completed gets its
+    numbers completed (as the system: the move itself is already in the request's log). A marker of a
+    request still scheduled may belong to a completion in flight and is left; any other is stale."""
+    after: str | None = None
+    while True:
+        if between_pages is not None:
+            await between_pages()
+        markers = await services.store.id_range(
+            Db.SYSTEM, start=COMPLETION_PREFIX, end=COMPLETION_PREFIX + HIGH, after=after, limit=PAGE
+        )
+        report.examined += len(markers)
+        for marker in markers:
+            await _resume(services, marker, report)
+        if len(markers) < PAGE:
+            return
+        after = markers[-1]["_id"]
+
+
+async def _resume(services: Services, marker: Doc, report: JobReport) -> None:
+    request = await load(services, str(marker.get("pvt_request")))
+    if request is None or request.state not in (PortState.SCHEDULED, PortState.COMPLETED):
+        await _end_completion(services, marker)  # a completion that never saved: nothing to resume
+        report.skipped += 1
+        return
+    if request.state is PortState.SCHEDULED:
+        report.skipped += 1
+        return
+    errors = await _complete_numbers(services, None, request)
+    if errors:
+        report.failed += 1
+        if len(report.errors) < SAMPLE:
+            report.errors.append(f"{request.id}: {errors[0].message}")
+        return
+    report.changed += 1
+    if len(report.sample) < SAMPLE:
+        report.sample.append(request.id)
 
 
 async def _cut_over(services: Services, request: PortRequest, now: datetime, report: JobReport) -> None:

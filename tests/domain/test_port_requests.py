@@ -10,7 +10,9 @@ from numplane.domain import port_requests as pr
 from numplane.domain.accounts import Account
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.port_requests import MOVES, Change, DocumentKind, PortState
+from numplane.domain.states import State
 from numplane.domain.transitions import SYSTEM_ACTOR, Actor
+from tests.domain.fixtures import ctx, number_in
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 ROOT = Account("r" * 32, "M", is_admin=True)
@@ -110,3 +112,19 @@ def test_the_pin_survives_the_document_form_but_is_only_ever_reported_as_set() -
     again = pr.PortRequest.from_doc(made.to_doc())
     assert again.details.carrier_pin == "1234" and again.pin_set
     assert again == made
+
+
+@pytest.mark.parametrize("state", [State.IN_SERVICE, State.AGING, State.RESERVED])
+def test_completing_a_number_again_leaves_it_alone_wherever_it_has_moved_since(state: State) -> None:
+    # Resuming a completion repeats it over the whole request: numbers done before must not move again.
+    number = number_in(state, port_request="req-1", ported_in=state is State.IN_SERVICE)
+    decision = pr.complete_number(number, "req-1", ctx())
+    assert decision.number == number and not decision.write
+
+
+def test_completing_moves_the_requests_port_in_numbers_only() -> None:
+    number = number_in(State.PORT_IN, port_request="req-1")
+    assert not pr.complete_number(number, "req-2", ctx()).write
+    completed = pr.complete_number(number, "req-1", ctx()).number
+    assert (completed.state, completed.ported_in, completed.history[-1].action) == (
+        State.IN_SERVICE, True, "complete_port_in")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -14,7 +16,8 @@ from numplane.domain.states import State
 from numplane.resolvers import hunt, numbers, port_requests
 from numplane.resolvers.bulk import NumberRef
 from numplane.resolvers.context import Requester
-from numplane.store.base import Db
+from numplane.store.base import HIGH, Db, Doc, Store, WriteResult
+from numplane.store.observed import ObservedStore
 from tests.resolvers.conftest import World
 
 A, B, C = "+14155550101", "+14155550102", "+14155550103"
@@ -178,6 +181,99 @@ async def test_first_call_completes_one_number_and_the_job_completes_the_rest_on
     assert (await port_requests.get_port_request(world.services, world.child, request.id)).state is P.COMPLETED
     again = await port_requests.complete_due(world.services, world.clock.now)
     assert (again.changed, again.examined) == (0, 0)
+
+
+class ProcessDied(Exception):
+    pass
+
+
+class DiesCompleting(ObservedStore):
+    """The store as seen by a process that dies while completing a request: right after saving it as
+    completed (none of the number writes that follow land), or `before_save`, just before that save."""
+
+    def __init__(self, inner: Store, *, before_save: bool = False) -> None:
+        super().__init__(inner)
+        self.before_save = before_save
+        self.dead = False
+
+    async def put_many(self, db: Db, docs: Sequence[Doc]) -> list[WriteResult]:
+        completing = db is Db.PORTS and any(d.get("pvt_state") == P.COMPLETED.value for d in docs)
+        if self.dead or (completing and self.before_save):
+            raise ProcessDied
+        results = await super().put_many(db, docs)
+        self.dead = completing
+        return results
+
+
+async def complete_and_die(world: World, who: Requester | None, request: PortRequest, *,
+                           before_save: bool = False) -> None:
+    dying = replace(world.services, store=DiesCompleting(world.services.store, before_save=before_save))
+    with pytest.raises(ProcessDied):
+        await port_requests.move_port_request(dying, who, request.id, P.COMPLETED, expected_revision=request.rev)
+    state = (await port_requests.get_port_request(world.services, world.admin, request.id)).state
+    assert state is (P.SCHEDULED if before_save else P.COMPLETED)
+    assert {n.state for n in (await stored(world, *request.numbers)).values()} == {State.PORT_IN}
+
+
+async def markers(world: World) -> list[Doc]:
+    prefix = port_requests.COMPLETION_PREFIX
+    return await world.services.store.id_range(Db.SYSTEM, start=prefix, end=prefix + HIGH, limit=10)
+
+
+def completions(found: dict[str, Number]) -> dict[str, list[tuple[str, str | None]]]:
+    """Per number, every move into in_service: (action, who)."""
+    return {e: [(t.action, t.requester) for t in n.history if t.to_state is State.IN_SERVICE]
+            for e, n in found.items()}
+
+
+async def test_admin_completion_cut_short_by_a_dying_process_is_finished_by_the_job_once(world: World) -> None:
+    request = await scheduled(world, A, B, C)
+    await complete_and_die(world, world.admin, request)
+    # A carrier call reaches A before the job runs: it completes A, and the job must not do it again.
+    assert (await hunt.hunt_number(world.services, world.admin, A, None)).port_completed
+    report = await port_requests.complete_due(world.services, world.clock.now)
+    assert (report.changed, report.failed, report.sample) == (1, 0, [request.id])
+    done = await stored(world, A, B, C)
+    assert {(n.state, n.ported_in, n.port_request) for n in done.values()} == {(State.IN_SERVICE, True, request.id)}
+    assert completions(done) == {A: [("hunt", "system")], B: [("complete_port_in", "system")],
+                                 C: [("complete_port_in", "system")]}
+    # The request's log tells who completed it; the numbers' history who completed each and when.
+    completed = await port_requests.get_port_request(world.services, world.admin, request.id)
+    assert [(e.to_state, e.by) for e in completed.log][-1] == (P.COMPLETED, world.admin.account.id)
+    assert await world.services.store.id_range(Db.SYSTEM, start=port_requests.COMPLETION_PREFIX,
+                                               end=port_requests.COMPLETION_PREFIX + "\uffff", limit=10) == []
+    assert await world.services.store.get_many(Db.SYSTEM, [port_requests.claim_id(n) for n in (A, B, C)]) == {}
+    again = await port_requests.complete_due(world.services, world.clock.now)
+    assert (again.changed, again.examined) == (0, 0)
+    assert completions(await stored(world, A, B, C)) == completions(done)
+
+
+async def test_the_jobs_own_cut_over_cut_short_is_finished_by_its_next_run(world: World) -> None:
+    request = await scheduled(world, A, B)
+    world.clock.advance(days=2)
+    await complete_and_die(world, None, request)
+    report = await port_requests.complete_due(world.services, world.clock.now)
+    # The request is no longer scheduled, so only the resumption finds it.
+    assert (report.changed, report.examined, report.failed) == (1, 1, 0)
+    done = await stored(world, A, B)
+    assert completions(done) == {A: [("complete_port_in", "system")], B: [("complete_port_in", "system")]}
+    assert {(n.state, n.ported_in) for n in done.values()} == {(State.IN_SERVICE, True)}
+
+
+async def test_a_completion_that_died_before_its_save_leaves_nothing_for_the_job_to_finish(world: World) -> None:
+    request = await scheduled(world, A)
+    await complete_and_die(world, world.admin, request, before_save=True)
+    assert len(await markers(world)) == 1
+    # Still scheduled: the marker may be a completion in flight, so it stays and nothing is completed.
+    report = await port_requests.complete_due(world.services, world.clock.now)
+    assert (report.changed, report.skipped) == (0, 1)
+    assert (await stored(world, A))[A].state is State.PORT_IN
+    await move(world, world.admin, await port_requests.get_port_request(world.services, world.admin, request.id),
+               P.CANCELED)
+    # Canceled: nothing can complete it any more, so the job drops the marker.
+    assert (await port_requests.complete_due(world.services, world.clock.now)).skipped == 1
+    assert await markers(world) == []
+    assert await stored(world, A) == {}
 
 
 async def test_the_job_leaves_requests_whose_cut_over_time_has_not_come(world: World) -> None:

@@ -49,6 +49,16 @@ class JobReport:
     sample: list[str] = field(default_factory=list)  # the first SAMPLE changed numbers
     errors: list[str] = field(default_factory=list)  # the first SAMPLE failure messages
 
+    def changed_one(self, name: str) -> None:
+        self.changed += 1
+        if len(self.sample) < SAMPLE:
+            self.sample.append(name)
+
+    def failed_one(self, message: str) -> None:
+        self.failed += 1
+        if len(self.errors) < SAMPLE:
+            self.errors.append(message)
+
     def to_doc(self) -> dict[str, object]:
         return {"job": self.job, "changed": self.changed, "skipped": self.skipped, "failed": self.failed,
                 "examined": self.examined}
@@ -219,18 +229,14 @@ async def _apply_move(
     result = await run(services, None, [NumberRef(i) for i in docs], Plan(decide=decide), known=docs)
     for number in result.numbers:
         if number.e164 in changing:
-            report.changed += 1
-            if len(report.sample) < SAMPLE:
-                report.sample.append(number.e164)
+            report.changed_one(number.e164)
         else:
             report.skipped += 1
     for error in result.errors:
         if error.code is ErrorCode.NOT_FOUND:
             report.skipped += 1  # deleted since the view row was read: nothing left to do
             continue
-        report.failed += 1
-        if len(report.errors) < SAMPLE:
-            report.errors.append(_describe(error))
+        report.failed_one(_describe(error))
 
 
 def _describe(error: DomainError) -> str:

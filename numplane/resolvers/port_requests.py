@@ -33,7 +33,7 @@ from numplane.domain.text import excerpt
 from numplane.resolvers.accounts import get_account, load_accounts
 from numplane.resolvers.bulk import BulkResult, NumberRef, Plan, actor_of, run
 from numplane.resolvers.context import Requester, Services
-from numplane.resolvers.maintenance import SAMPLE, BetweenPages, JobReport
+from numplane.resolvers.maintenance import BetweenPages, JobReport
 from numplane.resolvers.paging import Page, decode_cursor, encode_cursor, page_size
 from numplane.resolvers.system_config import get_config
 from numplane.store.base import HIGH, Db, Doc, Key
@@ -513,13 +513,9 @@ async def _resume(services: Services, marker: Doc, report: JobReport) -> None:
         return
     errors = await _complete_numbers(services, None, request)
     if errors:
-        report.failed += 1
-        if len(report.errors) < SAMPLE:
-            report.errors.append(f"{request.id}: {errors[0].message}")
+        report.failed_one(f"{request.id}: {errors[0].message}")
         return
-    report.changed += 1
-    if len(report.sample) < SAMPLE:
-        report.sample.append(request.id)
+    report.changed_one(request.id)
 
 
 async def _cut_over(services: Services, request: PortRequest, now: datetime, report: JobReport) -> None:
@@ -534,10 +530,6 @@ async def _cut_over(services: Services, request: PortRequest, now: datetime, rep
         if error.code in (ErrorCode.CONFLICT, ErrorCode.INVALID_STATE_TRANSITION):
             report.skipped += 1
         else:
-            report.failed += 1
-            if len(report.errors) < SAMPLE:
-                report.errors.append(f"{request.id}: {error.message}")
+            report.failed_one(f"{request.id}: {error.message}")
         return
-    report.changed += 1
-    if len(report.sample) < SAMPLE:
-        report.sample.append(request.id)
+    report.changed_one(request.id)

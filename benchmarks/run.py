@@ -20,7 +20,9 @@ SUITES: dict[str, list[str]] = {
     "inventory": [],  # export, lossless import into a fresh store, and the same import again (45,000 numbers)
     "kazoo": [],  # Kazoo import rate (100,000 documents from pouchdb-server) per store, second run, follow lag
     "ports": [],  # a port request of 1,000 numbers: submit and complete, seconds and store requests
-    "search": [],  # filtered searchNumbers per filter kind: 1,000,000 numbers embedded, 100,000 on CouchDB
+    # filtered searchNumbers per filter kind; the sizes (1,000,000 embedded, 100,000 on CouchDB, hours of
+    # seeding and view building on pouchdb-server) run with `python -m benchmarks.search`
+    "search": ["--numbers", "200000", "--couch-numbers", "10000"],
     "store": [],  # listing pages on the embedded store with 200,000 numbers (try --numbers 1000000)
     "webhooks": [],  # mutation-to-receiver latency, events/s to one fast receiver, store requests per event
     "counts": [],  # totalCount over 1,000,000 numbers on the embedded store beside a page and a document scan

@@ -58,6 +58,13 @@ PortListener = Callable[[Sequence[PortRequestEntry]], None]
 
 
 @dataclass(frozen=True, slots=True)
+class PortPage:
+    entries: list[PortRequestEntry]
+    cursor: str
+    has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
 class FeedPage:
     entries: list[FeedEntry]
     cursor: str
@@ -242,6 +249,19 @@ class ChangeHub:
     def port_subscribers(self) -> int:
         return len(self._port_subscriptions)
 
+    @property
+    def ports_position(self) -> str:
+        """The port request feed's cursor of everything the reader has read."""
+        if self._ports_position is None:
+            raise RuntimeError("the change hub is not started")
+        return self._ports_position
+
+    async def read_ports(self, after: str, limit: int) -> PortPage:
+        """Port request changes after `after`, oldest first, from the store: for a reader that saves its
+        own cursor (webhooks) and must resume after a restart, which the listeners' push cannot give."""
+        found = await self.store.changes(Db.PORTS, after, limit)
+        return PortPage(_port_entries(found.changes), found.cursor, has_more=len(found.changes) >= limit)
+
     async def now(self) -> str:
         """The store's cursor of now (the reader may be a few writes behind it)."""
         return await self.store.current_cursor(Db.NUMBERS)
@@ -366,11 +386,7 @@ class ChangeHub:
     async def _poll_ports(self) -> int:
         """Read the port request feed once; returns how many changes it held."""
         found = await self.store.changes(Db.PORTS, self._ports_position, self.batch)
-        entries = [
-            PortRequestEntry(c.cursor, PortRequest.from_doc(c.doc))
-            for c in found.changes
-            if not c.deleted and c.doc.get("pvt_type") == "port_request"
-        ]
+        entries = _port_entries(found.changes)
         self._ports_position = found.cursor
         if entries:
             for listener in list(self._port_listeners):
@@ -436,6 +452,14 @@ class ChangeHub:
             before = number_before_change(number, ancestors)
             entries.append(FeedEntry(change.cursor, change.id, change.deleted, number, before, ancestors))
         return entries
+
+
+def _port_entries(changes: Sequence[Change]) -> list[PortRequestEntry]:
+    return [
+        PortRequestEntry(c.cursor, PortRequest.from_doc(c.doc))
+        for c in changes
+        if not c.deleted and c.doc.get("pvt_type") == "port_request"
+    ]
 
 
 def _number(change: Change) -> Number:

@@ -18,6 +18,7 @@ from numplane.domain.accounts import Account
 from numplane.domain.clock import format_time, parse_time
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.numbers import Number
+from numplane.domain.port_requests import PortRequest, hears_of
 from numplane.domain.states import State
 from numplane.domain.text import MAX_NAME, check_text
 from numplane.domain.visibility import can_see_account, can_see_after_change, could_see_change, with_owner_lineage
@@ -33,6 +34,7 @@ class EventType(str, Enum):
 
     NUMBER_CHANGED = "number.changed"
     NUMBER_DELETED = "number.deleted"
+    PORT_REQUEST_CHANGED = "port_request.changed"
     TEST = "webhook.test"
 
 
@@ -253,6 +255,50 @@ def number_event(
         "type": event_type(deleted).value,
         "timestamp": format_time(at),
         "data": {"number": shown},
+    }
+
+
+# -- port request events -----------------------------------------------------------------------------
+
+
+def receives_port(endpoint: Endpoint, viewer: Account, request: PortRequest) -> bool:
+    """The endpoint is enabled, its account hears of the change (`portRequestChanged`'s rule: the request's
+    account, its ancestors and admins; an admin-only comment admins only), and its filter allows it. A
+    filter's account applies to the request's account (and its descendants when asked); a filter naming
+    number states is about numbers only, so its endpoint hears no port events."""
+    if not endpoint.enabled or endpoint.filter.states:
+        return False
+    wanted = endpoint.filter.account_id
+    if wanted is not None and not (
+        request.account == wanted or (endpoint.filter.include_descendants and wanted in request.account_tree)
+    ):
+        return False
+    return hears_of(request, viewer, is_admin=viewer.is_admin)
+
+
+def port_event_id(request: PortRequest) -> str:
+    """The request and its revision: the same on every replica, as a number event's id."""
+    return f"evt_port_{request.id}_{request.rev or '0'}"
+
+
+def port_event(request: PortRequest, at: datetime) -> dict[str, Any]:
+    """The body of a port request event, for a receiver that `receives_port`: what every reader of the
+    request may see of it (never the PIN, nor any comment: a comment's text is read through the API,
+    where admin-only ones stay hidden from the account)."""
+    shown = {
+        "id": request.id,
+        "account": request.account,
+        "state": request.state.value,
+        "numbers": list(request.numbers),
+        "scheduledCutOverAt": format_time(request.scheduled_at) if request.scheduled_at else None,
+        "change": request.last_change.value,
+        "revision": request.rev,
+    }
+    return {
+        "id": port_event_id(request),
+        "type": EventType.PORT_REQUEST_CHANGED.value,
+        "timestamp": format_time(at),
+        "data": {"portRequest": shown},
     }
 
 

@@ -3,9 +3,10 @@
 Two loops per process, both safe to run on every replica:
 
 - the feed reader holds the lease `job:webhooks-feed` (numplane.jobs.claims); only the holder reads the
-  feed from the cursor saved in `webhooks:feed`, writes a delivery per (event, endpoint) that hears it, and
-  then saves the cursor. A crash between the two re-reads the page and rewrites the same deliveries (their
-  ids are the event's and the endpoint's), which conflict harmlessly: nothing twice, nothing lost.
+  number and port request feeds from the cursors saved in `webhooks:feed`, writes a delivery per (event,
+  endpoint) that hears it, and then saves the cursors. A crash between the two re-reads the pages and
+  rewrites the same deliveries (their ids are the event's and the endpoint's), which conflict harmlessly:
+  nothing twice, nothing lost.
 - a sender per endpoint reads the endpoint's queue in feed order, claims each number's first unfinished
   delivery (a revision-checked write: one replica wins) and sends it. Each endpoint has its own task and
   at most `webhooks_concurrency_per_endpoint` attempts in flight, so a slow receiver only slows itself.
@@ -17,17 +18,26 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import httpx
 
-from numplane.changes.hub import ChangeHub, FeedEntry
+from numplane.changes.hub import ChangeHub, FeedEntry, PortRequestEntry
 from numplane.domain.accounts import Account
 from numplane.domain.webhook_deliveries import Delivery, Status, heads, new_delivery
 from numplane.domain.webhook_retries import Outcome, should_disable
-from numplane.domain.webhooks import DOC_PREFIX, Endpoint, doc_id, number_event, receives
+from numplane.domain.webhooks import (
+    DOC_PREFIX,
+    Endpoint,
+    doc_id,
+    number_event,
+    port_event,
+    receives,
+    receives_port,
+)
 from numplane.jobs import claims
 from numplane.jobs.claims import Lease, LeaseLost, Refusal
 from numplane.jobs.runner import new_holder
@@ -61,17 +71,23 @@ class Dispatcher:
         self._tasks: list[asyncio.Task[None]] = []
         self._lease: Lease | None = None
         self._client: httpx.AsyncClient | None = None
+        self._port_news = asyncio.Event()  # the hub read a port request change: read the ports feed
+        self._unlisten_ports: Callable[[], None] | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------
 
     def start(self) -> None:
         self._client = http_client(self.settings.webhooks_timeout_seconds)
+        self._unlisten_ports = self.hub.add_port_listener(lambda _entries: self._port_news.set())
         self._tasks = [
             asyncio.create_task(self._watch_endpoints(), name="numplane-webhook-endpoints"),
             asyncio.create_task(self._read_feed(), name="numplane-webhook-feed"),
         ]
 
     async def stop(self) -> None:
+        if self._unlisten_ports is not None:
+            self._unlisten_ports()
+            self._unlisten_ports = None
         for task in self._tasks:
             task.cancel()
         senders = [*self._senders.values(), *self._retired]
@@ -176,19 +192,33 @@ class Dispatcher:
         saved = (await store.get_many(Db.SYSTEM, [CURSOR_ID])).get(CURSOR_ID)
         if saved is None:  # the first start: webhooks hear of changes from now on
             saved = {"_id": CURSOR_ID, "pvt_type": "webhook_cursor", "cursor": self.hub.position}
-            saved = await self._save_cursor(saved)
+        if "ports_cursor" not in saved:  # and of port requests from now on (also a cursor saved before them)
+            saved = await self._save_cursor({**saved, "ports_cursor": self.hub.ports_position})
         while True:
             assert self._lease is not None
             self._lease = await claims.renew(store, self._lease, self.services.clock(), FEED_LEASE_SECONDS)
+            self._port_news.clear()  # before the read: a change read by the hub after it wakes the wait below
             page = await self.hub.read(saved["cursor"], FEED_PAGE)
-            if page.entries:
-                # Read after the page, so an endpoint created before a change surely hears of it.
+            ports = await self.hub.read_ports(saved["ports_cursor"], FEED_PAGE)
+            if page.entries or ports.entries:
+                # Read after the pages, so an endpoint created before a change surely hears of it.
                 await self.refresh_endpoints()
-                await self._write_deliveries(page.entries)
-            if page.cursor != saved["cursor"]:
-                saved = await self._save_cursor({**saved, "cursor": page.cursor})
-            if not page.has_more:
-                await self.hub.wait(page.cursor, min(self.settings.webhooks_poll_seconds, FEED_LEASE_SECONDS / 4))
+                await self._write_deliveries(page.entries, ports.entries)
+            if (page.cursor, ports.cursor) != (saved["cursor"], saved["ports_cursor"]):
+                saved = await self._save_cursor({**saved, "cursor": page.cursor, "ports_cursor": ports.cursor})
+            if not page.has_more and not ports.has_more:
+                await self._wait_for_news(page.cursor, min(self.settings.webhooks_poll_seconds, FEED_LEASE_SECONDS / 4))
+
+    async def _wait_for_news(self, cursor: str, timeout: float) -> None:
+        """Until a number change after `cursor` or a port request change is read, or `timeout` seconds."""
+        if self._port_news.is_set():
+            return
+        waits = [asyncio.create_task(self.hub.wait(cursor, timeout)), asyncio.create_task(self._port_news.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
 
     async def _save_cursor(self, doc: dict[str, Any]) -> dict[str, Any]:
         (result,) = await self.services.store.put_many(Db.SYSTEM, [doc])
@@ -196,9 +226,18 @@ class Dispatcher:
             raise LeaseLost("the webhook feed cursor was moved by another replica")
         return {**doc, "_rev": result.rev}
 
-    async def _write_deliveries(self, entries: list[FeedEntry]) -> None:
+    async def _write_deliveries(self, entries: list[FeedEntry], ports: Sequence[PortRequestEntry] = ()) -> None:
         now = self.services.clock()
         deliveries: list[Delivery] = []
+        for position, port in enumerate(ports, start=len(entries)):
+            request = port.request
+            for endpoint in self._endpoints.values():
+                viewer = self._viewers.get(endpoint.account_id)
+                if viewer is None or not receives_port(endpoint, viewer, request):
+                    continue
+                # Ordered per request, as number events per number: the request's id is the subject.
+                body = port_event(request, at=now)
+                deliveries.append(new_delivery(endpoint.id, body, subject=request.id, now=now, position=position))
         for position, entry in enumerate(entries):
             for endpoint in self._endpoints.values():
                 viewer = self._viewers.get(endpoint.account_id)

@@ -12,6 +12,7 @@ from numplane.domain.accounts import Account
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.history import assign, record
 from numplane.domain.numbers import Number
+from numplane.domain.port_requests import Change, Details, PortRequest, PortState
 from numplane.domain.states import State
 from numplane.domain.visibility import number_before_change
 from numplane.domain.webhooks import (
@@ -22,7 +23,9 @@ from numplane.domain.webhooks import (
     ensure_room,
     may_manage,
     number_event,
+    port_event,
     receives,
+    receives_port,
 )
 from tests.domain.fixtures import ADMIN, CHILD, NOW, OWNER, RESELLER, UNRELATED, number_in
 
@@ -127,3 +130,49 @@ def test_a_rotated_secret_signs_beside_the_new_one_for_24_hours() -> None:
     twice = rotated.rotated("whsec_newest", NOW + timedelta(hours=1))
     assert twice.signing_secrets(NOW + timedelta(hours=1)) == ["whsec_newest", "whsec_new"]
     assert Endpoint.from_doc(twice.to_doc()) == twice
+
+
+# -- port request events -----------------------------------------------------------------------------
+
+
+def port_request(last_change: Change = Change.MOVED) -> PortRequest:
+    return PortRequest(
+        id="pr_1", account=OWNER.id, account_tree=OWNER.lineage, state=PortState.SUBMITTED, numbers=("+14155550101",),
+        details=Details(carrier_name="Old Telco", carrier_pin="4321"), last_change=last_change, rev="3-abc",
+    )
+
+
+def test_a_port_request_is_heard_by_its_account_its_ancestors_and_admins_only() -> None:
+    request = port_request()
+    assert receives_port(endpoint_of(OWNER), OWNER, request)
+    assert receives_port(endpoint_of(RESELLER), RESELLER, request)
+    assert receives_port(endpoint_of(ADMIN), ADMIN, request)
+    assert not receives_port(endpoint_of(UNRELATED), UNRELATED, request)
+    assert not receives_port(endpoint_of(CHILD), CHILD, request)  # a sub-account does not see its parent's
+
+
+def test_an_admin_only_comment_is_heard_by_admins_only() -> None:
+    request = port_request(Change.ADMIN_COMMENTED)
+    assert receives_port(endpoint_of(ADMIN), ADMIN, request)
+    assert not receives_port(endpoint_of(OWNER), OWNER, request)
+    assert not receives_port(endpoint_of(RESELLER), RESELLER, request)
+
+
+def test_a_filter_on_number_states_hears_no_port_events_and_a_filter_on_an_account_its_requests() -> None:
+    request = port_request()
+    assert not receives_port(endpoint_of(RESELLER, filter=EventFilter(states=(State.IN_SERVICE,))), RESELLER, request)
+    assert receives_port(endpoint_of(RESELLER, filter=EventFilter(account_id=OWNER.id)), RESELLER, request)
+    assert receives_port(endpoint_of(RESELLER, filter=EventFilter(account_id=RESELLER.id)), RESELLER, request)
+    only_own = EventFilter(account_id=RESELLER.id, include_descendants=False)
+    assert not receives_port(endpoint_of(RESELLER, filter=only_own), RESELLER, request)
+    assert not receives_port(endpoint_of(RESELLER, filter=EventFilter(account_id=CHILD.id)), RESELLER, request)
+
+
+def test_a_port_event_tells_the_request_without_its_pin() -> None:
+    event = port_event(port_request(), NOW)
+    assert event["type"] == "port_request.changed" and event["id"] == "evt_port_pr_1_3-abc"
+    assert event["data"]["portRequest"] == {
+        "id": "pr_1", "account": OWNER.id, "state": "submitted", "numbers": ["+14155550101"],
+        "scheduledCutOverAt": None, "change": "moved", "revision": "3-abc",
+    }
+    assert "4321" not in str(event)

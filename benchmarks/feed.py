@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.stores import pouchdb
 from numplane.changes.hub import ChangeHub
 from numplane.domain.states import State
 from numplane.resolvers import numbers
@@ -24,7 +25,6 @@ from numplane.store import store_from_url
 from numplane.store.base import ChangePage, Db, Store
 from numplane.store.observed import ObservedStore
 from tests.resolvers.conftest import make_world
-from tests.support.couch import CouchServer
 
 
 class CountingStore(ObservedStore):
@@ -84,12 +84,8 @@ async def main(mutations: int, subscribers: int, idle: float) -> None:
         sqlite = await measure(
             f"sqlite:///{Path(tmp) / 'feed.db'}", "numplane", mutations=mutations, subscribers=subscribers, idle=idle
         )
-    server = CouchServer()
-    server.start()
-    try:
-        couch = await measure(server.url, "bench", mutations=mutations, subscribers=subscribers, idle=idle)
-    finally:
-        server.close()
+    with pouchdb() as url:
+        couch = await measure(url, "bench", mutations=mutations, subscribers=subscribers, idle=idle)
     print(f"{mutations} mutations x {subscribers} subscribers: each delivery, from the write's return to the event")
     print(f"{'store':<10}{'p50 ms':>10}{'p99 ms':>10}{'feed reads/s (idle, 2 feeds)':>32}")
     for name, figures in (("sqlite", sqlite), ("couchdb", couch)):

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from benchmarks.stores import pouchdb
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
 from numplane.resolvers import maintenance
@@ -96,14 +97,8 @@ def main() -> None:
     if args.couch or args.skip_couch:
         asyncio.run(run(args, args.couch))
         return
-    from tests.support.couch import CouchServer
-
-    server = CouchServer()
-    server.start()
-    try:
-        asyncio.run(run(args, server.url))
-    finally:
-        server.close()
+    with pouchdb() as url:
+        asyncio.run(run(args, url))
 
 
 if __name__ == "__main__":

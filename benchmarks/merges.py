@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.couch import CouchServer
+from benchmarks.stores import pouchdb
 from tests.support.server import Server
 
 N = "+14155550141"
@@ -75,12 +75,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         measure("sqlite", f"sqlite:///{Path(directory) / 'numplane.db'}", args.races)
-    couch = CouchServer()
-    couch.start()
-    try:
-        measure("couchdb", couch.url, args.races)
-    finally:
-        couch.close()
+    with pouchdb() as url:
+        measure("couchdb", url, args.races)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
+from benchmarks.stores import pouchdb
 from numplane.domain.port_requests import Details, DocumentKind, PortRequest, PortState
 from numplane.resolvers import hunt, port_requests
 from numplane.resolvers.context import Requester
@@ -105,14 +106,8 @@ def main() -> None:
     if args.couch or args.skip_couch:
         asyncio.run(run(args, args.couch))
         return
-    from tests.support.couch import CouchServer
-
-    server = CouchServer()
-    server.start()
-    try:
-        asyncio.run(run(args, server.url))
-    finally:
-        server.close()
+    with pouchdb() as url:
+        asyncio.run(run(args, url))
 
 
 if __name__ == "__main__":

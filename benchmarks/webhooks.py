@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.stores import pouchdb
 from numplane.carriers.registry import CarrierSet
 from numplane.domain.states import State
 from numplane.domain.webhooks import EventFilter
@@ -26,7 +27,6 @@ from numplane.settings import Settings
 from numplane.store import store_from_url
 from numplane.store.observed import ObservedStore
 from tests.support.api import running_api
-from tests.support.couch import CouchServer
 from tests.support.counting import CountingStore
 from tests.support.receiver import receiving
 
@@ -80,12 +80,8 @@ async def measure(url: str, prefix: str, *, mutations: int, burst: int) -> dict[
 async def main(mutations: int, burst: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sqlite = await measure(f"sqlite:///{Path(tmp) / 'hooks.db'}", "numplane", mutations=mutations, burst=burst)
-    server = CouchServer()
-    server.start()
-    try:
-        couch = await measure(server.url, "bench", mutations=mutations, burst=burst)
-    finally:
-        server.close()
+    with pouchdb() as url:
+        couch = await measure(url, "bench", mutations=mutations, burst=burst)
     print(f"latency over {mutations} single mutations (mutation start -> receiver); throughput over a burst of {burst}")
     print("store requests per event: every request but the numbers database's (the mutations' own)")
     header = f"{'store':<10}{'p50 ms':>9}{'p99 ms':>9}{'events/s':>10}{'requests/event':>16}{'writes/event':>14}"

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     idempotency_claim_seconds: int = 300
     port_cutover_interval_seconds: int = 300  # how late after its cut-over time a scheduled port completes
 
+    # How often the change hub reads the store's feeds when idle: other replicas' writes reach this
+    # replica's routing cache, subscribers and long-polls within about this long.
+    feed_poll_seconds: float = 0.25
+
     # WebSocket subscriptions (graphql-transport-ws).
     allowed_origins: str = ""  # comma-separated origins of other sites' pages allowed to call the API (CORS, WS)
     max_subscriptions_per_connection: int = 20

@@ -75,7 +75,7 @@ class Cluster:
 @pytest.fixture(scope="module")
 def started(couch_url: str) -> Iterator[Cluster]:
     prefix = unique_prefix()
-    with running_replicas(couch_url, prefix, **SETTINGS) as (a, b, c):
+    with running_replicas(couch_url, prefix, SETTINGS) as (a, b, c):
         yield Cluster(a, b, c, prefix, couch_url, admin=a.admin_key)
 
 

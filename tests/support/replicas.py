@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -14,7 +14,9 @@ from tests.support.server import Server
 
 
 @contextmanager
-def running_replicas(couch_url: str, prefix: str, *, count: int = 3, **env: str) -> Iterator[list[Server]]:
+def running_replicas(
+    couch_url: str, prefix: str, env: Mapping[str, str], *, count: int = 3
+) -> Iterator[list[Server]]:
     """`count` servers on the databases `prefix` of `couch_url`, each with the settings `env`, started
     together as a deployment would: they race to create the databases, views and root account, and the
     store's conditional writes let one win each. Each server's `admin_key` is a key of the one root."""

@@ -154,6 +154,7 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
         self.settings = self.view.services.settings
         self.key: str | None = None  # the API key holding a place among its connections
         self.unwatch: Callable[[], None] | None = None  # stops re-checking the key (numplane.web.key_watch)
+        self.ending = False  # the key was refused: the connection is being closed
         self.outbox = Outbox(
             self.send_text, self.close_too_slow, limit=self.settings.ws_outbox_messages, pacer=self.view.pacer
         )
@@ -195,6 +196,8 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
             await self.handle_invalid_message("Each message must be a JSON object with a string type")
             return
         kind = raw["type"]
+        if kind == "subscribe" and self.ending:
+            return  # the key no longer admits this connection: it is closing, nothing new starts
         if kind == "subscribe" and not await self.resolve_persisted(raw):
             return
         limit = self.settings.max_subscriptions_per_connection
@@ -318,6 +321,7 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
     async def key_refused(self, error: DomainError) -> None:
         """The key no longer admits this connection: each running operation gets a final `error` (the
         protocol's answer to a failure during execution), then the connection closes with 4403."""
+        self.ending = True
         running = list(self.operations.values())
         for operation in running:
             if operation.task is not None:

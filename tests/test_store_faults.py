@@ -9,12 +9,25 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from numplane.domain.clock import format_time
+from numplane.store.base import Db, Store
 from tests.support.couch import CouchServer
-from tests.support.faultload import Audit, audited, crash_couch, crash_numplane, pause, under_load
+from tests.support.faultload import (
+    Attempt,
+    Audit,
+    Ledger,
+    audit,
+    audited,
+    crash_couch,
+    crash_numplane,
+    pause,
+    under_load,
+)
 from tests.support.server import Server
 
 # Each scenario starts (and one restarts) real processes: ~15 s on a quiet machine, ~60 s on a loaded one.
@@ -92,3 +105,34 @@ async def test_numplane_killed_on_its_sqlite_file_and_restarted_loses_no_acknowl
         finally:
             server.stop()
         _check(await audited(ledger, url))
+
+
+def _entry(at: datetime, action: str, start: str | None, end: str) -> dict[str, object]:
+    return {"at": format_time(at), "action": action, "from": start, "to": end, "requester": "system",
+            "owner_before": None, "owner_after": None}
+
+
+async def test_the_audit_finds_a_lost_acknowledged_write_and_a_state_its_history_cannot_explain(
+    store: Store,
+) -> None:
+    """The audit itself, on documents planted in the store: it must be able to fail."""
+    t = [datetime(2026, 11, 29, 7, 0, second, tzinfo=UTC) for second in range(4)]
+    lost, jumped, kept = "+14155550201", "+14155550202", "+14155550203"
+    added = _entry(t[0], "add", None, "available")
+    await store.put_many(Db.NUMBERS, [
+        {"_id": lost, "pvt_state": "available", "pvt_history": [added]},
+        {"_id": jumped, "pvt_state": "port_out", "pvt_history": [added, _entry(t[2], "jump", "available", "port_out")]},
+        {"_id": kept, "pvt_state": "available", "pvt_history": [added]},
+    ])
+    ledger = Ledger()
+    for number in (lost, jumped, kept):
+        ledger.add(Attempt(number, "add", 0.0, acked=True, state="available", at=t[0], status=200))
+    ledger.add(Attempt(lost, "reserve", 0.0, acked=True, state="reserved", at=t[3], status=200))  # not stored
+    ledger.add(Attempt(kept, "reserve", 0.0, status=503, error="STORE_UNAVAILABLE"))  # not written: fine
+    ledger.add(Attempt(jumped, "jump", 0.0, error="ReadTimeout"))  # written though unacknowledged: fine
+    ledger.statuses["500"] += 1
+    result = await audit(ledger, store)
+    assert result.acknowledged == 4
+    assert [problem.split(":")[0] for problem in result.lost] == [lost]
+    assert [problem.split(":")[0] for problem in result.unexplained] == [jumped]
+    assert result.server_errors == 1 and not result.clean

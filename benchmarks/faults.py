@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from tests.support.couch import CouchServer
@@ -35,6 +36,7 @@ def report(name: str, ledger: Ledger, result: Audit, ended: float, seconds: floa
     attempts = ledger.attempts
     recovered = ledger.first_ack_after(ended)
     unacknowledged = sum(1 for a in attempts if not a.acked)
+    why = Counter(f"{a.status or 'no answer'} {a.error}" for a in attempts if not a.acked)
     print(
         f"{name:7} {result.acknowledged:6d} acknowledged writes audited, {len(result.lost)} lost, "
         f"{len(result.unexplained)} unexplained, {result.server_errors} 5xx (not 503); "
@@ -43,6 +45,8 @@ def report(name: str, ledger: Ledger, result: Audit, ended: float, seconds: floa
         f"{result.acknowledged / (2 * seconds):.0f} acknowledged writes/s",
         flush=True,
     )
+    if why:
+        print(f"{'':7} unacknowledged: {dict(why)}")
     for problem in (*result.lost, *result.unexplained)[:10]:
         print("   ", problem)
     return result.clean

@@ -21,8 +21,9 @@ from collections import Counter
 from pathlib import Path
 
 from tests.support.couch import CouchServer
-from tests.support.faultload import Audit, Fault, Ledger, audited, crash_couch, crash_numplane, pause, under_load
+from tests.support.faultload import Fault, Ledger, crash_couch, crash_numplane, pause, under_load
 from tests.support.server import Server
+from tests.support.write_audit import Audit, audited
 
 ACKS = 24
 NUMBERS = 200  # 25 per client: each number goes round its lifecycle a few times

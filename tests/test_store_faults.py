@@ -17,18 +17,9 @@ import pytest
 from numplane.domain.clock import format_time
 from numplane.store.base import Db, Store
 from tests.support.couch import CouchServer
-from tests.support.faultload import (
-    Attempt,
-    Audit,
-    Ledger,
-    audit,
-    audited,
-    crash_couch,
-    crash_numplane,
-    pause,
-    under_load,
-)
+from tests.support.faultload import Attempt, Ledger, crash_couch, crash_numplane, pause, under_load
 from tests.support.server import Server
+from tests.support.write_audit import Audit, audit, audited
 
 # Each scenario starts (and one restarts) real processes: ~15 s on a quiet machine, ~60 s on a loaded one.
 pytestmark = pytest.mark.timeout(240)

@@ -26,6 +26,7 @@ SUITES: dict[str, list[str]] = {
     "replicas": [],  # three serve processes on one pouchdb-server: a move through A until B and C hunt it (p99)
     "store": [],  # listing pages on the embedded store with 200,000 numbers (try --numbers 1000000)
     "webhooks": [],  # mutation-to-receiver latency, events/s to one fast receiver, store requests per event
+    "faults": [],  # store paused, CouchDB killed, numplane on SQLite killed, under load: acknowledged writes lost
     "counts": [],  # totalCount over 1,000,000 numbers on the embedded store beside a page and a document scan
 }
 

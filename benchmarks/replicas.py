@@ -20,7 +20,7 @@ import uuid
 import httpx
 
 from benchmarks.stores import pouchdb
-from tests.support.replicas import gql, running_replicas
+from tests.support.replicas import gql, root_key, running_replicas
 from tests.support.server import Server
 
 SETTINGS = {"NUMPLANE_SCHEDULER": "0", "NUMPLANE_WEBHOOKS": "0"}
@@ -52,7 +52,7 @@ async def converged(
 
 async def measure(servers: list[Server], writes: int, probe: float) -> list[float]:
     a, b, c = servers
-    admin = a.admin_key
+    admin = root_key(servers)
     async with httpx.AsyncClient(timeout=30) as client:
         root = (await gql(client, a, "{ me { accountId } }", key=admin))["me"]["accountId"]
         tenants = []

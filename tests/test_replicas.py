@@ -26,7 +26,7 @@ from numplane.resolvers.context import AUTH_CACHE_SECONDS, CONFIG_CACHE_SECONDS
 from numplane.store import store_from_url
 from numplane.store.base import Db
 from tests.conftest import unique_prefix
-from tests.support.replicas import gql, running_replicas
+from tests.support.replicas import gql, root_key, running_replicas
 from tests.support.server import Server
 from tests.support.websocket import acknowledged, receive, subscribe
 
@@ -76,7 +76,7 @@ class Cluster:
 def started(couch_url: str) -> Iterator[Cluster]:
     prefix = unique_prefix()
     with running_replicas(couch_url, prefix, SETTINGS) as (a, b, c):
-        yield Cluster(a, b, c, prefix, couch_url, admin=a.admin_key)
+        yield Cluster(a, b, c, prefix, couch_url, admin=root_key([a, b, c]))
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ def running_replicas(
 ) -> Iterator[list[Server]]:
     """`count` servers on the databases `prefix` of `couch_url`, each with the settings `env`, started
     together as a deployment would: they race to create the databases, views and root account, and the
-    store's conditional writes let one win each. Each server's `admin_key` is a key of the one root."""
+    store's conditional writes let one win each (`root_key` finds a key of the one root)."""
     settings = {"NUMPLANE_DB_PREFIX": prefix, **env}
     servers = [Server(couch_url, extra_env=settings) for _ in range(count)]
     try:
@@ -29,6 +29,14 @@ def running_replicas(
     finally:
         with ThreadPoolExecutor(count) as pool:
             list(pool.map(Server.stop, servers))
+
+
+def root_key(servers: list[Server]) -> str:
+    """A key of the root admin, from a server that created the root or raced to (a server that found it
+    already made prints no key)."""
+    keys = [server.admin_key for server in servers if server.admin_key.startswith("np_")]
+    assert keys, [server.first_line for server in servers]
+    return keys[0]
 
 
 async def gql(

@@ -20,7 +20,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from graphql import DocumentNode, GraphQLError, GraphQLResolveInfo
-from graphql.execution.executor import invalid_return_type_error
+from graphql.execution.executor import collect_iterator_awaitables, invalid_return_type_error
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, gather_with_cancel, is_iterable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -288,22 +288,31 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         is_awaitable = self.is_awaitable
         completed_results: list[Any] = []
         awaitable_indices: list[int] = []
-        for index, value in enumerate(result):
-            item_path = Path(path, index, None)
-            if is_awaitable(value):
-                completed_results.append(self.complete_awaitable_item(field, item, info, item_path, value))
-                awaitable_indices.append(index)
-                continue
-            try:
-                completed = self.complete(field, item, info, item_path, value)
-                if is_awaitable(completed):
-                    completed_results.append(self.await_item(field, item, item_path, completed))
+        items = iter(result)
+        try:
+            for index, value in enumerate(items):
+                item_path = Path(path, index, None)
+                if is_awaitable(value):
+                    completed_results.append(self.complete_awaitable_item(field, item, info, item_path, value))
                     awaitable_indices.append(index)
-                else:
-                    completed_results.append(completed)
-            except Exception as raw_error:
-                self.handle_field_error(raw_error, item.type, field.details, item_path)
-                completed_results.append(None)
+                    continue
+                try:
+                    completed = self.complete(field, item, info, item_path, value)
+                    if is_awaitable(completed):
+                        completed_results.append(self.await_item(field, item, item_path, completed))
+                        awaitable_indices.append(index)
+                    else:
+                        completed_results.append(completed)
+                except Exception as raw_error:
+                    self.handle_field_error(raw_error, item.type, field.details, item_path)
+                    completed_results.append(None)
+        except Exception:
+            # A non-null item failed: what the other items started still settles, as graphql-core lets it.
+            pending = [completed_results[index] for index in awaitable_indices]
+            pending.extend(collect_iterator_awaitables(items, is_awaitable))
+            if pending:
+                self.settle_in_background(pending)
+            raise
         if not awaitable_indices:
             return completed_results
         return self.gather_items(completed_results, awaitable_indices)

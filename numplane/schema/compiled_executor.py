@@ -27,6 +27,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from numplane.schema.compiled_plan import (
     ATTRIBUTE,
+    DIRECT,
     LEAF,
     LIST,
     NON_NULL,
@@ -137,6 +138,31 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         try:
             for field in plan.fields:
                 name = field.response_name
+                leaf = field.leaf
+                if leaf is not None:  # an attribute holding a leaf: read and coerced here when all is well
+                    try:
+                        value = field.getter(source, field.value)  # type: ignore[misc]
+                        if value is None:
+                            if not field.leaf_non_null:
+                                results[name] = None
+                                continue
+                        elif not isinstance(value, Exception):
+                            names = field.leaf_names
+                            if names is None:
+                                coerced = leaf.coerce_output_value(value)
+                            else:
+                                key = (type(value), value)
+                                coerced = names.get(key)
+                                if coerced is None:
+                                    coerced = leaf.coerce_output_value(value)
+                                    if coerced is not None and coerced is not Undefined:
+                                        names[key] = coerced
+                            if coerced is not None and coerced is not Undefined:
+                                results[name] = coerced
+                                continue
+                    except Exception:
+                        pass
+                    # Anything else takes the full path, which reads it again and fails as graphql-core does.
                 result = self.run_field(field, source, Path(path, name, typename))
                 results[name] = result
                 if is_awaitable(result):
@@ -186,6 +212,12 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
                 result = field.getter(source, field.value)
             elif read is TYPENAME:
                 result = field.value
+            elif read is DIRECT:
+                assert field.call is not None
+                info = self.build_resolve_info(field.definition, field.nodes, field.parent_type, path)
+                result = field.call(source, info)
+                if self.is_awaitable(result):
+                    return self.complete_awaitable(field, info, path, result)
             else:
                 info = self.build_resolve_info(field.definition, field.nodes, field.parent_type, path)
                 result = field.definition.resolve(source, info, **self.argument_values(field))  # type: ignore[misc]
@@ -263,9 +295,9 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             assert plan is not None
             is_type_of = plan.type.is_type_of
             if is_type_of is not None:
-                assert info is not None
-                matches = is_type_of(result, info)
+                matches = is_type_of(result, info)  # type: ignore[arg-type]  # None only for strawberry's own
                 if self.is_awaitable(matches):  # graphql-core awaits it and completes the object itself
+                    info = info or self.build_resolve_info(field.definition, field.nodes, field.parent_type, path)
                     return self.complete_value(plan.type, field.details, info, path, result, None)
                 if not matches:
                     raise invalid_return_type_error(plan.type, result, field.details)

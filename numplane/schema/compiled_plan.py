@@ -14,6 +14,7 @@ abstract type, the subtree is completed by graphql-core's own `complete_value` w
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from graphql import (
     DocumentNode,
     FieldNode,
+    GraphQLEnumType,
     GraphQLField,
     GraphQLLeafType,
     GraphQLList,
@@ -41,6 +43,7 @@ from graphql.language import DirectiveNode, Visitor
 
 STRAWBERRY_FIELD = "strawberry-definition"  # where strawberry keeps its field on graphql-core's
 CONDITIONS = frozenset({"skip", "include"})
+WRAPPERS = ("from_resolver.<locals>._resolver", "from_resolver.<locals>._async_resolver")  # strawberry's
 
 
 class Unsupported(Exception):
@@ -48,7 +51,7 @@ class Unsupported(Exception):
 
 
 # How a field's value is read.
-TYPENAME, ATTRIBUTE, RESOLVER = range(3)
+TYPENAME, ATTRIBUTE, RESOLVER, DIRECT = range(4)
 # What completing a value of a type takes.
 NON_NULL, LIST, LEAF, OBJECT, ABSTRACT = range(5)
 
@@ -79,7 +82,14 @@ class FieldPlan:
     completion: Completion
     value: Any = None  # TYPENAME: the type's name; ATTRIBUTE: the attribute's name
     getter: Callable[[Any, str], Any] | None = None  # ATTRIBUTE: strawberry's default resolver
+    call: Callable[[Any, Any], Any] | None = None  # DIRECT: the resolver function, given source and info
     needs_info: bool = False
+    # A leaf read from an attribute: run_fields reads and coerces it inline (None when not one).
+    leaf: Any = None
+    leaf_non_null: bool = False
+    # An enum leaf's coerced names by (type, value) of the Python value: strawberry's enum finds the
+    # name by scanning its values, the same answer every time for the same value.
+    leaf_names: dict[tuple[type, Any], str] | None = None
 
 
 @dataclass(eq=False, slots=True)
@@ -171,12 +181,22 @@ class Planner:
         )
         if basic:
             assert owner is not None
+            leaf = completion.inner if completion.kind is NON_NULL else completion
+            assert leaf is not None
             return FieldPlan(
                 response_name, name, parent, definition, details, [d.node for d in details], ATTRIBUTE, False,
                 completion, value=owner.python_name, getter=owner.default_resolver, needs_info=completion.needs_info,
+                leaf=leaf.type if leaf.kind is LEAF else None, leaf_non_null=completion.kind is NON_NULL,
+                leaf_names={} if isinstance(leaf.type, GraphQLEnumType) else None,
             )
         if resolve is None:
             raise Unsupported(f"{parent.name}.{name} has no resolver")  # graphql-core's default resolver
+        call = direct_call(owner, resolve) if not has_arguments else None
+        if call is not None:
+            return FieldPlan(
+                response_name, name, parent, definition, details, [d.node for d in details], DIRECT, False,
+                completion, call=call, needs_info=True,
+            )
         return FieldPlan(
             response_name, name, parent, definition, details, [d.node for d in details], RESOLVER, has_arguments,
             completion, needs_info=True,
@@ -199,4 +219,48 @@ class Planner:
         if deferred:
             raise Unsupported("@defer")
         plan = self.object_plan(output, grouped)
-        return Completion(OBJECT, output, object=plan, needs_info=output.is_type_of is not None)
+        reads_info = output.is_type_of is not None and not is_strawberry_own(output.is_type_of)
+        return Completion(OBJECT, output, object=plan, needs_info=reads_info)
+
+
+def is_strawberry_own(is_type_of: Callable[..., Any]) -> bool:
+    """strawberry's is_type_of for a type with interfaces looks at the object alone (its `_info` unused):
+    the compiled path passes no resolve info to it, and builds none for it."""
+    return is_type_of.__module__.startswith("strawberry.") and is_type_of.__qualname__.endswith(
+        "._get_is_type_of.<locals>.is_type_of"
+    )
+
+
+def direct_call(owner: Any, resolve: Callable[..., Any]) -> Callable[[Any, Any], Any] | None:
+    """The resolver function itself, for a strawberry field without arguments, extensions or exception
+    handlers: what strawberry's wrapper would do (convert no arguments, pass the source as `self`, `root`
+    or `parent` and its Info as the info parameter) without its layers. None for any other field."""
+    if owner is None or owner.base_resolver is None or owner.extensions or owner.arguments:
+        return None
+    if not resolve.__qualname__.endswith(WRAPPERS):
+        return None
+    closure = inspect.getclosurevars(resolve).nonlocals
+    make_info = closure.get("_strawberry_info_from_graphql")
+    if make_info is None or closure.get("field_exception_handlers"):
+        return None
+    resolver = owner.base_resolver
+    function = resolver.wrapped_func
+    if not callable(function):
+        return None
+    sources = tuple(p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None)
+    info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+    passes_self = resolver.self_parameter is not None
+    if passes_self and not sources and info_name is not None:  # the common shape: (self, info)
+
+        def call_with_info(source: Any, info: Any) -> Any:
+            return function(source, **{info_name: make_info(info)})
+
+        return call_with_info
+
+    def call(source: Any, info: Any) -> Any:
+        kwargs = dict.fromkeys(sources, source)
+        if info_name is not None:
+            kwargs[info_name] = make_info(info)
+        return function(source, **kwargs) if passes_self else function(**kwargs)
+
+    return call

@@ -8,7 +8,7 @@ missing data alike. Every operation runs as several tenants (the root admin, a r
 router key) on the compiled schema and on the same schema with graphql-core's executor, over the same
 store; data and errors (message, path, locations, extensions) must be identical.
 
-`NUMPLANE_COMPILED_EXAMPLES=2000 pytest tests/schema/test_compiled.py` runs a longer corpus.
+`NUMPLANE_COMPILED_EXAMPLES=2000 pytest --timeout 0 tests/schema/test_compiled*.py` runs a longer corpus.
 """
 
 from __future__ import annotations

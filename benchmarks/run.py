@@ -28,6 +28,7 @@ SUITES: dict[str, list[str]] = {
     "webhooks": [],  # mutation-to-receiver latency, events/s to one fast receiver, store requests per event
     "faults": [],  # store paused, CouchDB killed, numplane on SQLite killed, under load: acknowledged writes lost
     "counts": [],  # totalCount over 1,000,000 numbers on the embedded store beside a page and a document scan
+    "compiled": ["--profile"],  # compiled execution beside graphql-core's executor, in process, with a cProfile
 }
 
 

@@ -113,7 +113,9 @@ class Services:
         at once to the routing cache (and the change hub), and the configured carriers."""
         from numplane.store import store_from_url
 
-        store = ObservedStore(store_from_url(settings.store, db_prefix=settings.db_prefix))
+        store = ObservedStore(
+            store_from_url(settings.store, db_prefix=settings.db_prefix), slow_after=settings.slow_store_ms / 1000
+        )
         return cls(
             store=store,
             settings=settings,

@@ -6,7 +6,7 @@ import phonenumbers
 import pytest
 
 from numplane.carriers.base import CarrierError
-from numplane.carriers.simulated import SimulatedCarrier, is_offered, offers
+from numplane.carriers.simulated import DEPROVISIONS_KEPT, SimulatedCarrier, is_offered, offers
 from numplane.domain.e164 import normalize
 
 
@@ -97,3 +97,12 @@ async def test_disconnect_of_a_number_it_offers_succeeds() -> None:
     carrier = SimulatedCarrier()
     assert await carrier.disconnect(offers("+1415", 1)[0]) is None
     assert carrier.name == "simulated"
+
+
+async def test_the_simulated_carrier_remembers_only_its_latest_deprovisions() -> None:
+    carrier = SimulatedCarrier()
+    for n in range(DEPROVISIONS_KEPT + 5):
+        await carrier.deprovision(f"+1415555{n:04d}", {})
+    assert len(carrier.deprovisioned) == DEPROVISIONS_KEPT
+    assert carrier.deprovisioned[0][0] == "+14155550005"
+    assert carrier.deprovisioned[-1][0] == f"+1415555{DEPROVISIONS_KEPT + 4:04d}"

@@ -55,7 +55,10 @@ class CouchHttp:
     """JSON requests against one CouchDB server, Basic auth on every request when the URL carries it."""
 
     def __init__(self, url: str, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        parsed = httpx.URL(url)
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL as exc:  # its message is safe (a port, a host), the URL is shown masked
+            raise UnsupportedStoreUrl(f"not a CouchDB URL: {masked(url)!r} ({exc})") from None
         if parsed.scheme not in ("http", "https") or not parsed.host:
             raise UnsupportedStoreUrl(f"not a CouchDB URL: {masked(url)!r} (expected http://[user:pass@]host:port)")
         self._auth = httpx.BasicAuth(parsed.username, parsed.password) if parsed.username else None

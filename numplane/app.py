@@ -25,6 +25,7 @@ from numplane.schema.schema import build_schema
 from numplane.settings import Settings
 from numplane.store.backfill import backfill_localities
 from numplane.store.base import Store, StoreUnavailable
+from numplane.store.observed import ObservedStore
 from numplane.web.console import console_dir, console_routes
 from numplane.web.cors import ApiCors, origin_list
 from numplane.web.errors import error_response
@@ -66,6 +67,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if services.routing is not None:
         hub.add_listener(services.routing.apply_changes)
     metrics = Metrics(services.webhook_stats)
+    metrics.follow(services, hub)
+    if isinstance(services.store, ObservedStore):
+        services.store.watch(metrics.store_call)
     ide_build = console_dir(settings) / "ide-dist"
     api: ASGIApp = WithGraphiQL(graphql, ide_build) if settings.debug else graphql
     store = services.store

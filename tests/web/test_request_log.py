@@ -4,15 +4,20 @@ for whom, how it ended and how long it took; lines written deep down name the re
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.support.api import Api, running_api, services_for, settings_for
 from tests.support.log_lines import capture_json, json_lines
 from tests.support.served import served_ws
+from tests.support.server import Server
 from tests.support.websocket import acknowledged
 
 REQUESTS = "numplane.requests"
@@ -132,6 +137,7 @@ async def test_a_websocket_handshake_returns_its_id_and_the_connection_is_one_li
     capture_json(caplog)
     async with served_ws(store_url) as (api, url):
         socket = await acknowledged(url, api.keys["child"])
+        assert socket.response is not None
         request_id = socket.response.headers["x-request-id"]
         assert GENERATED.match(request_id)
         await socket.close()
@@ -142,3 +148,28 @@ async def test_a_websocket_handshake_returns_its_id_and_the_connection_is_one_li
     [line] = request_lines(caplog, request_id)
     assert (line["method"], line["path"], line["status"]) == ("WS", "/graphql", 101)
     assert line["key_id"] == api.key_ids["child"] and line["account"] == api.id("C")
+
+
+def test_a_real_server_writes_json_lines_on_stderr_with_the_request_line(tmp_path: Path) -> None:
+    server = Server(
+        f"sqlite:///{tmp_path}/logs.db", capture_stderr=True,
+        extra_env={"NUMPLANE_LOG_FORMAT": "json", "NUMPLANE_SCHEDULER": "0", "NUMPLANE_WEBHOOKS": "0"},
+    )
+    server.start()
+    try:
+        response = httpx.post(
+            server.url + "/graphql", json={"query": "query Who { me { name } }"},
+            headers={"Authorization": f"Bearer {server.admin_key}", "X-Request-ID": "from-the-balancer"},
+        )
+        assert response.headers["x-request-id"] == "from-the-balancer"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any("from-the-balancer" in x for x in server.stderr_lines):
+            time.sleep(0.05)
+    finally:
+        server.stop()
+    lines = [json.loads(line) for line in server.stderr_lines]  # every line is JSON, uvicorn's too
+    [request] = [line for line in lines if line.get("request_id") == "from-the-balancer"]
+    assert (request["logger"], request["operation"], request["operation_type"]) == ("numplane.requests", "Who", "query")
+    assert request["status"] == 200 and request["key_id"]
+    assert any(line["logger"].startswith("uvicorn") for line in lines)
+    assert server.admin_key not in "\n".join(server.stderr_lines)

@@ -189,6 +189,7 @@ class ChangeHub:
         if self.running:
             return
         self._stopping = False
+        self._current_since = time.monotonic()  # the cursors read next are the end of the feed
         self._position = await self.store.current_cursor(Db.NUMBERS)
         self._accounts_position = await self.store.current_cursor(Db.ACCOUNTS)
         self._ports_position = await self.store.current_cursor(Db.PORTS)
@@ -255,7 +256,7 @@ class ChangeHub:
     @property
     def lag_seconds(self) -> float:
         """How far behind the feed the reader may be: every write older than this has been read (the last
-        poll that reached the end began this long ago). 0 before the first such poll."""
+        poll that reached the end, or the start, began this long ago). 0 before the hub starts."""
         return 0.0 if self._current_since is None else time.monotonic() - self._current_since
 
     @property

@@ -24,5 +24,7 @@ def configure_logging(level: str = "INFO", log_format: LogFormat = "text") -> No
     handler.setFormatter(JsonLines() if log_format == "json" else ReadableLines())
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # Neither format prints threads or processes: not looking them up makes every record cheaper.
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     # APScheduler tells of every job it adds and runs at INFO; numplane's own job lines say what matters.
     logging.getLogger("apscheduler").setLevel(max(root.level, logging.WARNING))

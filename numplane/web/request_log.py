@@ -73,8 +73,10 @@ class RequestLog:
 
 def _write_line(scope: Scope, record: RequestRecord, status: int, seconds: float) -> None:
     method, path = _method(scope), _path(scope)
-    log.info(
-        "%s %s %s", method, path, status,
+    # makeRecord + handle rather than log.info: no search of the stack for the caller's file and line,
+    # which no line of ours prints (a third of the cost of a line).
+    line = log.makeRecord(
+        log.name, logging.INFO, __file__, 0, "%s %s %s", (method, path, status), None,
         extra={
             "method": method, "path": path, "status": status, "duration_ms": round(seconds * 1000, 3),
             "operation": record.operation, "operation_type": record.operation_type,
@@ -83,6 +85,7 @@ def _write_line(scope: Scope, record: RequestRecord, status: int, seconds: float
             "errors": dict(record.errors) if record.errors else None,
         },
     )
+    log.handle(line)
 
 
 def _incoming_id(scope: Scope) -> str | None:

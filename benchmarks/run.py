@@ -27,6 +27,7 @@ SUITES: dict[str, list[str]] = {
     "store": [],  # listing pages on the embedded store with 200,000 numbers (try --numbers 1000000)
     "webhooks": [],  # mutation-to-receiver latency, events/s to one fast receiver, store requests per event
     "faults": [],  # store paused, CouchDB killed, numplane on SQLite killed, under load: acknowledged writes lost
+    "request_log": [],  # the request line's cost per request, in process, with and without the middleware
     "counts": [],  # totalCount over 1,000,000 numbers on the embedded store beside a page and a document scan
     "compiled": ["--profile"],  # compiled execution beside graphql-core's executor, in process, with a cProfile
 }

@@ -19,11 +19,13 @@ from numplane.changes.hub import ChangeHub
 from numplane.domain.errors import ErrorCode
 from numplane.jobs.scheduler import start_scheduler
 from numplane.jobs.webhooks import Dispatcher
+from numplane.logs.setup import configure_logging
 from numplane.resolvers.context import Services
 from numplane.schema.schema import build_schema
 from numplane.settings import Settings
 from numplane.store.backfill import backfill_localities
 from numplane.store.base import Store, StoreUnavailable
+from numplane.store.observed import ObservedStore
 from numplane.web.console import console_dir, console_routes
 from numplane.web.cors import ApiCors, origin_list
 from numplane.web.errors import error_response
@@ -32,6 +34,7 @@ from numplane.web.hunt import hunt_route
 from numplane.web.ide import WithGraphiQL, ide_assets
 from numplane.web.metrics import Metrics, MetricsMiddleware
 from numplane.web.port_documents import port_documents_route
+from numplane.web.request_log import RequestLog
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,9 @@ GC_GEN0_THRESHOLD = 50_000
 def served_app() -> Starlette:
     """The app `numplane serve` runs, as a factory uvicorn calls in each worker process (settings from
     the environment); the long-lived objects built here are frozen out of the garbage collector's scans."""
-    app = create_app(Settings())
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)  # each worker process configures its own
+    app = create_app(settings)
     gc.collect()
     gc.freeze()  # start-up objects (schema, modules, caches) never become garbage: stop rescanning them
     gc.set_threshold(GC_GEN0_THRESHOLD, *gc.get_threshold()[1:])
@@ -62,6 +67,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if services.routing is not None:
         hub.add_listener(services.routing.apply_changes)
     metrics = Metrics(services.webhook_stats)
+    metrics.follow(services, hub)
+    if isinstance(services.store, ObservedStore):
+        services.store.watch(metrics.store_call)
     ide_build = console_dir(settings) / "ide-dist"
     api: ASGIApp = WithGraphiQL(graphql, ide_build) if settings.debug else graphql
     store = services.store
@@ -110,6 +118,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             *console_routes(settings),  # last: the console's files answer every other path
         ],
         middleware=[
+            Middleware(RequestLog),  # outermost: its request id is on every line and every answer
             Middleware(MetricsMiddleware, metrics=metrics),
             Middleware(ApiCors, origins=origin_list(settings.allowed_origins)),
         ],

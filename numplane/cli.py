@@ -16,6 +16,7 @@ from numplane.domain.api_keys import ROLES
 from numplane.domain.states import State
 from numplane.jobs.commands import jobs_app
 from numplane.kazoo.commands import kazoo_app
+from numplane.logs.setup import configure_logging
 from numplane.resolvers import accounts, inventory, keys
 from numplane.resolvers.context import Requester, Role, Services
 from numplane.settings import Settings
@@ -41,6 +42,11 @@ def options(
 ) -> None:
     """numplane: telephone numbers over GraphQL."""
     cli_failure.show_tracebacks(debug)
+    settings = cli_failure.reported(Settings)
+    # A command's own output is its report (one line on failure): its logs show warnings unless
+    # NUMPLANE_LOG_LEVEL asks for more. `serve` logs at the configured level (INFO by default).
+    level = settings.log_level if "log_level" in settings.model_fields_set else "WARNING"
+    configure_logging(level, settings.log_format)
 
 
 StoreOption = Annotated[
@@ -229,6 +235,7 @@ def serve(
         return key
 
     key = with_services(store, first_start)
+    configure_logging(settings.log_level, settings.log_format)  # a failure above stays one line
     if key:
         typer.echo(f"numplane: created the root admin. Its API key (shown once, keep it): {key}")
     elif init:
@@ -240,7 +247,9 @@ def serve(
     typer.echo(f"numplane: serving http://{host}:{port}/graphql" + (" (GraphiQL on)" if settings.debug else ""))
     uvicorn.run(
         "numplane.app:served_app", factory=True, workers=workers, host=host, port=port, loop="uvloop",
-        http="httptools", log_level="info", access_log=settings.access_log,
+        http="httptools", access_log=settings.access_log,
+        # uvicorn's lines go through our logging configuration (text or JSON) like every other line.
+        log_config=None, log_level=settings.log_level.lower(),
         # Protocol-level pings keep idle subscriptions open through proxies and drop dead peers.
         ws_ping_interval=settings.ws_ping_seconds, ws_ping_timeout=settings.ws_ping_seconds,
         # A WebSocket message is bounded like a request body: uvicorn refuses a bigger one (1009) before

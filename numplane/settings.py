@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,6 +16,10 @@ class Settings(BaseSettings):
     debug: bool = False  # GraphiQL, introspection and unmasked errors: development only
     # One log line per request costs ~15 % of a small request; /metrics already counts requests.
     access_log: bool = False
+    # Logs (numplane.logs): our own line per request replaces uvicorn's access log.
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    slow_store_ms: int = 250  # a store call slower than this is logged with its request id
 
     # Defaults of the admin-editable system config (SPEC §11) before an admin changes them.
     default_region: str = "US"
@@ -70,6 +77,11 @@ class Settings(BaseSettings):
 
     # The web console: its sources and builds (console/ beside the package when empty).
     console_dir: str = ""
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @property
     def carrier_list(self) -> tuple[str, ...]:

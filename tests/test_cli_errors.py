@@ -48,6 +48,14 @@ def test_a_password_in_a_store_url_is_masked() -> None:
     assert "'postgres://ops:***@db:5432/x'" in line
 
 
+@pytest.mark.parametrize("command", [["export"], ["serve"]])
+@pytest.mark.parametrize("url", ["http://ops:s3cret@[::1", "http://ops:s3cret@host:port", "ops:s3cret@host:5984"])
+def test_a_password_in_a_malformed_store_url_is_masked(command: list[str], url: str) -> None:
+    line = one_line_failure(numplane(*command, env={"NUMPLANE_STORE": url}))
+    assert "s3cret" not in line
+    assert "ops:***@" in line
+
+
 @pytest.mark.parametrize("command", [["accounts", "create", "acme"], ["serve"], ["jobs", "run", "aging"]])
 def test_an_unreachable_couchdb_is_one_line_without_its_credentials(command: list[str]) -> None:
     url = f"http://admin:s3cret@127.0.0.1:{free_port()}"

@@ -14,14 +14,15 @@ ROOT = Path(numplane.__file__).parent
 # Each layer may import only the layers listed for it (besides itself and the standard library).
 ALLOWED = {
     "domain": set(),
+    "logs": set(),  # logging set-up and the ids of lines: usable by every layer
     "store": {"domain"},
     "carriers": {"domain", "settings"},
     "routing": {"domain", "store"},
     "resolvers": {"domain", "store", "carriers", "routing", "settings", "changes"},
     "changes": {"domain", "store", "settings"},
-    "jobs": {"domain", "store", "carriers", "routing", "resolvers", "settings", "changes"},
+    "jobs": {"domain", "store", "carriers", "routing", "resolvers", "settings", "changes", "logs"},
     "schema": {"domain", "store", "resolvers", "settings", "changes"},
-    "web": {"domain", "store", "resolvers", "schema", "settings", "routing", "changes"},
+    "web": {"domain", "store", "resolvers", "schema", "settings", "routing", "changes", "logs"},
     "kazoo": {"domain", "store", "carriers", "resolvers", "settings"},
 }
 

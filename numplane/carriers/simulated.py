@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -47,6 +47,7 @@ _MAX_DIGITS = 15
 _PROBES_PER_LENGTH = 40  # random fills tried to learn whether a total length can be valid at all
 _ATTEMPTS_PER_NUMBER = 200  # bound on candidates walked per number asked for
 _MAX_SEEDS = 24  # seed prefixes walked for one filtered search
+DEPROVISIONS_KEPT = 1000  # the latest deprovisions remembered: a long-running server must not grow without bound
 
 
 def is_offered(number: str) -> bool:
@@ -247,8 +248,9 @@ class SimulatedCarrier:
     def __init__(self, failures: tuple[str, ...] = (), latency_ms: int = 0) -> None:
         self.failures = tuple(prefix_of(entry) for entry in failures)
         self.latency_ms = latency_ms
-        # What a real carrier would have been asked to remove upstream, for development and tests.
-        self.deprovisioned: list[tuple[str, dict[str, Any]]] = []
+        # What a real carrier would have been asked to remove upstream, for development and tests: the
+        # latest only, since this carrier may serve a development server for weeks.
+        self.deprovisioned: deque[tuple[str, dict[str, Any]]] = deque(maxlen=DEPROVISIONS_KEPT)
         self._served: OrderedDict[str, _Served] = OrderedDict()
 
     async def search(self, prefix: str, quantity: int, search: SearchFilter = NO_FILTER) -> list[str]:

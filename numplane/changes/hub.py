@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from numplane.domain.numbers import Number
 from numplane.domain.port_requests import PortRequest
 from numplane.domain.states import State
 from numplane.domain.visibility import accounts_needed_for_change, number_before_change
-from numplane.store.base import Change, Db, Doc, Store, StoreUnavailable
+from numplane.store.base import Change, ChangePage, Db, Doc, Store, StoreUnavailable
 from numplane.store.observed import ObservedStore
 
 log = logging.getLogger(__name__)
@@ -169,6 +170,7 @@ class ChangeHub:
         self._unlisten: Callable[[], None] | None = None
         self._stopping = False
         self._waiters = 0  # long-polls waiting in wait()
+        self._current_since: float | None = None  # when the last poll that reached the feed's end began
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -187,6 +189,7 @@ class ChangeHub:
         if self.running:
             return
         self._stopping = False
+        self._current_since = time.monotonic()  # the cursors read next are the end of the feed
         self._position = await self.store.current_cursor(Db.NUMBERS)
         self._accounts_position = await self.store.current_cursor(Db.ACCOUNTS)
         self._ports_position = await self.store.current_cursor(Db.PORTS)
@@ -244,6 +247,17 @@ class ChangeHub:
     @property
     def subscribers(self) -> int:
         return len(self._subscriptions)
+
+    @property
+    def waiters(self) -> int:
+        """Long-polls waiting for news."""
+        return self._waiters
+
+    @property
+    def lag_seconds(self) -> float:
+        """How far behind the feed the reader may be: every write older than this has been read (the last
+        poll that reached the end, or the start, began this long ago). 0 before the hub starts."""
+        return 0.0 if self._current_since is None else time.monotonic() - self._current_since
 
     @property
     def port_subscribers(self) -> int:
@@ -342,9 +356,12 @@ class ChangeHub:
         while not self._stopping:
             self._wake.clear()  # set again by any write from here on, which this poll may miss
             self._polls_started += 1
+            began = time.monotonic()
             try:
                 progressed = await self._poll()
                 backoff = self.poll_interval
+                if not progressed:
+                    self._current_since = began
             except StoreUnavailable as error:
                 self._announce_poll()
                 log.warning("change feed: store unavailable (%s); retrying in %.1f s", error, backoff)
@@ -367,6 +384,9 @@ class ChangeHub:
         """One read of each feed; True when a full page suggests more is waiting."""
         accounts = await self.store.changes(Db.ACCOUNTS, self._accounts_position, self.batch)
         numbers = await self.store.changes(Db.NUMBERS, self._position, self.batch)
+        if log.isEnabledFor(logging.DEBUG):
+            _log_batch(Db.ACCOUNTS, accounts)
+            _log_batch(Db.NUMBERS, numbers)
         if accounts.changes:
             self._learn_accounts(accounts.changes)
             self._notify(Db.ACCOUNTS, accounts.changes)
@@ -386,6 +406,8 @@ class ChangeHub:
     async def _poll_ports(self) -> int:
         """Read the port request feed once; returns how many changes it held."""
         found = await self.store.changes(Db.PORTS, self._ports_position, self.batch)
+        if log.isEnabledFor(logging.DEBUG):
+            _log_batch(Db.PORTS, found)
         entries = _port_entries(found.changes)
         self._ports_position = found.cursor
         if entries:
@@ -452,6 +474,19 @@ class ChangeHub:
             before = number_before_change(number, ancestors)
             entries.append(FeedEntry(change.cursor, change.id, change.deleted, number, before, ancestors))
         return entries
+
+
+LOGGED_IDS = 20  # of a batch of up to `batch` changes: enough to find a document, bounded in size
+
+
+def _log_batch(db: Db, page: ChangePage) -> None:
+    """A batch the reader took from a feed, named by the feed position (seq) it ends at."""
+    if page.changes:
+        log.debug(
+            "change feed: %d %s changes up to %s", len(page.changes), db.value, page.cursor,
+            extra={"db": db.value, "changes": len(page.changes), "change_seq": page.cursor,
+                   "ids": [c.id for c in page.changes[:LOGGED_IDS]]},
+        )
 
 
 def _port_entries(changes: Sequence[Change]) -> list[PortRequestEntry]:

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from numplane.jobs import claims
 from numplane.jobs.claims import Lease, LeaseLost, Refusal
+from numplane.logs.ids import current_job_run, new_id
 from numplane.resolvers import maintenance, port_requests
 from numplane.resolvers.context import Services
 from numplane.resolvers.maintenance import BetweenPages, JobReport
@@ -67,10 +68,26 @@ async def run_job(
     slot: datetime | None = None,
     lease_seconds: int = claims.LEASE_SECONDS,
 ) -> Outcome:
+    """Run `job` once; every line logged meanwhile (here, in the store, in the work) names this run."""
+    token = current_job_run.set(f"{job}-{new_id()}")
+    try:
+        outcome = await _run(services, job, holder=holder, slot=slot, lease_seconds=lease_seconds)
+    except BaseException:
+        services.job_runs[(job, "failed")] += 1
+        log.exception("job %s failed", job, extra={"job": job, "status": "failed"})
+        raise
+    finally:
+        current_job_run.reset(token)
+    services.job_runs[(job, outcome.status.value)] += 1
+    return outcome
+
+
+async def _run(services: Services, job: str, *, holder: str, slot: datetime | None, lease_seconds: int) -> Outcome:
     work = JOBS[job]
     now = services.clock()
     taken = await claims.claim(services.store, job, holder=holder, now=now, slot=slot, lease_seconds=lease_seconds)
     if isinstance(taken, Refusal):
+        log.info("job %s refused: %s", job, taken.reason, extra={"job": job, "status": Status.REFUSED.value})
         return Outcome(job, Status.REFUSED, message=taken.reason)
     lease: Lease = taken
     if lease.took_over:
@@ -83,7 +100,7 @@ async def run_job(
     try:
         report = await work(services, now, between_pages=renew)
     except LeaseLost as lost:
-        log.warning("job %s: %s; stopped", job, lost)
+        log.warning("job %s: %s; stopped", job, lost, extra={"job": job, "status": Status.LOST.value})
         return Outcome(job, Status.LOST, message=str(lost))
     except BaseException:
         await _release_after_failure(services, lease, "failed")
@@ -91,7 +108,9 @@ async def run_job(
     try:
         await claims.finish(services.store, lease, services.clock(), "done", report.to_doc())
     except LeaseLost as lost:
+        log.warning("job %s: %s after its work", job, lost, extra={"job": job, "status": Status.LOST.value})
         return Outcome(job, Status.LOST, report, message=str(lost))
+    log.info("job %s done: %s", job, report.to_doc(), extra={"job": job, "status": Status.DONE.value})
     return Outcome(job, Status.DONE, report)
 
 

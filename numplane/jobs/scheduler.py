@@ -8,18 +8,15 @@ at the same instants and compute the same slot (the start of the period), and th
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
-from numplane.jobs.runner import JOBS, Outcome, Status, new_holder, run_job
+from numplane.jobs.runner import JOBS, Outcome, new_holder, run_job
 from numplane.resolvers.context import Services
 from numplane.settings import Settings
-
-log = logging.getLogger("numplane.jobs")
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SHUTDOWN_GRACE_SECONDS = 10.0
@@ -89,11 +86,7 @@ class JobScheduler:
         finally:
             if task is not None:
                 self._running.discard(task)
-        if outcome.status is Status.DONE and outcome.report is not None:
-            log.info("job %s: %s", job, outcome.report.to_doc())
-        else:
-            log.info("job %s %s: %s", job, outcome.status.value, outcome.message)
-        return outcome
+        return outcome  # run_job logged it, with the run's id
 
     async def shutdown(self) -> None:
         if not self.apscheduler.running:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -106,6 +107,8 @@ class Services:
     # Webhooks: how host names are resolved (tests give a fixed table), and the dispatcher's figures.
     resolve: Resolve = system_resolve
     webhook_stats: DeliveryStats = field(default_factory=DeliveryStats)
+    # Job runs in this process by (job, outcome): done, refused, lost or failed (for /metrics).
+    job_runs: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
@@ -113,7 +116,9 @@ class Services:
         at once to the routing cache (and the change hub), and the configured carriers."""
         from numplane.store import store_from_url
 
-        store = ObservedStore(store_from_url(settings.store, db_prefix=settings.db_prefix))
+        store = ObservedStore(
+            store_from_url(settings.store, db_prefix=settings.db_prefix), slow_after=settings.slow_store_ms / 1000
+        )
         return cls(
             store=store,
             settings=settings,

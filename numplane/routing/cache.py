@@ -85,6 +85,7 @@ class _Entries(Generic[V]):
         self._entries: OrderedDict[str, tuple[int, V]] = OrderedDict()
         self._loading: dict[str, asyncio.Future[V]] = {}
         self.cached = True  # False: every lookup reads the store (writes cannot be heard)
+        self.hits = self.misses = 0  # lookups answered from memory, and those that read the store (/metrics)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -92,8 +93,10 @@ class _Entries(Generic[V]):
     async def get(self, key: str) -> V:
         entry = self._entries.get(key)
         if entry is not None:
+            self.hits += 1
             self._entries.move_to_end(key)
             return entry[1]
+        self.misses += 1
         if not self.cached:
             return self._convert(key, await self._load(key))
         pending = self._loading.get(key)

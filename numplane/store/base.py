@@ -65,16 +65,26 @@ class UnsupportedStoreUrl(ValueError):
 
 
 def masked(url: str) -> str:
-    """The URL with its password replaced by `***`, for messages and logs."""
+    """The URL with its password replaced by `***`, for messages and logs, even when it is malformed."""
     try:
         parts = urlsplit(url)
         password = parts.password
-    except ValueError:  # not even a URL: nothing recognisable as a password to hide
-        return url
+    except ValueError:  # not a URL urllib can read (a bad IPv6 host ...): it may still carry a password
+        return _masked_roughly(url)
     if not password:
-        return url
+        return _masked_roughly(url)  # e.g. `user:pass@host` without a scheme reads as a path
     host = parts.netloc.rsplit("@", 1)[-1]
     return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def _masked_roughly(text: str) -> str:
+    """Whatever sits between the first `:` after the scheme and the last `@` is taken for a password: in a
+    malformed URL it is better to hide too much than to show a secret."""
+    scheme_end = text.find("://")
+    start = scheme_end + 3 if scheme_end >= 0 else 0
+    at = text.rfind("@")
+    colon = text.find(":", start, at) if at > start else -1
+    return text if colon < 0 else f"{text[: colon + 1]}***{text[at:]}"
 
 
 class InvalidCursor(ValueError):

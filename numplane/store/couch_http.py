@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,8 @@ import httpx
 import orjson
 
 from numplane.store.base import StoreUnavailable, UnsupportedStoreUrl, masked
+
+log = logging.getLogger("numplane.store")
 
 READ_DELAYS = (0.1, 0.3)
 """Pauses between the (at most three) tries of an idempotent request: a blip is absorbed within ~0.4 s
@@ -52,7 +55,10 @@ class CouchHttp:
     """JSON requests against one CouchDB server, Basic auth on every request when the URL carries it."""
 
     def __init__(self, url: str, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        parsed = httpx.URL(url)
+        try:
+            parsed = httpx.URL(url)
+        except httpx.InvalidURL as exc:  # its message is safe (a port, a host), the URL is shown masked
+            raise UnsupportedStoreUrl(f"not a CouchDB URL: {masked(url)!r} ({exc})") from None
         if parsed.scheme not in ("http", "https") or not parsed.host:
             raise UnsupportedStoreUrl(f"not a CouchDB URL: {masked(url)!r} (expected http://[user:pass@]host:port)")
         self._auth = httpx.BasicAuth(parsed.username, parsed.password) if parsed.username else None
@@ -101,6 +107,8 @@ class CouchHttp:
                 failure = outcome
             if failure.final or (failure.sent and not idempotent):
                 break
+            if attempt < len(READ_DELAYS):
+                _log_retry(method, path, attempt + 1, failure.message)
         raise StoreUnavailable(failure.message)
 
     async def download(self, path: str) -> tuple[int, bytes]:
@@ -113,10 +121,12 @@ class CouchHttp:
                 response = await self._connection().get(path, headers={"Accept": "*/*"})
             except httpx.HTTPError as exc:
                 message = f"CouchDB at {self.where} failed during GET: {_reason(exc)}"
-                continue
-            if response.status_code < 500:
-                return response.status_code, response.content
-            message = f"CouchDB at {self.where} failed GET {_shown(path)}: {response.status_code}"
+            else:
+                if response.status_code < 500:
+                    return response.status_code, response.content
+                message = f"CouchDB at {self.where} failed GET {_shown(path)}: {response.status_code}"
+            if attempt < len(READ_DELAYS):
+                _log_retry("GET", path, attempt + 1, message)
         raise StoreUnavailable(message)
 
     async def _send(self, method: str, path: str, params: Mapping[str, str] | None, body: Any) -> Reply | _Failure:
@@ -192,6 +202,12 @@ def describe(reply: Reply) -> str:
     if isinstance(reply.body, dict):
         return f"{reply.body.get('error', '')}: {reply.body.get('reason', '')}".strip(": ")
     return ""
+
+
+def _log_retry(method: str, path: str, retry: int, reason: str) -> None:
+    # INFO: a retry that works is routine; one that does not ends in the StoreUnavailable its caller reports.
+    call = f"{method} {_shown(path)[:80]}"
+    log.info("store retry %d of %s: %s", retry, call, reason, extra={"retry": retry, "call": call, "reason": reason})
 
 
 def _reason(exc: Exception) -> str:

@@ -130,6 +130,16 @@ def selects_mutation(request: Any, max_tokens: int) -> bool:
     return False
 
 
+def chosen_operation(query: object, operation_name: object, max_tokens: int) -> tuple[str, str] | None:
+    """(name or "-", type) of the operation a request runs; None when the document does not parse."""
+    if not isinstance(query, str):
+        return None
+    for name, kind in _operations(query, max_tokens):
+        if not operation_name or name == operation_name:
+            return name or "-", kind.value
+    return None
+
+
 @lru_cache(maxsize=1000)
 def _operations(query: str, max_tokens: int) -> tuple[tuple[str | None, OperationType], ...]:
     # Cached like strawberry's own parse: clients send the same few documents again and again. A document

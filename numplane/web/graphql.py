@@ -14,10 +14,11 @@ from starlette.types import Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UnsetType
 
 from numplane.domain import idempotency as idempotency_rules
@@ -27,7 +28,7 @@ from numplane.resolvers.keys import authenticate
 from numplane.schema.context import RequestContext
 from numplane.schema.request_errors import BAD_REQUEST
 from numplane.store.base import StoreUnavailable
-from numplane.web import body, idempotency, json_body
+from numplane.web import body, idempotency, json_body, request_log
 from numplane.web.cors import origin_list
 from numplane.web.errors import error_response
 from numplane.web.fanout import Broadcasts, Pacer
@@ -113,6 +114,7 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
             return error_response(503, ErrorCode.STORE_UNAVAILABLE, "The database cannot be reached; retry shortly.")
         if requester is None:
             return error_response(401, ErrorCode.UNAUTHENTICATED, UNAUTHENTICATED)
+        request_log.note_requester(requester)
         try:
             raw = await body.read(request.receive, limit, self.services.settings.body_timeout_seconds)
             key = request.headers.get(IDEMPOTENCY_HEADER)
@@ -175,7 +177,13 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
             if wants_persisted(one.extensions):
                 one.query = self.persisted.document(one.query, one.extensions)
             body.check_operation(one.query, one.operation_name, self.services.settings.max_tokens)
+            request_log.note_operation(one.query, one.operation_name, self.services.settings.max_tokens)
         return parsed
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        processed = await super().process_result(request, result)
+        request_log.note_result(processed)
+        return processed
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         # strawberry's own, with orjson bytes (WebSocket messages keep strawberry's text encoding).
@@ -211,4 +219,5 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
                 raise ConnectionRejectionError({"message": UNAUTHENTICATED})
             context.authenticate(requester)
             context.token = token
+        request_log.note_requester(context.authenticated)
         return await super().on_ws_connect(context)

@@ -1,18 +1,36 @@
-"""Prometheus metrics: request counts and latency per route, in a registry owned by one app."""
+"""Prometheus metrics, in a registry owned by one app: requests and latency per route, store calls, the
+change feed, the routing cache, job runs, WebSockets, webhooks, and the process itself.
+
+Figures other parts keep as plain numbers (the hub's lag, the cache's hits, the job runs) are read when
+/metrics is scraped, so serving a request pays nothing for them."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from numplane.changes.hub import ChangeHub
 from numplane.domain.webhook_deliveries import DeliveryStats
+from numplane.resolvers.context import Services
+
+STORE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+"""Store calls: an embedded read takes well under a millisecond, a CouchDB write a few, an outage seconds."""
 
 
 class Metrics:
@@ -25,8 +43,30 @@ class Metrics:
         self.latency = Histogram(
             "numplane_http_request_seconds", "HTTP request latency", ["path", "method"], registry=self.registry
         )
+        self.store_calls = Histogram(
+            "numplane_store_call_seconds", "Store call latency by operation", ["operation"],
+            registry=self.registry, buckets=STORE_BUCKETS,
+        )
+        self.store_errors = Counter(
+            "numplane_store_errors", "Store calls that found the store unavailable, by operation", ["operation"],
+            registry=self.registry,
+        )
+        self.websockets = Gauge("numplane_websocket_connections", "Open WebSocket connections", registry=self.registry)
+        # The collectors prometheus_client registers in its global registry, here in this app's.
+        self.registry.register(PROCESS_COLLECTOR)
+        self.registry.register(PLATFORM_COLLECTOR)
         if webhooks is not None:
             self.registry.register(WebhookCollector(webhooks))
+
+    def store_call(self, operation: str, seconds: float, failed: bool) -> None:
+        """An ObservedStore watcher: one call's latency, and whether it failed."""
+        self.store_calls.labels(operation).observe(seconds)
+        if failed:
+            self.store_errors.labels(operation).inc()
+
+    def follow(self, services: Services, hub: ChangeHub) -> None:
+        """Report the change hub's, the routing cache's and the jobs' figures of this process."""
+        self.registry.register(ServingCollector(services, hub))
 
     async def endpoint(self, _request: Request) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
@@ -55,12 +95,56 @@ class WebhookCollector(Collector):
         )
 
 
+class ServingCollector(Collector):
+    """The change feed, routing cache and job figures of one process, read at scrape time."""
+
+    def __init__(self, services: Services, hub: ChangeHub) -> None:
+        self.services = services
+        self.hub = hub
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        yield GaugeMetricFamily(
+            "numplane_change_feed_lag_seconds",
+            "How far behind the store's change feed this process's reader may be", value=self.hub.lag_seconds,
+        )
+        subscribers = GaugeMetricFamily(
+            "numplane_change_feed_subscribers", "Receivers of the change feed by kind", labels=["kind"]
+        )
+        subscribers.add_metric(["numbers"], self.hub.subscribers)
+        subscribers.add_metric(["port_requests"], self.hub.port_subscribers)
+        subscribers.add_metric(["long_polls"], self.hub.waiters)
+        yield subscribers
+        lookups = CounterMetricFamily(
+            "numplane_routing_cache_lookups", "Hunt lookups answered from memory (hit) or the store (miss)",
+            labels=["cache", "result"],
+        )
+        routing = self.services.routing
+        if routing is not None:
+            for name, entries in (("numbers", routing.numbers), ("accounts", routing.accounts)):
+                lookups.add_metric([name, "hit"], entries.hits)
+                lookups.add_metric([name, "miss"], entries.misses)
+        yield lookups
+        runs = CounterMetricFamily(
+            "numplane_job_runs", "Job runs in this process by outcome", labels=["job", "outcome"]
+        )
+        for (job, outcome), count in sorted(self.services.job_runs.items()):
+            runs.add_metric([job, outcome], count)
+        yield runs
+
+
 class MetricsMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            self.metrics.websockets.inc()
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self.metrics.websockets.dec()
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -77,9 +161,19 @@ class MetricsMiddleware:
             await self.app(scope, receive, watch)
         finally:
             # Paths are the few fixed routes of this app (unknown ones count as "other"), so labels stay bounded.
-            path = scope["path"] if scope["path"] in KNOWN_PATHS else "other"
+            path = _route(scope["path"])
             self.metrics.requests.labels(path, scope["method"], str(status)).inc()
             self.metrics.latency.labels(path, scope["method"]).observe(time.perf_counter() - started)
 
 
 KNOWN_PATHS = frozenset({"/graphql", "/healthz", "/readyz", "/metrics"})
+PREFIXES = ("/hunt/",)  # routes with a parameter, counted under their prefix (never the number itself)
+
+
+def _route(path: str) -> str:
+    if path in KNOWN_PATHS:
+        return path
+    for prefix in PREFIXES:
+        if path.startswith(prefix):
+            return prefix.rstrip("/")
+    return "other"

@@ -7,7 +7,7 @@ import pytest
 
 from numplane.carriers import simulated
 from numplane.carriers.base import CarrierError
-from numplane.carriers.simulated import SimulatedCarrier, is_offered, offers
+from numplane.carriers.simulated import DEPROVISIONS_KEPT, SimulatedCarrier, is_offered, offers
 from numplane.domain.e164 import normalize
 from numplane.domain.effects import Effect
 
@@ -101,6 +101,15 @@ async def test_disconnect_of_a_number_it_offers_succeeds() -> None:
     assert carrier.name == "simulated"
 
 
+async def test_the_simulated_carrier_remembers_only_its_latest_deprovisions() -> None:
+    carrier = SimulatedCarrier()
+    for n in range(DEPROVISIONS_KEPT + 5):
+        await carrier.deprovision(f"+1415555{n:04d}", {}, token=f"strip-{n}")
+    assert len(carrier.deprovisioned) == DEPROVISIONS_KEPT
+    assert carrier.deprovisioned[0][0] == "+14155550005"
+    assert carrier.deprovisioned[-1][0] == f"+1415555{DEPROVISIONS_KEPT + 4:04d}"
+
+
 async def test_an_acquire_repeated_with_its_token_answers_as_the_first_time_and_orders_nothing_more() -> None:
     carrier = SimulatedCarrier()
     number = offers("+1415", 1)[0]
@@ -118,7 +127,7 @@ async def test_a_release_repeated_with_its_tokens_removes_features_and_disconnec
     for _ in range(3):
         await carrier.deprovision(number, {"cnam": {"display_name": "ACME"}}, token="strip-1")
         await carrier.disconnect(number, token="gone-1")
-    assert carrier.deprovisioned == [(number, {"cnam": {"display_name": "ACME"}})]
+    assert list(carrier.deprovisioned) == [(number, {"cnam": {"display_name": "ACME"}})]
     assert [carrier.performed(e, number) for e in (Effect.DEPROVISION, Effect.DISCONNECT)] == [1, 1]
     assert [carrier.repeated(e, number) for e in (Effect.DEPROVISION, Effect.DISCONNECT)] == [2, 2]
 

@@ -169,7 +169,7 @@ async def test_release_removes_upstream_features_using_the_number_as_it_was(worl
     released = await numbers.release_numbers(world.services, world.child, refs(offered))
     simulated = carriers.get("simulated")
     assert isinstance(simulated, SimulatedCarrier)
-    assert simulated.deprovisioned == [(offered, {"e911": e911, "cnam": {"display_name": "ACME"}})]
+    assert list(simulated.deprovisioned) == [(offered, {"e911": e911, "cnam": {"display_name": "ACME"}})]
     assert released.numbers[0].public == {} and released.numbers[0].features == {}
 
 

@@ -97,7 +97,7 @@ async def test_a_release_retried_after_the_store_failed_strips_and_disconnects_o
     assert not result.errors
     assert _counts(carrier, number, Effect.DEPROVISION) == (1, 1)
     assert _counts(carrier, number, Effect.DISCONNECT) == (1, 1)
-    assert carrier.deprovisioned == [(number, CNAM)]
+    assert list(carrier.deprovisioned) == [(number, CNAM)]
 
 
 async def test_a_new_change_of_the_same_number_is_a_new_effect(store: Store) -> None:

@@ -16,13 +16,22 @@ from numplane.store.base import UnsupportedStoreUrl, masked
         ("http://couch:5984", "http://couch:5984"),
         ("sqlite:///./numplane.db", "sqlite:///./numplane.db"),
         ("garbage", "garbage"),
+        # Malformed: urllib cannot read them, or reads the password as a path; it is hidden all the same.
+        ("http://admin:s3cret@[::1", "http://admin:***@[::1"),
+        ("admin:s3cret@couch:5984", "admin:***@couch:5984"),
+        ("http://admin:s3cret@[fe80::1%eth0/db", "http://admin:***@[fe80::1%eth0/db"),
+        ("http://u:pa/ss@couch:5984", "http://u:***@couch:5984"),
     ],
 )
 def test_a_url_is_shown_without_its_password(url: str, shown: str) -> None:
     assert masked(url) == shown
 
 
-@pytest.mark.parametrize("url", ["garbage", "postgres://u:s3cret@db/x", "http://u:s3cret@", "ftp://host"])
+@pytest.mark.parametrize(
+    "url",
+    ["garbage", "postgres://u:s3cret@db/x", "http://u:s3cret@", "ftp://host", "http://u:s3cret@[::1",
+     "http://u:s3cret@host:port", "u:s3cret@host:5984"],
+)
 def test_an_unusable_store_url_is_refused_without_showing_its_password(url: str) -> None:
     with pytest.raises(UnsupportedStoreUrl) as refused:
         store_from_url(url)

@@ -13,6 +13,7 @@ from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.paging import Page, decode_cursor, encode_cursor, none_listed, page_size
 from numplane.resolvers.rewrite import rewrite
 from numplane.store.base import HIGH, Db, Doc
+from numplane.store.readable import readable, readable_by_id
 
 
 def requester_can_see_account(requester: Requester, account: Account) -> bool:
@@ -26,7 +27,7 @@ async def load_accounts(services: Services, ids: Iterable[str]) -> dict[str, Acc
     if not wanted:
         return {}
     docs = await services.store.get_many(Db.ACCOUNTS, wanted)
-    return {i: Account.from_doc(d) for i, d in docs.items()}
+    return readable_by_id(Account.from_doc, docs, "account read")
 
 
 async def get_account(services: Services, requester: Requester, account_id: str) -> Account:
@@ -34,9 +35,22 @@ async def get_account(services: Services, requester: Requester, account_id: str)
     if account_id == requester.id:
         return requester.account
     account = (await load_accounts(services, [account_id])).get(account_id)
+    if account is None:
+        await _ensure_readable(services, requester, account_id)
     if account is None or not requester_can_see_account(requester, account):
         raise DomainError(ErrorCode.NOT_FOUND, f"No account {excerpt(account_id)} visible to you.")
     return account
+
+
+async def _ensure_readable(services: Services, requester: Requester, account_id: str) -> None:
+    """UNREADABLE_DOCUMENT when the account's stored document cannot be read and its raw tree puts it under
+    the requester (or the requester is an admin); anyone else learns nothing of it (NOT_FOUND)."""
+    doc = (await services.store.get_many(Db.ACCOUNTS, [account_id])).get(account_id)
+    if doc is None:
+        return
+    tree = doc.get("pvt_tree")
+    if requester.is_admin or (isinstance(tree, list) and requester.id in tree):
+        Account.from_doc(doc)  # raises UnreadableDocument naming the field
 
 
 async def create_account(
@@ -99,12 +113,16 @@ async def _page(services: Services, scope: str, first: int, after: str | None) -
         Db.ACCOUNTS, "tree", start=(scope, ""), end=(scope, "", HIGH),
         after=(scope, "", position) if position else None, limit=size + 1,
     )
-    items = [Account.from_doc(r.doc) for r in rows[:size]]
+    shown = rows[:size]
+    items = readable(lambda row: Account.from_doc(row.doc), shown, "accounts listing")
 
     async def total() -> int:
         return await services.store.count(Db.ACCOUNTS, "tree", (scope, ""), (scope, "", HIGH))
 
-    return Page(items, [encode_cursor(a.id) for a in items], has_next=len(rows) > size, total=total)
+    return Page(
+        items, [encode_cursor(a.id) for a in items], has_next=len(rows) > size, total=total,
+        resume=encode_cursor(shown[-1].id) if shown else None,
+    )
 
 
 async def children(

@@ -24,10 +24,13 @@ class Page(Generic[T]):
     # How many items the whole listing holds (same filter, every page), counted from the index only when
     # asked: totalCount is rarely selected, and a count is a read of its own.
     total: Callable[[], Awaitable[int]] | None = None
+    # Where the next page starts when the page read past its last item (rows skipped as unreadable, or a
+    # read budget spent on rows the filter left out): without it a client would read those rows again.
+    resume: str | None = None
 
     @property
     def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
+        return self.resume or (self.cursors[-1] if self.cursors else None)
 
 
 async def none_listed() -> int:

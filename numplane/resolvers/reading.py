@@ -17,6 +17,7 @@ from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.paging import Page, decode_cursor, encode_cursor, none_listed, page_size
 from numplane.resolvers.system_config import get_config
 from numplane.store.base import HIGH, Db
+from numplane.store.readable import readable, readable_by_id
 
 
 def requester_can_see_number(requester: Requester, number: Number, previous_owner: Account | None = None) -> bool:
@@ -31,7 +32,7 @@ async def get_numbers(services: Services, requester: Requester, e164s: Iterable[
     previous owners of aging numbers, whose visibility depends on them)."""
     ids = list(dict.fromkeys(e164s))
     docs = await services.store.get_many(Db.NUMBERS, ids) if ids else {}
-    numbers = {i: Number.from_doc(d) for i, d in docs.items()}
+    numbers = readable_by_id(Number.from_doc, docs, "number read")
     previous_ids = {n.previous_owner for n in numbers.values() if n.state is State.AGING and n.previous_owner}
     previous = await load_accounts(services, previous_ids) if previous_ids and not requester.is_admin else {}
     return {
@@ -45,8 +46,22 @@ async def get_number(services: Services, requester: Requester, number: str) -> N
     normalized = e164.normalize(number, region)
     found = (await get_numbers(services, requester, [normalized])).get(normalized)
     if found is None:
+        await _ensure_readable(services, requester, normalized)
         raise DomainError(ErrorCode.NOT_FOUND, f"{normalized} is not a number you can see.", number=normalized)
     return found
+
+
+async def _ensure_readable(services: Services, requester: Requester, number: str) -> None:
+    """UNREADABLE_DOCUMENT when the number's stored document cannot be read and its raw owner fields name
+    the requester's account (or the requester is an admin); anyone else learns nothing of it (NOT_FOUND)."""
+    doc = (await services.store.get_many(Db.NUMBERS, [number])).get(number)
+    if doc is None:
+        return
+    tree = doc.get("pvt_assigned_tree")
+    if requester.is_admin or doc.get("pvt_assigned_to") == requester.id or (
+        isinstance(tree, list) and requester.id in tree
+    ):
+        Number.from_doc(doc)  # raises UnreadableDocument naming the field
 
 
 async def list_numbers(
@@ -83,9 +98,9 @@ async def list_numbers(
             for facet in facets
         )
     )
-    merged = heapq.merge(*ranges, key=lambda row: row.id)
-    numbers = [Number.from_doc(row.doc) for row in merged]
-    items = numbers[:size]
+    merged = list(heapq.merge(*ranges, key=lambda row: row.id))
+    shown = merged[:size]
+    items = readable(lambda row: Number.from_doc(row.doc), shown, "numbers listing")
 
     async def total() -> int:
         # The same ranges without the cursor; a number has one state, so the facets' counts never overlap.
@@ -94,7 +109,10 @@ async def list_numbers(
         )
         return sum(counts)
 
-    return Page(items, [encode_cursor(n.e164) for n in items], has_next=len(numbers) > size, total=total)
+    return Page(
+        items, [encode_cursor(n.e164) for n in items], has_next=len(merged) > size, total=total,
+        resume=encode_cursor(shown[-1].id) if shown else None,
+    )
 
 
 def _facets(states: Sequence[State] | None, carrier: str | None) -> list[str]:

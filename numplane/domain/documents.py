@@ -32,6 +32,16 @@ class UnreadableDocument(DomainError):
         self.problem = problem
 
 
+def names_account(doc: Mapping[str, Any], account_id: str) -> bool:
+    """True when a stored document's raw owner fields name the account (as owner, or in the owner's or the
+    account's tree), read without trusting their types: whether an unreadable document may be reported to
+    that account as unreadable, rather than as missing, without telling anyone else it exists."""
+    if doc.get("pvt_assigned_to") == account_id:
+        return True
+    return any(isinstance(tree, list) and account_id in tree for tree in (doc.get("pvt_assigned_tree"),
+                                                                           doc.get("pvt_tree")))
+
+
 class Fields:
     """Typed reads of one stored document's fields; a field of the wrong type is UnreadableDocument."""
 

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable
 
 from numplane.domain.accounts import Account
+from numplane.domain.documents import names_account
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.text import excerpt, name_of
 from numplane.domain.visibility import can_see_account
@@ -48,8 +49,7 @@ async def _ensure_readable(services: Services, requester: Requester, account_id:
     doc = (await services.store.get_many(Db.ACCOUNTS, [account_id])).get(account_id)
     if doc is None:
         return
-    tree = doc.get("pvt_tree")
-    if requester.is_admin or (isinstance(tree, list) and requester.id in tree):
+    if requester.is_admin or names_account(doc, requester.id):
         Account.from_doc(doc)  # raises UnreadableDocument naming the field
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from numplane.domain import e164
 from numplane.domain.accounts import Account
+from numplane.domain.documents import names_account
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
@@ -57,10 +58,7 @@ async def _ensure_readable(services: Services, requester: Requester, number: str
     doc = (await services.store.get_many(Db.NUMBERS, [number])).get(number)
     if doc is None:
         return
-    tree = doc.get("pvt_assigned_tree")
-    if requester.is_admin or doc.get("pvt_assigned_to") == requester.id or (
-        isinstance(tree, list) and requester.id in tree
-    ):
+    if requester.is_admin or names_account(doc, requester.id):
         Number.from_doc(doc)  # raises UnreadableDocument naming the field
 
 

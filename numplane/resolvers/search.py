@@ -38,6 +38,7 @@ from numplane.domain.visibility import OFFERED
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.system_config import get_config
 from numplane.store.base import HIGH, Db, Doc, Key, Store
+from numplane.store.readable import read_or_skip
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +140,11 @@ async def _from_store(
             for row in rows:
                 if row.id in found or not _answers(search, prefix, row.id, row.doc):
                     continue
-                state = State(row.doc.get("pvt_state", "available"))
-                candidate = NumberCandidate(row.id, state, str(row.doc.get("pvt_module_name") or "local"))
-                hold = Hold.from_doc(row.doc["pvt_hold"]) if row.doc.get("pvt_hold") else None
-                if offered_to(requester, candidate, now, hold):
+                number = read_or_skip(Number.from_doc, row.doc, "number search")
+                if number is None:
+                    continue
+                candidate = NumberCandidate(row.id, number.state, number.module)
+                if offered_to(requester, candidate, now, number.hold):
                     found[candidate.e164] = candidate
                     if len(found) == wanted:
                         break
@@ -248,7 +250,9 @@ async def _discovered(
         if number in created:
             out.append(NumberCandidate(number, State.DISCOVERY, carrier))
         elif number in existing:
-            current = Number.from_doc(existing[number])
+            current = read_or_skip(Number.from_doc, existing[number], "number search")
+            if current is None:
+                continue
             candidate = NumberCandidate(number, current.state, current.module)
             if offered_to(requester, candidate, ctx.now, current.hold):
                 out.append(candidate)

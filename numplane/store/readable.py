@@ -25,6 +25,15 @@ def skipped(error: UnreadableDocument, reader: str) -> None:
     log.warning("%s skipped unreadable document %s: %s", reader, error.doc_id, error.problem)
 
 
+def read_or_skip(convert: Callable[[S], T], source: S, reader: str) -> T | None:
+    """`convert` of one source of many, or None (logged) when it finds the document unreadable."""
+    try:
+        return convert(source)
+    except UnreadableDocument as error:
+        skipped(error, reader)
+        return None
+
+
 def readable(convert: Callable[[S], T], sources: Iterable[S], reader: str) -> list[T]:
     """`convert` of each source in order, leaving out (and logging) those it finds unreadable."""
     found: list[T] = []

@@ -82,3 +82,19 @@ async def test_an_unreadable_account_is_skipped_by_listings_and_an_error_alone(
     alone = await api.gql(ACCOUNT, {"id": "bad0account"}, key="reseller")
     assert alone["errors"][0]["extensions"]["code"] == "UNREADABLE_DOCUMENT", alone
     assert await api.gql(ACCOUNT, {"id": "bad0account"}, key="unrelated") == {"data": {"account": None}}
+
+
+HUNT = "mutation($n: String!) { huntNumber(input: {number: $n}) { result { disposition } userErrors { code } } }"
+
+
+async def test_the_hunt_over_graphql_and_get_hunt_answers_not_found_for_an_unreadable_number(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    await plant(api.services.store, Db.NUMBERS,
+                bad_number_doc("+14155550102", (api.id("M"), api.id("R")), pvt_features=["cnam"]))
+    with caplog.at_level(logging.WARNING, logger="numplane.unreadable"):
+        hunted = await api.data(HUNT, {"n": "+14155550102"}, key="router")
+        lean = await api.client.get("/hunt/+14155550102", headers={"Authorization": f"Bearer {api.keys['router']}"})
+    assert hunted["huntNumber"] == {"result": {"disposition": "NOT_FOUND"}, "userErrors": []}
+    assert lean.status_code == 200 and lean.json()["disposition"] == "NOT_FOUND"
+    assert "+14155550102" in caplog.text

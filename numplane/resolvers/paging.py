@@ -47,8 +47,12 @@ def decode_cursor(cursor: str | None) -> str | None:
     if cursor is None:
         return None
     try:
+        if "=" in cursor:  # encode_cursor strips the padding: a cursor carrying some was not ours
+            raise ValueError(cursor)
         padded = cursor + "=" * (-len(cursor) % 4)
-        tag, _, position = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
+        # validate: the lenient decoder drops characters outside the alphabet, so "azp4!" would pass as ours.
+        raw = base64.b64decode(padded.encode(), altchars=b"-_", validate=True)
+        tag, _, position = raw.decode().partition(":")
         if tag != "k" or not position or has_bad_text(position):
             raise ValueError(cursor)
         return position

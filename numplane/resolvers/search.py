@@ -87,10 +87,13 @@ async def search_numbers(
     wanted = min(quantity, config.max_batch, HARD_LIMIT)
     low = WORLD if prefix.strip() == WORLD and search.used else e164.prefix_of(prefix)
     now = services.clock()
-    found, offered = await asyncio.gather(
-        _from_store(services.store, requester, low, search, wanted, now),
-        _ask_carriers(services, config, low, search, wanted, timeout),
+    # A disabled account may only read (SPEC §3): its search answers from the store alone, since what the
+    # carriers offer is only offered once saved as discovery numbers, a write it may not cause.
+    upstream = (
+        _ask_carriers(services, config, low, search, wanted, timeout)
+        if requester.account.enabled else _nothing_upstream()
     )
+    found, offered = await asyncio.gather(_from_store(services.store, requester, low, search, wanted, now), upstream)
     seen = {c.e164 for c in found}
     fresh = [(n, c) for n, c in offered if n not in seen][: wanted - len(found)]
     if fresh:
@@ -191,6 +194,10 @@ def _shared_length(number: str, near: str) -> int:
             break
         length += 1
     return length
+
+
+async def _nothing_upstream() -> list[tuple[str, str]]:
+    return []
 
 
 async def _ask_carriers(

@@ -14,7 +14,7 @@ from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.paging import Page, decode_cursor, encode_cursor, none_listed, page_size
 from numplane.resolvers.rewrite import rewrite
 from numplane.store.base import HIGH, Db, Doc
-from numplane.store.readable import readable, readable_by_id
+from numplane.store.readable import read_or_skip, readable, readable_by_id
 
 
 def requester_can_see_account(requester: Requester, account: Account) -> bool:
@@ -32,25 +32,20 @@ async def load_accounts(services: Services, ids: Iterable[str]) -> dict[str, Acc
 
 
 async def get_account(services: Services, requester: Requester, account_id: str) -> Account:
-    """The account, or NOT_FOUND when it does not exist or is outside what the requester may see."""
+    """The account, or NOT_FOUND when it does not exist or is outside what the requester may see. A stored
+    document that cannot be read is UNREADABLE_DOCUMENT naming the field for admins and the accounts its
+    raw tree names; anyone else learns nothing of it."""
     if account_id == requester.id:
         return requester.account
-    account = (await load_accounts(services, [account_id])).get(account_id)
-    if account is None:
-        await _ensure_readable(services, requester, account_id)
+    doc = (await services.store.get_many(Db.ACCOUNTS, [account_id])).get(account_id) if account_id else None
+    account = None
+    if doc is not None and (requester.is_admin or names_account(doc, requester.id)):
+        account = Account.from_doc(doc)  # raises UnreadableDocument
+    elif doc is not None:
+        account = read_or_skip(Account.from_doc, doc, "account read")
     if account is None or not requester_can_see_account(requester, account):
         raise DomainError(ErrorCode.NOT_FOUND, f"No account {excerpt(account_id)} visible to you.")
     return account
-
-
-async def _ensure_readable(services: Services, requester: Requester, account_id: str) -> None:
-    """UNREADABLE_DOCUMENT when the account's stored document cannot be read and its raw tree puts it under
-    the requester (or the requester is an admin); anyone else learns nothing of it (NOT_FOUND)."""
-    doc = (await services.store.get_many(Db.ACCOUNTS, [account_id])).get(account_id)
-    if doc is None:
-        return
-    if requester.is_admin or names_account(doc, requester.id):
-        Account.from_doc(doc)  # raises UnreadableDocument naming the field
 
 
 async def create_account(

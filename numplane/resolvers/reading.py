@@ -33,7 +33,10 @@ async def get_numbers(services: Services, requester: Requester, e164s: Iterable[
     previous owners of aging numbers, whose visibility depends on them)."""
     ids = list(dict.fromkeys(e164s))
     docs = await services.store.get_many(Db.NUMBERS, ids) if ids else {}
-    numbers = readable_by_id(Number.from_doc, docs, "number read")
+    return await _visible(services, requester, readable_by_id(Number.from_doc, docs, "number read"))
+
+
+async def _visible(services: Services, requester: Requester, numbers: dict[str, Number]) -> dict[str, Number]:
     previous_ids = {n.previous_owner for n in numbers.values() if n.state is State.AGING and n.previous_owner}
     previous = await load_accounts(services, previous_ids) if previous_ids and not requester.is_admin else {}
     return {
@@ -43,23 +46,19 @@ async def get_numbers(services: Services, requester: Requester, e164s: Iterable[
 
 
 async def get_number(services: Services, requester: Requester, number: str) -> Number:
+    """One visible number. A stored document that cannot be read is UNREADABLE_DOCUMENT naming the field
+    for admins and the accounts its raw owner fields name; anyone else learns nothing of it (NOT_FOUND)."""
     region = (await get_config(services)).default_region
     normalized = e164.normalize(number, region)
-    found = (await get_numbers(services, requester, [normalized])).get(normalized)
+    doc = (await services.store.get_many(Db.NUMBERS, [normalized])).get(normalized)
+    if doc is not None and (requester.is_admin or names_account(doc, requester.id)):
+        numbers = {normalized: Number.from_doc(doc)}  # raises UnreadableDocument
+    else:
+        numbers = readable_by_id(Number.from_doc, {normalized: doc} if doc is not None else {}, "number read")
+    found = (await _visible(services, requester, numbers)).get(normalized)
     if found is None:
-        await _ensure_readable(services, requester, normalized)
         raise DomainError(ErrorCode.NOT_FOUND, f"{normalized} is not a number you can see.", number=normalized)
     return found
-
-
-async def _ensure_readable(services: Services, requester: Requester, number: str) -> None:
-    """UNREADABLE_DOCUMENT when the number's stored document cannot be read and its raw owner fields name
-    the requester's account (or the requester is an admin); anyone else learns nothing of it (NOT_FOUND)."""
-    doc = (await services.store.get_many(Db.NUMBERS, [number])).get(number)
-    if doc is None:
-        return
-    if requester.is_admin or names_account(doc, requester.id):
-        Number.from_doc(doc)  # raises UnreadableDocument naming the field
 
 
 async def list_numbers(

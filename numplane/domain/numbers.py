@@ -205,20 +205,26 @@ class Number:
 
 
 _KNOWN_STATES = frozenset({*(s.value for s in State), None, ""})  # an entry's from/to: a state or none
-_TIME_TYPES = (str, int, float)  # ISO text, or Kazoo's Gregorian seconds
+
+
+def _time_like(value: object) -> bool:
+    """ISO text or Kazoo's Gregorian seconds (as a number or its text), by shape: parsing every entry's time
+    costs too much for a listing, and this already refuses Kazoo's "undefined" and other words."""
+    return (type(value) is str and value[:4].isdigit()) or type(value) is int or type(value) is float
 
 
 def _history(fields: Fields) -> tuple[dict[str, Any], ...]:
     """pvt_history, checked for shape only: each entry an object with a time and known states. Entries are
     parsed when read (Number.history), since parsing every entry of every number of a page costs more than
-    the rest of the page; an older entry whose time is garbage is found then (Transition.from_doc)."""
+    the rest of the page; an older entry whose time is well shaped but no date is found then
+    (Transition.from_doc)."""
     entries = fields.doc.get("pvt_history")
     if entries is None:
         return ()
     try:
         # One pass of exact type tests: a listing checks up to history_length entries per number.
         sound = type(entries) is list and all(
-            type(e) is dict and type(e.get("at")) in _TIME_TYPES and e.get("from") in _KNOWN_STATES
+            type(e) is dict and _time_like(e.get("at")) and e.get("from") in _KNOWN_STATES
             and e.get("to") in _KNOWN_STATES
             for e in entries
         )

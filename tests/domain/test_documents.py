@@ -57,9 +57,16 @@ def test_kazoo_state_key_and_gregorian_history_times_are_read() -> None:
     assert number.state is State.RESERVED and number.last_transition is not None
 
 
-def test_an_older_history_entry_with_a_garbage_time_fails_when_the_history_is_read() -> None:
-    # Only the latest entry is parsed on read (the feed needs it); the rest when the history is asked for.
+def test_an_older_history_entry_without_a_date_makes_the_number_unreadable() -> None:
+    # Kazoo leaves "undefined": found when the document is read, not when a listing asks for the history.
     entries = [{"at": "undefined", "action": "add"}, *GOOD_NUMBER["pvt_history"]]
+    with pytest.raises(UnreadableDocument):
+        Number.from_doc({**GOOD_NUMBER, "pvt_history": entries})
+
+
+def test_an_older_history_entry_shaped_like_a_date_but_not_one_fails_when_the_history_is_read() -> None:
+    # Only the latest entry is parsed on read (the feed needs it); the rest when the history is asked for.
+    entries = [{"at": "2026-13-45T99:00:00Z", "action": "add"}, *GOOD_NUMBER["pvt_history"]]
     number = Number.from_doc({**GOOD_NUMBER, "pvt_history": entries})
     assert number.last_transition is not None
     with pytest.raises(UnreadableDocument):

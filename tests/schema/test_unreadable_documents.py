@@ -98,3 +98,12 @@ async def test_the_hunt_over_graphql_and_get_hunt_answers_not_found_for_an_unrea
     assert hunted["huntNumber"] == {"result": {"disposition": "NOT_FOUND"}, "userErrors": []}
     assert lean.status_code == 200 and lean.json()["disposition"] == "NOT_FOUND"
     assert "+14155550102" in caplog.text
+
+
+async def test_a_listing_asking_for_history_skips_a_number_with_an_older_entry_without_a_date(api: Api) -> None:
+    await owned(api, "+14155550101")
+    entries = [{"at": "undefined", "action": "add"}, {"at": "2026-11-26T12:00:00.000000Z", "to": "in_service"}]
+    await plant(api.services.store, Db.NUMBERS,
+                bad_number_doc("+14155550102", (api.id("M"), api.id("R")), pvt_history=entries))
+    listed = await api.data("{ numbers(first: 10) { edges { node { e164 history { action } } } } }")
+    assert [e["node"]["e164"] for e in listed["numbers"]["edges"]] == ["+14155550101"]

@@ -17,12 +17,14 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from numplane.domain.accounts import Account
 from numplane.domain.numbers import Number
 from numplane.domain.port_requests import PortRequest
 from numplane.domain.states import State
 from numplane.domain.visibility import accounts_needed_for_change, number_before_change
 from numplane.store.base import Change, ChangePage, Db, Doc, Store, StoreUnavailable
 from numplane.store.observed import ObservedStore
+from numplane.store.readable import read_or_skip, readable, readable_by_id
 
 log = logging.getLogger(__name__)
 
@@ -454,20 +456,25 @@ class ChangeHub:
 
     def _learn_accounts(self, changes: Sequence[Change]) -> None:
         for change in changes:
-            if change.deleted:
+            account = None if change.deleted else read_or_skip(Account.from_doc, change.doc, "change feed")
+            if account is None:
                 self._ancestors.pop(change.id, None)
             else:
-                self._ancestors[change.id] = tuple(change.doc.get("pvt_tree") or ())
+                self._ancestors[change.id] = account.tree
 
     async def _decode(self, changes: Sequence[Change]) -> list[FeedEntry]:
-        numbers = [(c, _number(c)) for c in changes]
+        # A change to a document that cannot be read is left out of the feed (and logged): its readers
+        # could not be told what it is, and the changes after it must still reach them.
+        numbers = readable(lambda c: (c, _number(c)), changes, "change feed")
         needed = set().union(*(accounts_needed_for_change(n) for _c, n in numbers)) if numbers else set()
         missing = sorted(needed - self._ancestors.keys())
         if missing:  # one batched read per page, and only for accounts not seen before
             docs = await self.store.get_many(Db.ACCOUNTS, missing)
             if len(self._ancestors) > 100_000:
                 self._ancestors.clear()
-            self._ancestors.update({i: tuple(d.get("pvt_tree") or ()) for i, d in docs.items()})
+            self._ancestors.update(
+                {i: a.tree for i, a in readable_by_id(Account.from_doc, docs, "change feed").items()}
+            )
         entries = []
         for change, number in numbers:
             ancestors = {i: self._ancestors[i] for i in accounts_needed_for_change(number) if i in self._ancestors}

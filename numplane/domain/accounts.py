@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any
 
 from numplane.domain.clock import format_time, read_time
+from numplane.domain.documents import Fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,22 +65,25 @@ class Account:
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Account:
+        """The account a stored document holds; UnreadableDocument (naming the field) when a field has the
+        wrong type, so one bad account fails alone instead of with every listing that includes it."""
         known = {
             "_id", "_rev", "pvt_type", "name", "pvt_tree", "enabled", "good_standing",
             "pvt_wnm_allow_additions", "pvt_superduper_admin", "pvt_created", "pvt_modified",
         }
+        fields = Fields(doc)
         return cls(
-            id=doc["_id"],
-            name=doc.get("name", ""),
-            tree=tuple(doc.get("pvt_tree", ())),
-            enabled=bool(doc.get("enabled", True)),
-            good_standing=bool(doc.get("good_standing", True)),
-            allow_additions=bool(doc.get("pvt_wnm_allow_additions", False)),
-            is_admin=bool(doc.get("pvt_superduper_admin", False)),
+            id=fields.id,
+            name=fields.text("name") or "",
+            tree=fields.texts("pvt_tree"),
+            enabled=fields.flag("enabled", True),
+            good_standing=fields.flag("good_standing", True),
+            allow_additions=fields.flag("pvt_wnm_allow_additions", False),
+            is_admin=fields.flag("pvt_superduper_admin", False),
             # read_time: documents Kazoo wrote carry Gregorian seconds.
             created=read_time(doc.get("pvt_created")),
             modified=read_time(doc.get("pvt_modified")),
-            rev=doc.get("_rev"),
+            rev=fields.text("_rev"),
             extra={k: v for k, v in doc.items() if k not in known},
         )
 

@@ -25,6 +25,7 @@ class ErrorCode(str, Enum):
     STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
     NUMBER_HELD = "NUMBER_HELD"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    UNREADABLE_DOCUMENT = "UNREADABLE_DOCUMENT"
 
 
 # What each code means for the person who gets it, and what to do next. The README table is
@@ -52,6 +53,9 @@ ERROR_HELP: dict[ErrorCode, str] = {
     ErrorCode.STORE_UNAVAILABLE: "The database cannot be reached right now; nothing was lost, retry shortly.",
     ErrorCode.NUMBER_HELD: "Another account holds the number; `heldUntil` says when the hold ends.",
     ErrorCode.IDEMPOTENCY_KEY_REUSED: "The Idempotency-Key was used with a different request body; use a new key.",
+    ErrorCode.UNREADABLE_DOCUMENT: (
+        "The stored document (written by another system or an old version) cannot be read; an admin must repair it."
+    ),
 }
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from numplane.domain.clock import format_time, parse_time, read_time
+from numplane.domain.clock import format_time, read_time
+from numplane.domain.documents import Fields, UnreadableDocument
 from numplane.domain.holds import Hold
 from numplane.domain.locality import Locality, describe
 from numplane.domain.public_bounds import readable
@@ -38,8 +39,11 @@ class Transition:
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Transition:
+        at = read_time(doc["at"])  # Kazoo's entries carry Gregorian seconds
+        if at is None:
+            raise ValueError(f"no time in {doc['at']!r}"[:80])
         return cls(
-            at=parse_time(doc["at"]),
+            at=at,
             action=doc.get("action", ""),
             from_state=State(doc["from"]) if doc.get("from") else None,
             to_state=State(doc["to"]) if doc.get("to") else None,
@@ -100,18 +104,18 @@ class Number:
 
     @property
     def history(self) -> tuple[Transition, ...]:
-        """The audit trail, oldest first."""
-        return tuple(Transition.from_doc(t) for t in self.history_docs)
+        """The audit trail, oldest first (UnreadableDocument when a stored entry cannot be read)."""
+        return tuple(_transition(self.e164, t) for t in self.history_docs)
 
     def recent_history(self, count: int) -> tuple[Transition, ...]:
         """The last `count` audit entries, oldest first, parsing only those (a page asks for a few)."""
-        return tuple(Transition.from_doc(t) for t in self.history_docs[-count:]) if count > 0 else ()
+        return tuple(_transition(self.e164, t) for t in self.history_docs[-count:]) if count > 0 else ()
 
     @property
     def last_transition(self) -> Transition | None:
         """The latest audit entry, parsed alone: the change feed asks for it on every change, and parsing
         the whole trail (up to history_length entries) each time cost more than the rest of the change."""
-        return Transition.from_doc(self.history_docs[-1]) if self.history_docs else None
+        return _transition(self.e164, self.history_docs[-1]) if self.history_docs else None
 
     def with_changes(self, **changes: Any) -> Number:
         return replace(self, **changes)
@@ -155,6 +159,9 @@ class Number:
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Number:
+        """The number a stored document holds; UnreadableDocument (naming the field) when a field has the
+        wrong type or an unknown value, so one bad document fails alone instead of with its page."""
+        fields = Fields(doc, number=True)
         # One pass over the keys: listings convert a hundred documents per page.
         public: dict[str, Any] = {}
         extra: dict[str, Any] = {}
@@ -168,28 +175,82 @@ class Number:
         def when(key: str) -> datetime | None:
             return read_time(doc.get(key))
 
+        # pvt_number_state: the key Kazoo's older documents keep the state under.
+        state_key = "pvt_state" if doc.get("pvt_state") is not None else "pvt_number_state"
+        locality = doc.get("pvt_locality")
         return cls(
-            e164=doc["_id"],
-            # pvt_number_state: the key Kazoo's older documents keep the state under.
-            state=State(doc.get("pvt_state") or doc.get("pvt_number_state") or "available"),
-            module=doc.get("pvt_module_name") or "local",
-            owner=doc.get("pvt_assigned_to") or None,
-            previous_owner=doc.get("pvt_previously_assigned_to") or None,
-            assigned_tree=tuple(doc.get("pvt_assigned_tree") or ()),
-            reserve_history=tuple(doc.get("pvt_reserve_history") or ()),
-            ported_in=bool(doc.get("pvt_ported_in", False)),
-            used_by=doc.get("pvt_used_by") or None,
-            features=dict(doc.get("pvt_features") or {}),
-            features_denied=tuple(doc.get("pvt_features_denied") or ()),
-            carrier_data=dict(doc.get("pvt_carrier_data") or {}),
+            e164=fields.id,
+            state=fields.choice(state_key, State, doc.get(state_key) or "available"),
+            module=fields.text("pvt_module_name") or "local",
+            owner=fields.text("pvt_assigned_to"),
+            previous_owner=fields.text("pvt_previously_assigned_to"),
+            assigned_tree=fields.texts("pvt_assigned_tree"),
+            reserve_history=fields.texts("pvt_reserve_history"),
+            ported_in=fields.flag("pvt_ported_in", False),
+            used_by=fields.text("pvt_used_by"),
+            features=dict(fields.mapping("pvt_features")),
+            features_denied=fields.texts("pvt_features_denied"),
+            carrier_data=dict(fields.mapping("pvt_carrier_data")),
             public=readable(public),
             created=when("pvt_created"),
             modified=when("pvt_modified"),
             state_changed_at=when("pvt_state_changed_at"),
-            history_docs=tuple(doc.get("pvt_history") or ()),
-            rev=doc.get("_rev"),
-            port_request=doc.get("pvt_port_request") or None,
+            history_docs=_history(fields),
+            rev=fields.text("_rev"),
+            port_request=fields.text("pvt_port_request"),
             extra_private=extra,
-            stored_locality=doc.get("pvt_locality") if isinstance(doc.get("pvt_locality"), dict) else None,
-            hold=Hold.from_doc(doc["pvt_hold"]) if doc.get("pvt_hold") else None,
+            stored_locality=locality if isinstance(locality, dict) else None,
+            hold=_hold(fields),
         )
+
+
+_KNOWN_STATES = frozenset({*(s.value for s in State), None, ""})  # an entry's from/to: a state or none
+
+
+def _time_like(value: object) -> bool:
+    """ISO text or Kazoo's Gregorian seconds (as a number or its text), by shape: parsing every entry's time
+    costs too much for a listing, and this already refuses Kazoo's "undefined" and other words."""
+    return (type(value) is str and value[:4].isdigit()) or type(value) is int or type(value) is float
+
+
+def _history(fields: Fields) -> tuple[dict[str, Any], ...]:
+    """pvt_history, checked for shape only: each entry an object with a time and known states. Entries are
+    parsed when read (Number.history), since parsing every entry of every number of a page costs more than
+    the rest of the page; an older entry whose time is well shaped but no date is found then
+    (Transition.from_doc)."""
+    entries = fields.doc.get("pvt_history")
+    if entries is None:
+        return ()
+    try:
+        # One pass of exact type tests: a listing checks up to history_length entries per number.
+        sound = type(entries) is list and all(
+            type(e) is dict and _time_like(e.get("at")) and e.get("from") in _KNOWN_STATES
+            and e.get("to") in _KNOWN_STATES
+            for e in entries
+        )
+    except TypeError:  # a state that is a list or an object
+        sound = False
+    if not sound:
+        raise UnreadableDocument(
+            fields.id, "pvt_history: not a list of entries, each with a time and known states", number=True
+        )
+    if entries:
+        _transition(fields.id, entries[-1])  # the change feed reads the latest entry of every change
+    return tuple(entries)
+
+
+def _transition(e164: str, entry: dict[str, Any]) -> Transition:
+    try:
+        return Transition.from_doc(entry)
+    except (KeyError, TypeError, ValueError) as error:
+        raise UnreadableDocument(e164, f"pvt_history: an entry is not readable ({error})", number=True) from None
+
+
+def _hold(fields: Fields) -> Hold | None:
+    record = fields.mapping("pvt_hold")
+    if not record:
+        return None
+    try:
+        return Hold.from_doc(record)
+    except (KeyError, TypeError, ValueError):
+        raise fields.bad("pvt_hold", "an object with account, started_at and expires_at") from None

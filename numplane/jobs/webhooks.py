@@ -46,6 +46,7 @@ from numplane.resolvers.context import Services
 from numplane.resolvers.rewrite import rewrite
 from numplane.resolvers.webhooks import abandon_queue
 from numplane.store.base import HIGH, Db, Doc, StoreUnavailable
+from numplane.store.readable import readable_by_id
 
 log = logging.getLogger("numplane.webhooks")
 
@@ -134,7 +135,7 @@ class Dispatcher:
         missing = sorted({e.account_id for e in found.values()} - self._viewers.keys())
         if missing:
             accounts = await self.services.store.get_many(Db.ACCOUNTS, missing)
-            self._viewers.update({i: Account.from_doc(d) for i, d in accounts.items()})
+            self._viewers.update(readable_by_id(Account.from_doc, accounts, "webhooks dispatcher"))
         self._endpoints = found
         self._retired = {s for s in self._retired if any(not t.done() for t in s.tasks())}
         for endpoint_id in list(self._senders):

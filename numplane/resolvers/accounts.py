@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable
 
 from numplane.domain.accounts import Account
+from numplane.domain.documents import names_account
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.text import excerpt, name_of
 from numplane.domain.visibility import can_see_account
@@ -13,6 +14,7 @@ from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.paging import Page, decode_cursor, encode_cursor, none_listed, page_size
 from numplane.resolvers.rewrite import rewrite
 from numplane.store.base import HIGH, Db, Doc
+from numplane.store.readable import read_or_skip, readable, readable_by_id
 
 
 def requester_can_see_account(requester: Requester, account: Account) -> bool:
@@ -26,14 +28,21 @@ async def load_accounts(services: Services, ids: Iterable[str]) -> dict[str, Acc
     if not wanted:
         return {}
     docs = await services.store.get_many(Db.ACCOUNTS, wanted)
-    return {i: Account.from_doc(d) for i, d in docs.items()}
+    return readable_by_id(Account.from_doc, docs, "account read")
 
 
 async def get_account(services: Services, requester: Requester, account_id: str) -> Account:
-    """The account, or NOT_FOUND when it does not exist or is outside what the requester may see."""
+    """The account, or NOT_FOUND when it does not exist or is outside what the requester may see. A stored
+    document that cannot be read is UNREADABLE_DOCUMENT naming the field for admins and the accounts its
+    raw tree names; anyone else learns nothing of it."""
     if account_id == requester.id:
         return requester.account
-    account = (await load_accounts(services, [account_id])).get(account_id)
+    doc = (await services.store.get_many(Db.ACCOUNTS, [account_id])).get(account_id) if account_id else None
+    account = None
+    if doc is not None and (requester.is_admin or names_account(doc, requester.id)):
+        account = Account.from_doc(doc)  # raises UnreadableDocument
+    elif doc is not None:
+        account = read_or_skip(Account.from_doc, doc, "account read")
     if account is None or not requester_can_see_account(requester, account):
         raise DomainError(ErrorCode.NOT_FOUND, f"No account {excerpt(account_id)} visible to you.")
     return account
@@ -99,12 +108,16 @@ async def _page(services: Services, scope: str, first: int, after: str | None) -
         Db.ACCOUNTS, "tree", start=(scope, ""), end=(scope, "", HIGH),
         after=(scope, "", position) if position else None, limit=size + 1,
     )
-    items = [Account.from_doc(r.doc) for r in rows[:size]]
+    shown = rows[:size]
+    items = readable(lambda row: Account.from_doc(row.doc), shown, "accounts listing")
 
     async def total() -> int:
         return await services.store.count(Db.ACCOUNTS, "tree", (scope, ""), (scope, "", HIGH))
 
-    return Page(items, [encode_cursor(a.id) for a in items], has_next=len(rows) > size, total=total)
+    return Page(
+        items, [encode_cursor(a.id) for a in items], has_next=len(rows) > size, total=total,
+        resume=encode_cursor(shown[-1].id) if shown else None,
+    )
 
 
 async def children(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from numplane.domain import e164
 from numplane.domain.accounts import Account
 from numplane.domain.config import SystemConfig
+from numplane.domain.documents import UnreadableDocument, names_account
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.lifecycle import Decision, DecisionContext
 from numplane.domain.numbers import Number
@@ -28,6 +29,7 @@ from numplane.resolvers.carrier_effects import CarrierCalls
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.system_config import get_config
 from numplane.store.base import Db, Doc
+from numplane.store.readable import skipped
 
 MAX_ROUNDS = 5
 MERGE_ROUNDS = 32
@@ -192,7 +194,14 @@ async def _round(
 ) -> dict[str, NumberRef]:
     """Decide and write every pending number once; return the ones to retry after a conflict."""
     docs = preread if preread is not None else await services.store.get_many(Db.NUMBERS, list(pending))
-    numbers = {i: Number.from_doc(d) for i, d in docs.items()}
+    numbers: dict[str, Number] = {}
+    for number_id, doc in docs.items():
+        try:
+            numbers[number_id] = Number.from_doc(doc)
+        except UnreadableDocument as error:
+            skipped(error, "bulk change")
+            if number_id in pending:
+                outcome[number_id] = _unreadable(error, doc, ctx, plan)
     wanted = set().union(*(plan.needs(numbers.get(i)) for i in pending)) if pending else set()
     # An aging number's visibility and reclaim depend on its previous owner's lineage.
     wanted |= {n.previous_owner for n in numbers.values() if n.state is State.AGING and n.previous_owner}
@@ -202,6 +211,8 @@ async def _round(
     decisions: dict[str, Decision] = {}
     decided_on: dict[str, Number] = {}  # the number each decision was made on (read, or just supplied)
     for number_id, ref in pending.items():
+        if number_id in docs and number_id not in numbers:
+            continue  # unreadable: answered above, never overwritten
         try:
             number, decisions[number_id] = await _decide_one(
                 number_id, ref, numbers.get(number_id), ctx, plan, accounts
@@ -243,6 +254,17 @@ async def _decide_one(
     if number is None and not plan.creates:
         raise _not_found(number_id)
     return number, plan.decide(number, number_id, ctx, accounts)
+
+
+def _unreadable(error: UnreadableDocument, doc: Doc, ctx: DecisionContext, plan: Plan) -> DomainError:
+    """The answer for a number whose stored document cannot be read: the error itself for those the raw
+    document names (and admins and the system), else what a number they may not see answers."""
+    account = ctx.actor.account
+    if account is None or ctx.actor.is_admin or names_account(doc, account.id):
+        return error
+    if plan.creates:
+        return DomainError(ErrorCode.NUMBER_EXISTS, f"{error.doc_id} already exists.", number=error.doc_id)
+    return _not_found(error.doc_id)
 
 
 def _refuse_hidden(number: Number, number_id: str, plan: Plan) -> None:

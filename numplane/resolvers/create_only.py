@@ -21,6 +21,7 @@ from typing import Any
 
 from numplane.domain.numbers import Number
 from numplane.store.base import Db, Store
+from numplane.store.readable import read_or_skip
 
 BATCH = 500
 """Numbers per `put_many` (and per read-back of the conflicting ones)."""
@@ -60,16 +61,22 @@ async def _create_batch(store: Store, numbers: Sequence[Number]) -> list[Written
             outcomes.append(Written(doc["_id"], Outcome.CREATED))
             continue
         stored = existing.get(doc["_id"])
-        if stored is not None and comparable(stored) == comparable(doc):
+        # An unreadable stored document is a conflict with nothing to show (logged with its id).
+        current = read_or_skip(Number.from_doc, stored, "number import") if stored is not None else None
+        if current is not None and _comparable(current) == comparable(doc):
             outcomes.append(Written(doc["_id"], Outcome.IDENTICAL))
         else:
             # Absent on the read-back: deleted between the create and the read. Reporting it is safer
             # than a second create racing whoever deleted it.
-            outcomes.append(Written(doc["_id"], Outcome.CONFLICT, Number.from_doc(stored) if stored else None))
+            outcomes.append(Written(doc["_id"], Outcome.CONFLICT, current))
     return outcomes
 
 
 def comparable(doc: dict[str, Any]) -> dict[str, Any]:
     """A number's document as the domain reads it, without the revision: two documents that differ only in
     spelling the domain ignores (key order, an empty optional field present or absent) compare equal."""
-    return Number.from_doc(doc).with_changes(rev=None).to_doc()
+    return _comparable(Number.from_doc(doc))
+
+
+def _comparable(number: Number) -> dict[str, Any]:
+    return number.with_changes(rev=None).to_doc()

@@ -36,7 +36,9 @@ from numplane.resolvers.inventory_columns import (
     state_of,
 )
 from numplane.resolvers.system_config import get_config
+from numplane.store import base
 from numplane.store.base import HIGH, Db
+from numplane.store.readable import readable
 
 EXPORT_PAGE = 500
 MAX_CELL = 4 * 1024 * 1024
@@ -281,11 +283,15 @@ async def exported(
                 Db.NUMBERS, "tree", start=("*", facet, "+"), end=("*", facet, "+" + HIGH), after=after,
                 limit=EXPORT_PAGE,
             )
-            for row in rows:
-                yield Number.from_doc(row.doc)
+            for number in readable(_number_of, rows, "export"):
+                yield number
             if len(rows) < EXPORT_PAGE:
                 break
             after = rows[-1].key
+
+
+def _number_of(row: base.Row) -> Number:
+    return Number.from_doc(row.doc)
 
 
 def write_csv(target: TextIO) -> Callable[[Number], None]:

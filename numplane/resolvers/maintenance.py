@@ -233,8 +233,10 @@ async def _apply_move(
         else:
             report.skipped += 1
     for error in result.errors:
-        if error.code is ErrorCode.NOT_FOUND:
-            report.skipped += 1  # deleted since the view row was read: nothing left to do
+        # NOT_FOUND: deleted since the view row was read, nothing left to do. UNREADABLE_DOCUMENT: a document
+        # another system wrote badly, left as it is (the engine logged its id) so the run goes on.
+        if error.code in (ErrorCode.NOT_FOUND, ErrorCode.UNREADABLE_DOCUMENT):
+            report.skipped += 1
             continue
         report.failed_one(_describe(error))
 

@@ -24,10 +24,13 @@ class Page(Generic[T]):
     # How many items the whole listing holds (same filter, every page), counted from the index only when
     # asked: totalCount is rarely selected, and a count is a read of its own.
     total: Callable[[], Awaitable[int]] | None = None
+    # Where the next page starts when the page read past its last item (rows skipped as unreadable, or a
+    # read budget spent on rows the filter left out): without it a client would read those rows again.
+    resume: str | None = None
 
     @property
     def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
+        return self.resume or (self.cursors[-1] if self.cursors else None)
 
 
 async def none_listed() -> int:
@@ -44,8 +47,12 @@ def decode_cursor(cursor: str | None) -> str | None:
     if cursor is None:
         return None
     try:
+        if "=" in cursor:  # encode_cursor strips the padding: a cursor carrying some was not ours
+            raise ValueError(cursor)
         padded = cursor + "=" * (-len(cursor) % 4)
-        tag, _, position = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
+        # validate: the lenient decoder drops characters outside the alphabet, so "azp4!" would pass as ours.
+        raw = base64.b64decode(padded.encode(), altchars=b"-_", validate=True)
+        tag, _, position = raw.decode().partition(":")
         if tag != "k" or not position or has_bad_text(position):
             raise ValueError(cursor)
         return position

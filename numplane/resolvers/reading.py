@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from numplane.domain import e164
 from numplane.domain.accounts import Account
+from numplane.domain.documents import names_account
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
@@ -17,6 +18,7 @@ from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.paging import Page, decode_cursor, encode_cursor, none_listed, page_size
 from numplane.resolvers.system_config import get_config
 from numplane.store.base import HIGH, Db
+from numplane.store.readable import readable, readable_by_id
 
 
 def requester_can_see_number(requester: Requester, number: Number, previous_owner: Account | None = None) -> bool:
@@ -31,7 +33,10 @@ async def get_numbers(services: Services, requester: Requester, e164s: Iterable[
     previous owners of aging numbers, whose visibility depends on them)."""
     ids = list(dict.fromkeys(e164s))
     docs = await services.store.get_many(Db.NUMBERS, ids) if ids else {}
-    numbers = {i: Number.from_doc(d) for i, d in docs.items()}
+    return await _visible(services, requester, readable_by_id(Number.from_doc, docs, "number read"))
+
+
+async def _visible(services: Services, requester: Requester, numbers: dict[str, Number]) -> dict[str, Number]:
     previous_ids = {n.previous_owner for n in numbers.values() if n.state is State.AGING and n.previous_owner}
     previous = await load_accounts(services, previous_ids) if previous_ids and not requester.is_admin else {}
     return {
@@ -41,9 +46,16 @@ async def get_numbers(services: Services, requester: Requester, e164s: Iterable[
 
 
 async def get_number(services: Services, requester: Requester, number: str) -> Number:
+    """One visible number. A stored document that cannot be read is UNREADABLE_DOCUMENT naming the field
+    for admins and the accounts its raw owner fields name; anyone else learns nothing of it (NOT_FOUND)."""
     region = (await get_config(services)).default_region
     normalized = e164.normalize(number, region)
-    found = (await get_numbers(services, requester, [normalized])).get(normalized)
+    doc = (await services.store.get_many(Db.NUMBERS, [normalized])).get(normalized)
+    if doc is not None and (requester.is_admin or names_account(doc, requester.id)):
+        numbers = {normalized: Number.from_doc(doc)}  # raises UnreadableDocument
+    else:
+        numbers = readable_by_id(Number.from_doc, {normalized: doc} if doc is not None else {}, "number read")
+    found = (await _visible(services, requester, numbers)).get(normalized)
     if found is None:
         raise DomainError(ErrorCode.NOT_FOUND, f"{normalized} is not a number you can see.", number=normalized)
     return found
@@ -83,9 +95,9 @@ async def list_numbers(
             for facet in facets
         )
     )
-    merged = heapq.merge(*ranges, key=lambda row: row.id)
-    numbers = [Number.from_doc(row.doc) for row in merged]
-    items = numbers[:size]
+    merged = list(heapq.merge(*ranges, key=lambda row: row.id))
+    shown = merged[:size]
+    items = readable(lambda row: Number.from_doc(row.doc), shown, "numbers listing")
 
     async def total() -> int:
         # The same ranges without the cursor; a number has one state, so the facets' counts never overlap.
@@ -94,7 +106,10 @@ async def list_numbers(
         )
         return sum(counts)
 
-    return Page(items, [encode_cursor(n.e164) for n in items], has_next=len(numbers) > size, total=total)
+    return Page(
+        items, [encode_cursor(n.e164) for n in items], has_next=len(merged) > size, total=total,
+        resume=encode_cursor(shown[-1].id) if shown else None,
+    )
 
 
 def _facets(states: Sequence[State] | None, carrier: str | None) -> list[str]:

@@ -38,6 +38,7 @@ from numplane.domain.visibility import OFFERED
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.system_config import get_config
 from numplane.store.base import HIGH, Db, Doc, Key, Store
+from numplane.store.readable import read_or_skip
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +87,13 @@ async def search_numbers(
     wanted = min(quantity, config.max_batch, HARD_LIMIT)
     low = WORLD if prefix.strip() == WORLD and search.used else e164.prefix_of(prefix)
     now = services.clock()
-    found, offered = await asyncio.gather(
-        _from_store(services.store, requester, low, search, wanted, now),
-        _ask_carriers(services, config, low, search, wanted, timeout),
+    # A disabled account may only read (SPEC §3): its search answers from the store alone, since what the
+    # carriers offer is only offered once saved as discovery numbers, a write it may not cause.
+    upstream = (
+        _ask_carriers(services, config, low, search, wanted, timeout)
+        if requester.account.enabled else _nothing_upstream()
     )
+    found, offered = await asyncio.gather(_from_store(services.store, requester, low, search, wanted, now), upstream)
     seen = {c.e164 for c in found}
     fresh = [(n, c) for n, c in offered if n not in seen][: wanted - len(found)]
     if fresh:
@@ -139,10 +143,11 @@ async def _from_store(
             for row in rows:
                 if row.id in found or not _answers(search, prefix, row.id, row.doc):
                     continue
-                state = State(row.doc.get("pvt_state", "available"))
-                candidate = NumberCandidate(row.id, state, str(row.doc.get("pvt_module_name") or "local"))
-                hold = Hold.from_doc(row.doc["pvt_hold"]) if row.doc.get("pvt_hold") else None
-                if offered_to(requester, candidate, now, hold):
+                number = read_or_skip(Number.from_doc, row.doc, "number search")
+                if number is None:
+                    continue
+                candidate = NumberCandidate(row.id, number.state, number.module)
+                if offered_to(requester, candidate, now, number.hold):
                     found[candidate.e164] = candidate
                     if len(found) == wanted:
                         break
@@ -189,6 +194,10 @@ def _shared_length(number: str, near: str) -> int:
             break
         length += 1
     return length
+
+
+async def _nothing_upstream() -> list[tuple[str, str]]:
+    return []
 
 
 async def _ask_carriers(
@@ -248,7 +257,9 @@ async def _discovered(
         if number in created:
             out.append(NumberCandidate(number, State.DISCOVERY, carrier))
         elif number in existing:
-            current = Number.from_doc(existing[number])
+            current = read_or_skip(Number.from_doc, existing[number], "number search")
+            if current is None:
+                continue
             candidate = NumberCandidate(number, current.state, current.module)
             if offered_to(requester, candidate, ctx.now, current.hold):
                 out.append(candidate)

@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from numplane.domain.accounts import Account
+from numplane.domain.numbers import Number
 from numplane.domain.states import State
 from numplane.store.base import Change, Db, Doc, Store
 from numplane.store.observed import ObservedStore
+from numplane.store.readable import read_or_skip
 
 log = logging.getLogger(__name__)
 
@@ -53,21 +55,18 @@ def generation(doc: Doc | None) -> int:
 
 
 def number_route(e164: str, doc: Doc | None) -> NumberRoute:
-    if doc is None or doc.get("_deleted"):
+    number = None if doc is None or doc.get("_deleted") else read_or_skip(Number.from_doc, doc, "routing cache")
+    # An unreadable document routes as no number at all (and is logged): the hunt answers, never fails.
+    if number is None or number.state is State.DELETED:
         return NumberRoute(e164, None)
-    state = State(doc.get("pvt_state", State.AVAILABLE.value))
-    if state is State.DELETED:
-        return NumberRoute(e164, None)
-    owner = doc.get("pvt_assigned_to") or None
-    features = doc.get("pvt_features") or {}
     return NumberRoute(
-        e164, state, owner, tuple(doc.get("pvt_assigned_tree") or ()) if owner else (),
-        force_outbound=bool(features.get("force_outbound")),
+        e164, number.state, number.owner, number.assigned_tree if number.owner else (),
+        force_outbound=bool(number.features.get("force_outbound")),
     )
 
 
 def account_of(doc: Doc | None) -> Account | None:
-    return None if doc is None or doc.get("_deleted") else Account.from_doc(doc)
+    return None if doc is None or doc.get("_deleted") else read_or_skip(Account.from_doc, doc, "routing cache")
 
 
 V = TypeVar("V")

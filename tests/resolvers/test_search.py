@@ -17,13 +17,15 @@ from numplane.carriers.simulated import SimulatedCarrier, offers
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.search import FIELDS, NO_FILTER, SearchFilter
 from numplane.domain.states import State
-from numplane.resolvers import numbers
+from numplane.resolvers import accounts, numbers
+from numplane.resolvers.context import Requester, Role
 from numplane.resolvers.search import NumberCandidate, search_numbers
 from numplane.resolvers.system_config import update_config
 from numplane.settings import Settings
 from numplane.store.base import Db, Store
 from tests.resolvers.conftest import World, make_world
 from tests.resolvers.test_lifecycle_scenarios import refs, stock
+from tests.support.counting import CountingStore
 
 PREFIX = "+1415555"
 
@@ -144,3 +146,15 @@ async def test_when_every_carrier_fails_the_store_results_still_come_back(
     await stock(world, "+14155550101")
     found = await search_numbers(world.services, world.child, PREFIX, 3)
     assert found == [NumberCandidate("+14155550101", State.AVAILABLE, "inventory")]
+
+
+async def test_a_disabled_accounts_search_writes_nothing_and_answers_from_the_store(world: World) -> None:
+    # SPEC §3: a disabled account can do nothing but read; saving carrier offers as discovery is a write.
+    await stock(world, "+14155550101")
+    disabled = await accounts.update_account(world.services, world.admin, world.child.id, enabled=False)
+    counting = CountingStore(world.services.store)
+    world.services.store = counting
+    found = await search_numbers(world.services, Requester(disabled, Role.USER), PREFIX, 5)
+    assert found == [NumberCandidate("+14155550101", State.AVAILABLE, "inventory")]
+    assert not [call for call in counting.calls if call.startswith("put_many")], counting.calls
+    assert await world.services.store.get_many(Db.NUMBERS, offers(PREFIX, 3)) == {}

@@ -40,7 +40,8 @@ export type ErrorCode =
   | 'NUMBER_EXISTS'
   | 'NUMBER_HELD'
   | 'STORE_UNAVAILABLE'
-  | 'UNAUTHENTICATED';
+  | 'UNAUTHENTICATED'
+  | 'UNREADABLE_DOCUMENT';
 
 export type NumberChangeFilter = {
   accountId?: string | null | undefined;

@@ -30,6 +30,7 @@ SUITES: dict[str, list[str]] = {
     "request_log": [],  # the request line's cost per request, in process, with and without the middleware
     "counts": [],  # totalCount over 1,000,000 numbers on the embedded store beside a page and a document scan
     "compiled": ["--profile"],  # compiled execution beside graphql-core's executor, in process, with a cProfile
+    "transitions": [],  # numplane CPU per single-number transition in-process, per store (add --profile by hand)
 }
 
 

@@ -1,7 +1,11 @@
 """The one HTTP connection to CouchDB: a pooled keep-alive client that speaks only JSON.
 
-Every httpx failure is translated here, once, into StoreUnavailable (no httpx exception leaves the store
-package). Reads are idempotent and retried briefly; writes are retried only when the request provably
+aiohttp, not httpx: a transition's read and write pair cost ~2.5 ms of client CPU through httpx (its
+connection pool rescans every connection and probes each socket per request) and ~0.8 ms through aiohttp,
+and this client's CPU was most of what a transition costs numplane on CouchDB (issue 18).
+
+Every client failure is translated here, once, into StoreUnavailable (no aiohttp exception leaves the
+store package). Reads are idempotent and retried briefly; writes are retried only when the request provably
 never left (the connection could not be opened), because a write that reached the server may have been
 applied even if its answer was lost.
 """
@@ -9,14 +13,16 @@ applied even if its answer was lost.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import aiohttp
 import orjson
+from yarl import URL
 
 from numplane.store.base import StoreUnavailable, UnsupportedStoreUrl, masked
 
@@ -26,13 +32,23 @@ READ_DELAYS = (0.1, 0.3)
 """Pauses between the (at most three) tries of an idempotent request: a blip is absorbed within ~0.4 s
 plus the failed tries themselves; a server that stays down is reported quickly."""
 
-TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+# Waiting for a pooled connection (and opening it) 10 s at most, opening a socket 3 s, each read 10 s.
+TIMEOUT = aiohttp.ClientTimeout(total=None, connect=10.0, sock_connect=3.0, sock_read=10.0)
+CONNECTIONS = 20
+KEEPALIVE_SECONDS = 3.0
+"""Idle connections are closed by us before the server closes them (Node's default, pouchdb-server's, is
+5 s): a write sent on a connection the server is closing could not be told apart from a lost write."""
+MAX_URL = 65_536
+"""A longer request line is refused here (as httpx did), not sent for the server to drop: e.g. a view key
+of 70 KB."""
 
-# Nothing was sent when these happen, so even a write can be tried again safely.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Nothing was sent when these happen, so even a write can be tried again safely. A pool wait that runs
+# out is a ConnectionTimeoutError too.
+_NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
 # pouchdb-server stores an empty document for any other content type; its gzip stalls streamed feeds.
 _HEADERS = {"Accept": "application/json", "Accept-Encoding": "identity"}
+_JSON_BODY = {"Content-Type": "application/json"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,36 +70,43 @@ _NOT_JSON = object()
 class CouchHttp:
     """JSON requests against one CouchDB server, Basic auth on every request when the URL carries it."""
 
-    def __init__(self, url: str, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(self, url: str) -> None:
         try:
-            parsed = httpx.URL(url)
-        except httpx.InvalidURL as exc:  # its message is safe (a port, a host), the URL is shown masked
-            raise UnsupportedStoreUrl(f"not a CouchDB URL: {masked(url)!r} ({exc})") from None
+            parsed = URL(url)
+        except (ValueError, TypeError):
+            parsed = URL()
         if parsed.scheme not in ("http", "https") or not parsed.host:
             raise UnsupportedStoreUrl(f"not a CouchDB URL: {masked(url)!r} (expected http://[user:pass@]host:port)")
-        self._auth = httpx.BasicAuth(parsed.username, parsed.password) if parsed.username else None
-        self._base = parsed.copy_with(userinfo=b"")
+        self._headers = dict(_HEADERS)
+        if parsed.user:
+            pair = f"{parsed.user}:{parsed.password or ''}".encode()
+            self._headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+        # Paths are appended to the base as given: the callers percent-encode ids and database names.
+        self._base = str(parsed.with_user(None).with_query(None).with_fragment(None)).rstrip("/")
         # For messages and logs: never the credentials.
-        self.where = f"{parsed.scheme}://{parsed.host}:{parsed.port or (443 if parsed.scheme == 'https' else 80)}"
-        self._transport = transport  # None: real sockets; tests may pass an httpx.MockTransport
-        self._client: httpx.AsyncClient | None = None
+        self.where = f"{parsed.scheme}://{parsed.host}:{parsed.port}"
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # a session serves only the loop it was made in
 
-    def _connection(self) -> httpx.AsyncClient:
-        if self._client is None or self._client.is_closed:
-            self._client = httpx.AsyncClient(
-                base_url=self._base,
-                auth=self._auth,
-                headers=_HEADERS,
+    def _connection(self) -> aiohttp.ClientSession:
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            self._loop = loop
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=CONNECTIONS, keepalive_timeout=KEEPALIVE_SECONDS),
+                headers=self._headers,
                 timeout=TIMEOUT,
-                limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
-                transport=self._transport,
+                # A database connection goes straight to its server: no proxy or netrc from the environment
+                # (and no per-request look-up of them).
+                trust_env=False,
             )
-        return self._client
+        return self._session
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._session is not None:
+            session, self._session = self._session, None
+            if self._loop is asyncio.get_running_loop():
+                await session.close()
 
     async def request(
         self,
@@ -117,44 +140,64 @@ class CouchHttp:
         for attempt in range(len(READ_DELAYS) + 1):
             if attempt:
                 await asyncio.sleep(READ_DELAYS[attempt - 1])
-            try:
-                response = await self._connection().get(path, headers={"Accept": "*/*"})
-            except httpx.HTTPError as exc:
-                message = f"CouchDB at {self.where} failed during GET: {_reason(exc)}"
+            outcome = await self._exchange("GET", path, None, None, {"Accept": "*/*"})
+            if isinstance(outcome, _Failure):
+                message = outcome.message
+                if outcome.final:
+                    break
             else:
-                if response.status_code < 500:
-                    return response.status_code, response.content
-                message = f"CouchDB at {self.where} failed GET {_shown(path)}: {response.status_code}"
+                status, content = outcome
+                if status < 500:
+                    return status, content
+                message = f"CouchDB at {self.where} failed GET {_shown(path)}: {status}"
             if attempt < len(READ_DELAYS):
                 _log_retry("GET", path, attempt + 1, message)
         raise StoreUnavailable(message)
 
     async def _send(self, method: str, path: str, params: Mapping[str, str] | None, body: Any) -> Reply | _Failure:
         content = None if body is None else _encode(body)
-        headers = {"Content-Type": "application/json"} if content is not None else None
-        # The failure is returned, not raised from inside `except`, so no httpx exception even rides along
-        # as the __context__ of the StoreUnavailable the caller sees.
+        outcome = await self._exchange(method, path, params, content, None if content is None else _JSON_BODY)
+        if isinstance(outcome, _Failure):
+            return outcome
+        status, raw = outcome
+        decoded = await _decoded(raw)
+        if decoded is _NOT_JSON and status < 500:
+            return _Failure(
+                f"CouchDB at {self.where} answered {method} {_shown(path)} with status "
+                f"{status} and a body that is not JSON",
+                sent=True,
+            )
+        return Reply(status, decoded)
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+    ) -> tuple[int, bytes] | _Failure:
+        """(status, body bytes), or the failure. The failure is returned, not raised from inside `except`,
+        so no aiohttp exception even rides along as the __context__ of the StoreUnavailable the caller sees."""
         try:
-            response = await self._connection().request(method, path, params=params, content=content, headers=headers)
-        except _NOT_SENT as exc:
-            return _Failure(f"CouchDB at {self.where} is unreachable: {_reason(exc)}", sent=False)
-        except httpx.TimeoutException as exc:
-            return _Failure(f"CouchDB at {self.where} did not answer {method} in time: {_reason(exc)}", sent=True)
-        except httpx.HTTPError as exc:
-            return _Failure(f"CouchDB at {self.where} failed during {method}: {_reason(exc)}", sent=True)
-        except (httpx.InvalidURL, httpx.CookieConflict, httpx.StreamError) as exc:
-            # Not httpx.HTTPError, yet httpx's all the same: e.g. a view key of 70 KB makes the URL too long.
+            url = URL(self._base + _shown(path), encoded=True)
+            if params:
+                url = url.with_query(params)
+            if len(str(url)) > MAX_URL:
+                raise ValueError(f"the URL is {len(str(url))} characters long; at most {MAX_URL} are sent")
+        except ValueError as exc:
             return _Failure(
                 f"CouchDB request {method} {_shown(path)[:80]} cannot be sent: {_reason(exc)}", sent=False, final=True
             )
-        decoded = await _decoded(response.content)
-        if decoded is _NOT_JSON and response.status_code < 500:
-            return _Failure(
-                f"CouchDB at {self.where} answered {method} {_shown(path)} with status "
-                f"{response.status_code} and a body that is not JSON",
-                sent=True,
-            )
-        return Reply(response.status_code, decoded)
+        try:
+            async with self._connection().request(method, url, data=content, headers=headers) as response:
+                return response.status, await response.read()
+        except _NOT_SENT as exc:
+            return _Failure(f"CouchDB at {self.where} is unreachable: {_reason(exc)}", sent=False)
+        except TimeoutError as exc:  # aiohttp's read timeouts are TimeoutErrors too
+            return _Failure(f"CouchDB at {self.where} did not answer {method} in time: {_reason(exc)}", sent=True)
+        except (aiohttp.ClientError, OSError) as exc:
+            return _Failure(f"CouchDB at {self.where} failed during {method}: {_reason(exc)}", sent=True)
 
     def _server_error(self, method: str, path: str, reply: Reply) -> str:
         return f"CouchDB at {self.where} failed {method} {_shown(path)}: {reply.status} {describe(reply)}"
@@ -211,8 +254,8 @@ def _log_retry(method: str, path: str, retry: int, reason: str) -> None:
 
 
 def _reason(exc: Exception) -> str:
-    # httpx's own texts ("[Errno 111] Connection refused", "All connection attempts failed") are clear;
-    # a few exceptions carry none, and then the kind of failure is the best we have.
+    # The clients' own texts ("Cannot connect to host ...", "Connection refused") are clear; a few
+    # exceptions carry none, and then the kind of failure is the best we have.
     return str(exc) or type(exc).__name__
 
 

@@ -62,7 +62,12 @@ def decode_key(text: str) -> Key:
 
 
 def _body_text(body: Doc) -> str:
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # orjson: a number's document with its 100 audit entries encodes ~8x faster than with `json` (a third
+    # of a write's CPU). Integers beyond 64 bits are left to `json`; NaN becomes null, as on CouchDB.
+    try:
+        return orjson.dumps(body, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:
+        return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _next_rev(previous: str | None, body_text: str, deleted: bool) -> str:
@@ -327,7 +332,9 @@ class SqliteStore:
             return WriteResult(doc_id, ok=False, error="conflict")
         deleted = bool(doc.get("_deleted"))
         body = {k: v for k, v in doc.items() if k not in ("_id", "_rev", "_deleted", "_attachments")}
-        stubs = self._attachments(conn, db, doc_id, doc.get("_attachments"), current, deleted)
+        # The live document being replaced, parsed once: its attachments and its view rows both need it.
+        previous = {**_body(current[2]), "_id": doc_id} if current is not None and not current[1] else None
+        stubs = self._attachments(conn, db, doc_id, doc.get("_attachments"), previous, deleted)
         if stubs is None:
             return WriteResult(doc_id, ok=False, error="bad_request")
         if stubs:
@@ -338,7 +345,7 @@ class SqliteStore:
             f"INSERT OR REPLACE INTO {db.value}_docs (id, rev, deleted, body) VALUES (?, ?, ?, ?)",
             (doc_id, rev, int(deleted), text),
         )
-        old_rows = _view_rows(db, _as_doc(doc_id, *current)) if current is not None and not current[1] else set()
+        old_rows = _view_rows(db, previous) if previous is not None else set()
         new_rows = set() if deleted else _view_rows(db, {**body, "_id": doc_id})
         writes.replace(old_rows, new_rows)
         # REPLACE drops the document's previous change row: the feed holds each document once, at its latest.
@@ -346,11 +353,11 @@ class SqliteStore:
         return WriteResult(doc_id, ok=True, rev=rev)
 
     def _attachments(
-        self, conn: sqlite3.Connection, db: Db, doc_id: str, wanted: Any, current: Any, deleted: bool
+        self, conn: sqlite3.Connection, db: Db, doc_id: str, wanted: Any, previous: Doc | None, deleted: bool
     ) -> dict[str, Any] | None:
         """Store new attachments, keep stubbed ones, drop the others (as CouchDB does); the stubs to keep in
         the body, or None when the request names a stub the document does not have or is malformed."""
-        kept: dict[str, Any] = (_body(current[2]).get("_attachments") or {}) if current and not current[1] else {}
+        kept: dict[str, Any] = (previous.get("_attachments") or {}) if previous is not None else {}
         wanted = {} if deleted or not isinstance(wanted, dict) else wanted
         stubs: dict[str, Any] = {}
         new: list[tuple[str, str, bytes]] = []  # written only once every entry proved good

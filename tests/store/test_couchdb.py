@@ -7,13 +7,16 @@ Behaviour shared with the SQLite store is covered by tests/store/test_contract.p
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
+from aiohttp import web
 
 from numplane.store.base import Db, InvalidCursor, StoreUnavailable
 from numplane.store.couch_http import CouchHttp
@@ -302,8 +305,8 @@ async def test_a_server_that_goes_away_makes_the_store_unavailable_until_it_is_b
 def assert_translated(failure: StoreUnavailable, port: int) -> None:
     assert type(failure) is StoreUnavailable
     assert f"CouchDB at http://127.0.0.1:{port} is unreachable" in str(failure)
-    assert not isinstance(failure.__cause__, httpx.HTTPError)
-    assert not isinstance(failure.__context__, httpx.HTTPError)
+    assert not isinstance(failure.__cause__, aiohttp.ClientError)
+    assert not isinstance(failure.__context__, aiohttp.ClientError)
 
 
 async def test_an_unreachable_server_is_reported_without_the_credentials_of_its_url() -> None:
@@ -319,55 +322,66 @@ async def test_an_unreachable_server_is_reported_without_the_credentials_of_its_
 
 
 class Flaky:
-    """A CouchDB that fails with 503 a given number of times, then answers."""
+    """A CouchDB that fails with 503 a given number of times, then answers: a real HTTP server on a free
+    loopback port, so the client's whole path (pool, sockets, retries) is the one production runs."""
 
     def __init__(self, failures: int) -> None:
         self.failures = failures
         self.calls = 0
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    async def answer(self, _request: web.Request) -> web.Response:
         self.calls += 1
         if self.calls <= self.failures:
-            return httpx.Response(503, json={"error": "unavailable", "reason": "busy"})
-        return httpx.Response(200, json={"rows": []})
+            return web.json_response({"error": "unavailable", "reason": "busy"}, status=503)
+        return web.json_response({"rows": []})
+
+
+@contextlib.asynccontextmanager
+async def flaky_couch(flaky: Flaky) -> AsyncIterator[CouchHttp]:
+    app = web.Application()
+    app.router.add_route("*", "/{path:.*}", flaky.answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    http = CouchHttp(f"http://127.0.0.1:{port}")
+    try:
+        yield http
+    finally:
+        await http.close()
+        await runner.cleanup()
 
 
 async def test_a_read_is_retried_through_a_short_server_failure() -> None:
     flaky = Flaky(failures=2)
-    http = CouchHttp("http://couch:5984", transport=httpx.MockTransport(flaky))
-
-    reply = await http.request("POST", "/n/_all_docs", body={"keys": []}, idempotent=True)
+    async with flaky_couch(flaky) as http:
+        reply = await http.request("POST", "/n/_all_docs", body={"keys": []}, idempotent=True)
 
     assert reply.status == 200
     assert flaky.calls == 3
-    await http.close()
 
 
 async def test_a_read_gives_up_after_three_tries() -> None:
     flaky = Flaky(failures=5)
-    http = CouchHttp("http://couch:5984", transport=httpx.MockTransport(flaky))
-
-    with pytest.raises(StoreUnavailable, match="503"):
-        await http.request("GET", "/n/_changes", idempotent=True)
+    async with flaky_couch(flaky) as http:
+        with pytest.raises(StoreUnavailable, match="503"):
+            await http.request("GET", "/n/_changes", idempotent=True)
 
     assert flaky.calls == 3
-    await http.close()
 
 
 async def test_a_write_that_reached_the_server_is_not_blindly_repeated() -> None:
     flaky = Flaky(failures=1)
-    http = CouchHttp("http://couch:5984", transport=httpx.MockTransport(flaky))
-
-    with pytest.raises(StoreUnavailable):
-        await http.request("POST", "/n/_bulk_docs", body={"docs": []}, idempotent=False)
+    async with flaky_couch(flaky) as http:
+        with pytest.raises(StoreUnavailable):
+            await http.request("POST", "/n/_bulk_docs", body={"docs": []}, idempotent=False)
 
     assert flaky.calls == 1
-    await http.close()
 
 
-async def test_a_key_too_long_for_a_url_is_store_unavailable_not_an_httpx_error(couch: CouchStore) -> None:
-    # The API refuses such input first (domain/text.py); the store must still never let httpx escape.
+async def test_a_key_too_long_for_a_url_is_store_unavailable_not_a_client_error(couch: CouchStore) -> None:
+    # The API refuses such input first (domain/text.py); the store must still never let the client's errors escape.
     long_key = ("x" * 70_000,)
     with pytest.raises(StoreUnavailable, match="cannot be sent") as raised:
         await couch.query(Db.NUMBERS, "tree", start=long_key, end=(*long_key, "\uffff"), limit=5)
-    assert not isinstance(raised.value.__context__, httpx.HTTPError | httpx.InvalidURL)
+    assert not isinstance(raised.value.__context__, aiohttp.ClientError | ValueError)

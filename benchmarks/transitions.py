@@ -1,0 +1,184 @@
+"""numplane's own CPU per single-number transition, in-process, on each store (issue 18).
+
+Run with `make bench BENCH_ARGS=transitions` or `python -m benchmarks.transitions [--profile]`. For each
+store (SQLite in a temporary file, pouchdb-server from node_modules) it builds the app numplane serves,
+drives it through ASGI calls without a client in the process (16 concurrent callers, each activating and
+releasing its own number, as `make bench BENCH_ARGS=api` does over HTTP) and prints the process CPU
+(every thread: the SQLite worker included) per
+  activate / release through the app            the whole path: body, GraphQL, resolvers, store, change feed
+  activate / release through the resolvers      the same without HTTP and GraphQL
+  { __typename } through the app                the floor of a GraphQL request
+and the CouchDB store's CPU per transition ÷ the SQLite store's. Process CPU, not rates: it does not
+depend on how busy the shared machine is, so it compares runs that wrk's rates cannot. `--profile` adds
+a cProfile of the transitions through the app (main thread), sorted by own time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import pstats
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import uvloop
+from starlette.types import ASGIApp, Message
+
+from benchmarks.api import ACTIVATE, ADD, CLIENTS, POOL, RELEASE
+from benchmarks.stores import pouchdb
+from numplane.app import create_app
+from numplane.resolvers import keys, numbers
+from numplane.resolvers.bulk import NumberRef
+from numplane.resolvers.context import Services
+from numplane.settings import Settings
+
+
+@dataclass(frozen=True)
+class Costs:
+    through_app: float  # CPU ms per transition
+    through_resolvers: float
+    typename: float
+
+
+async def call(app: ASGIApp, key: str, query: str, variables: dict[str, Any] | None = None) -> bytes:
+    """One POST /graphql through the ASGI app; the response body."""
+    raw = json.dumps({"query": query, "variables": variables or {}}).encode()
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": "/graphql", "raw_path": b"/graphql", "query_string": b"", "root_path": "",
+        "headers": [(b"content-type", b"application/json"), (b"authorization", f"Bearer {key}".encode()),
+                    (b"content-length", str(len(raw)).encode())],
+        "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80),
+    }
+    messages = [{"type": "http.request", "body": raw, "more_body": False}]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        if messages:
+            return messages.pop()
+        await asyncio.Event().wait()  # the client never disconnects
+        raise AssertionError("unreachable")
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+@asynccontextmanager
+async def running(store_url: str) -> Any:
+    """The app `numplane serve` runs, started (lifespan), with the benchmark's pool seeded: (app, services, key)."""
+    services = Services.from_settings(Settings(store=store_url))
+    app = create_app(services=services)
+    await services.store.open()
+    _root, key, _created = await keys.init_root(services)
+    events: asyncio.Queue[Message] = asyncio.Queue()
+    started = asyncio.Event()
+
+    async def receive() -> Message:
+        return await events.get()
+
+    async def send(message: Message) -> None:
+        if message["type"].startswith("lifespan.startup"):
+            started.set()
+
+    await events.put({"type": "lifespan.startup"})
+    lifespan = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send))
+    await started.wait()
+    try:
+        await call(app, key, ADD, {"n": [{"number": n} for n in POOL], "s": "AVAILABLE", "c": "inventory", "a": None})
+        await call(app, key, "mutation { updateSystemConfig(input: {shouldAge: false}) { userErrors { code } } }")
+        yield app, services, key
+    finally:
+        await events.put({"type": "lifespan.shutdown"})
+        await lifespan
+
+
+async def cpu_per_call(calls: int, one: Callable[[int], Awaitable[None]]) -> float:
+    """CPU ms per call of `one(client)`, `calls` calls spread over the concurrent clients."""
+    rounds = max(1, calls // CLIENTS)
+
+    async def client(index: int) -> None:
+        for _ in range(rounds):
+            await one(index)
+
+    before = time.process_time()
+    await asyncio.gather(*(client(i) for i in range(CLIENTS)))
+    return 1000 * (time.process_time() - before) / (rounds * CLIENTS)
+
+
+async def measure(store_url: str, transitions: int, profile: bool) -> Costs:
+    async with running(store_url) as (app, services, key):
+        requester = await keys.authenticate(services, key)
+        assert requester is not None
+
+        async def cycle(index: int) -> None:
+            variables = {"n": POOL[index]}
+            for query in (ACTIVATE, RELEASE):
+                answer = await call(app, key, query, variables)
+                if b'"userErrors":[]' not in answer:
+                    raise RuntimeError(f"the transition failed: {answer[:300]!r}")
+
+        async def cycle_resolvers(index: int) -> None:
+            refs = [NumberRef(POOL[index])]
+            for result in (await numbers.activate_numbers(services, requester, refs),
+                           await numbers.release_numbers(services, requester, refs)):
+                if result.errors:
+                    raise RuntimeError(f"the transition failed: {result.errors[0]}")
+
+        async def typename(_index: int) -> None:
+            await call(app, key, "{ __typename }")
+
+        await cpu_per_call(CLIENTS * 20, cycle)  # warm caches and connections
+        profiler = cProfile.Profile(time.process_time) if profile else None
+        if profiler is not None:
+            profiler.enable()
+        through_app = await cpu_per_call(transitions // 2, cycle) / 2
+        if profiler is not None:
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
+        through_resolvers = await cpu_per_call(transitions // 2, cycle_resolvers) / 2
+        floor = await cpu_per_call(transitions, typename)
+        return Costs(through_app, through_resolvers, floor)
+
+
+def report(name: str, costs: Costs) -> str:
+    return (
+        f"  {name:<8} per transition: {costs.through_app:5.2f} ms through the app, {costs.through_resolvers:5.2f} ms"
+        f" through the resolvers; {{ __typename }} {costs.typename:5.3f} ms"
+        f" (transition ÷ __typename {costs.through_app / costs.typename:4.1f}x)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--transitions", type=int, default=3200, help="transitions measured per store")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of the transitions")
+    parser.add_argument("--no-couch", action="store_true", help="only the SQLite store")
+    args = parser.parse_args()
+    results: dict[str, Costs] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite:///{Path(scratch) / 'bench.db'}"
+        # uvloop, as `numplane serve` runs
+        results["SQLite"] = uvloop.run(measure(url, args.transitions, args.profile))
+    if not args.no_couch:
+        with pouchdb() as couch_url:
+            results["CouchDB"] = uvloop.run(measure(couch_url, args.transitions, args.profile))
+    print(f"numplane process CPU, in-process, {CLIENTS} concurrent callers each cycling its own number")
+    for name, costs in results.items():
+        print(report(name, costs))
+    if "CouchDB" in results:
+        ratio = results["CouchDB"].through_app / results["SQLite"].through_app
+        print(f"  CouchDB ÷ SQLite per transition through the app: {ratio:.2f}x (issue 18: at most 1.3x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -54,7 +54,16 @@ def parse_document(query: str, max_tokens: int) -> DocumentNode:
 
 
 def validation_failed(errors: Iterable[GraphQLError]) -> list[GraphQLError]:
-    return [coded(error, {"code": GRAPHQL_VALIDATION_FAILED}) for error in errors]
+    return [coded(_judged(error), {"code": GRAPHQL_VALIDATION_FAILED}) for error in errors]
+
+
+def _judged(error: GraphQLError) -> GraphQLError:
+    # A scalar refusing a literal (`publicFields: 3`, `desiredCutOverAt: "junk"`) raises ValueError, which
+    # graphql-core keeps as the original error of the validation error; the masking would then take the
+    # client's mistake for a fault of ours ("Unexpected error.", a logged traceback). The message already
+    # says what is wrong with the literal.
+    error.original_error = None
+    return error
 
 
 def is_wrong_operation(error: GraphQLError) -> bool:

@@ -30,6 +30,15 @@ OPERATION_ERRORS: dict[str, tuple[str, dict[str, Any] | None, dict[str, Any]]] =
         "query($n: Int) { me { numbers(first: $n) { totalCount } } }", {"n": "many"}, {"code": "BAD_USER_INPUT"}
     ),
     "domain answer": ('{ classifyNumber(number: "12") }', None, {"code": "INVALID_NUMBER"}),
+    # A literal a custom scalar refuses is the client's mistake, not "Unexpected error." (found by fuzzing).
+    "JSON literal not an object": (
+        'mutation { updateNumber(input: {number: {number: "+14155550100"}, publicFields: 3}) { number { e164 } } }',
+        None, {"code": "GRAPHQL_VALIDATION_FAILED"},
+    ),
+    "DateTime literal not a time": (
+        'mutation { createPortRequest(input: {numbers: [], desiredCutOverAt: "soon"}) { userErrors { code } } }',
+        None, {"code": "GRAPHQL_VALIDATION_FAILED"},
+    ),
 }
 
 

@@ -39,7 +39,9 @@ CACHED_OPERATIONS = 1000  # distinct query texts kept parsed and validated
 class Preparation:
     """Parsed and validated documents by query text, shared by every request on one schema."""
 
-    def __init__(self, *, max_tokens: int, max_depth: int, max_aliases: int, introspection: bool) -> None:
+    def __init__(
+        self, *, max_tokens: int, max_document_chars: int, max_depth: int, max_aliases: int, introspection: bool
+    ) -> None:
         # The limits run apart from the other rules so that their errors say which limit, and its value.
         self.limits = (
             (depth_rule(max_depth, None, None), limit_extensions("depth", max_depth)),
@@ -47,13 +49,14 @@ class Preparation:
         )
         self.rules: tuple[type[ASTValidationRule], ...] = () if introspection else (NoSchemaIntrospectionCustomRule,)
         self.max_tokens = max_tokens
+        self.max_document_chars = max_document_chars
         # A query over the token limit raises in `parse`, is not cached, and reaches the client as a coded
         # error. Both caches are keyed by the query text (validation also by schema and rules).
         self.parse = lru_cache(maxsize=CACHED_OPERATIONS)(self._parse)
         self.validate = lru_cache(maxsize=CACHED_OPERATIONS)(self._validate)
 
     def _parse(self, query: str) -> DocumentNode:
-        return parse_document(query, self.max_tokens)
+        return parse_document(query, self.max_tokens, self.max_document_chars)
 
     def _validate(
         self, query: str, schema: GraphQLSchema, rules: tuple[type[ASTValidationRule], ...]

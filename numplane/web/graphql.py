@@ -138,7 +138,10 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
         nothing), and so does a multipart upload (its body is a document, not one JSON request to compare)."""
         if is_multipart(request):
             return False
-        return body.selects_mutation(body.request_object(body.decode(raw)), self.services.settings.max_tokens)
+        settings = self.services.settings
+        return body.selects_mutation(
+            body.request_object(body.decode(raw)), settings.max_tokens, settings.max_document_chars
+        )
 
     async def idempotent(self, request: Request, requester: Requester, key: str, raw: bytes) -> Response:
         try:
@@ -172,7 +175,8 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
         for one in parsed if isinstance(parsed, list) else [parsed]:
             if wants_persisted(one.extensions):
                 one.query = self.persisted.document(one.query, one.extensions)
-            body.check_operation(one.query, one.operation_name, self.services.settings.max_tokens)
+            settings = self.services.settings
+            body.check_operation(one.query, one.operation_name, settings.max_tokens, settings.max_document_chars)
         return parsed
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:

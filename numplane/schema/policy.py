@@ -23,6 +23,7 @@ from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.schema import validate_document
 
+from numplane.schema.expansion import expanded_fields
 from numplane.schema.request_errors import (
     INTERNAL_SERVER_ERROR,
     coded,
@@ -62,6 +63,12 @@ class Preparation:
         self, query: str, schema: GraphQLSchema, rules: tuple[type[ASTValidationRule], ...]
     ) -> list[GraphQLError]:
         document = self.parse(query)
+        if expanded_fields(document, self.max_tokens) > self.max_tokens:
+            # Before the depth rule, which expands every fragment spread (exponential in a fragment bomb).
+            return [GraphQLError(
+                f"The document selects more than {self.max_tokens} fields once its fragments are expanded.",
+                extensions=limit_extensions("tokens", self.max_tokens),
+            )]
         errors = [
             coded(error, extensions)
             for rule, extensions in self.limits

@@ -26,6 +26,12 @@ OPERATION_ERRORS: dict[str, tuple[str, dict[str, Any] | None, dict[str, Any]]] =
     "depth": (DEEP, None, {"code": "LIMIT_EXCEEDED", "limit": "depth", "max": 4}),
     "aliases": (ALIASED, None, {"code": "LIMIT_EXCEEDED", "limit": "aliases", "max": 2}),
     "tokens": (LONG, None, {"code": "LIMIT_EXCEEDED", "limit": "tokens", "max": 60}),
+    # Fragments each spreading the one before four times: 65 fields expanded from 56 tokens.
+    "fragment bomb": (
+        "{ me { ...F3 } } fragment F0 on Account { name } "
+        + " ".join(f"fragment F{i} on Account {{ {f' ...F{i - 1}' * 4} }}" for i in range(1, 4)),
+        None, {"code": "LIMIT_EXCEEDED", "limit": "tokens", "max": 60},
+    ),
     # One string literal is one token: the text has its own limit.
     "document length": (
         '{ classifyNumber(number: "' + "9" * 1000 + '") }', None,

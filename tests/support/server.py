@@ -22,9 +22,11 @@ def free_port() -> int:
 
 class Server:
     def __init__(
-        self, store_url: str, *, extra_env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+        self, store_url: str, *, extra_env: dict[str, str] | None = None, args: tuple[str, ...] = (),
+        log: Path | None = None,
     ) -> None:
         self.args = args
+        self.log = log  # where the server's stderr (its log) goes; discarded without
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "NUMPLANE_STORE": store_url, **(extra_env or {})}
@@ -32,11 +34,16 @@ class Server:
         self.first_line = ""
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "numplane.cli", "serve", "--port", str(self.port), "--init", *self.args],
-            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-            cwd=Path(__file__).resolve().parents[2],
-        )
+        log = self.log.open("a") if self.log else None
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "numplane.cli", "serve", "--port", str(self.port), "--init", *self.args],
+                env=self.env, stdout=subprocess.PIPE, stderr=log or subprocess.DEVNULL, text=True,
+                cwd=Path(__file__).resolve().parents[2],
+            )
+        finally:
+            if log:
+                log.close()  # the child holds its own copy
         assert self.process.stdout is not None
         self.first_line = self.process.stdout.readline().strip()
         # Keep reading the access log, or a full pipe would block the server mid-request.

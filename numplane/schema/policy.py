@@ -17,7 +17,12 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, validate
-from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
+from graphql.validation import (
+    ASTValidationRule,
+    KnownFragmentNamesRule,
+    NoFragmentCyclesRule,
+    NoSchemaIntrospectionCustomRule,
+)
 from strawberry.extensions import MaskErrors
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
@@ -69,6 +74,12 @@ class Preparation:
                 f"The document selects more than {self.max_tokens} fields once its fragments are expanded.",
                 extensions=limit_extensions("tokens", self.max_tokens),
             )]
+        # The depth rule follows every spread: an unknown fragment made it raise KeyError (answered as an
+        # uncoded "'Missing'" with a logged traceback). Those two cheap rules run first; the limits still
+        # run before the costly ones (overlapping fields is quadratic in the aliases).
+        spreads = validation_failed(validate(schema, document, [KnownFragmentNamesRule, NoFragmentCyclesRule]))
+        if spreads:
+            return spreads
         errors = [
             coded(error, extensions)
             for rule, extensions in self.limits

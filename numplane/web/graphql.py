@@ -8,6 +8,7 @@ from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter
 from cross_web import HTTPException as StrawberryHTTPException
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
@@ -125,6 +126,8 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
             return error_response(refused.status, refused.code, refused.message)
         except StrawberryHTTPException as exc:  # method, content type, query or variables not as GraphQL needs
             return error_response(exc.status_code, BAD_REQUEST, exc.reason)
+        except StarletteHTTPException as exc:  # a multipart body Starlette cannot parse (plain text otherwise)
+            return error_response(exc.status_code, BAD_REQUEST, exc.detail)
         assert isinstance(response, Response)
         return response
 

@@ -25,6 +25,7 @@ SUITES: dict[str, list[str]] = {
     "search": ["--numbers", "200000", "--couch-numbers", "10000"],
     "store": [],  # listing pages on the embedded store with 200,000 numbers (try --numbers 1000000)
     "webhooks": [],  # mutation-to-receiver latency, events/s to one fast receiver, store requests per event
+    "faults": [],  # store paused, CouchDB killed, numplane on SQLite killed, under load: acknowledged writes lost
     "counts": [],  # totalCount over 1,000,000 numbers on the embedded store beside a page and a document scan
 }
 

@@ -8,7 +8,7 @@ PORT ?= 8000
 # share the 2-core machines' CPU well; each module stays on one process (its module fixtures start once).
 TEST_WORKERS ?= 2
 
-.PHONY: serve test lint typecheck unit bench schema clean console console-check chromium
+.PHONY: serve test lint typecheck unit bench fuzz schema clean console console-check chromium
 
 CONSOLE_SOURCES := $(shell find console/src console/ide -type f 2>/dev/null) console/index.html \
 	console/vite.config.ts console/vite.ide.config.ts console/tsconfig.json console/codegen.yml
@@ -60,6 +60,11 @@ test: lint typecheck console-check unit
 
 bench: $(BIN)/.installed node_modules/.installed  # needs wrk (apt-get install wrk)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# A longer fuzz run than `make test`'s: FUZZ_EXAMPLES generated batches per store (tests/web/test_fuzz.py).
+FUZZ_EXAMPLES ?= 500
+fuzz: $(BIN)/.installed node_modules/.installed
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/web/test_fuzz.py -p no:cacheprovider
 
 schema: $(BIN)/.installed
 	$(BIN)/numplane schema > schema.graphql

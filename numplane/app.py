@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     settings = services.settings
     schema = build_schema(
         debug=settings.debug, max_depth=settings.max_depth, max_aliases=settings.max_aliases,
-        max_tokens=settings.max_tokens,
+        max_tokens=settings.max_tokens, max_document_chars=settings.max_document_chars,
     )
     graphql = NumplaneGraphQL(schema, services)
     hub = services.hub = services.hub or ChangeHub(services.store, poll_interval=settings.feed_poll_seconds)

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     max_depth: int = 10
     max_aliases: int = 30
     max_tokens: int = 5000
+    max_document_chars: int = 128 * 1024  # GraphQL document text: parsing a megabyte of it holds a core for seconds
     max_body_bytes: int = 1024 * 1024
     max_upload_body_bytes: int = 11 * 1024 * 1024  # a multipart upload: one 10 MiB document and its envelope
     body_timeout_seconds: float = 10.0  # a request body not received in full by then is refused (408)

@@ -21,6 +21,9 @@ _FORM_HINT = (
 )
 _SEPARATORS = re.compile(r"[\s().\-/]")
 _PREFIX = re.compile(r"\+?[0-9]{1,15}")
+# Short codes are 2 to 12 digits in libphonenumber's metadata; a leading 0 is a trunk or international
+# prefix, never the start of one.
+_SHORT_CODE = re.compile(r"[1-9][0-9]{1,11}")
 
 PHONE_NUMBER_TYPES: tuple[str, ...] = (
     "FIXED_LINE", "MOBILE", "FIXED_LINE_OR_MOBILE", "TOLL_FREE", "PREMIUM_RATE", "SHARED_COST", "VOIP",
@@ -75,6 +78,24 @@ def classify(e164: str) -> str:
     if kind == PhoneNumberType.UNKNOWN and shortnumberinfo.is_valid_short_number(parsed):
         return "EMERGENCY" if _is_emergency(parsed) else "SHORT_CODE"
     return str(PhoneNumberType.to_string(kind))
+
+
+def classify_dialled(text: str, region: str = "US") -> str:
+    """What kind of number `text` is as a user typed it, read in `region`.
+
+    A short code is dialled without `+` or country code (911, 112, 411 in the US; 999 in GB): most are not
+    possible numbers of the region, so `normalize` refuses them, yet people type them every day."""
+    try:
+        return classify(normalize(text, region))
+    except DomainError:
+        compact = _SEPARATORS.sub("", text.strip())
+        region = region.upper()
+        if not _SHORT_CODE.fullmatch(compact):
+            raise
+        parsed = phonenumbers.parse(compact, region)  # cannot fail on a dozen ASCII digits
+        if not shortnumberinfo.is_valid_short_number_for_region(parsed, region):
+            raise
+        return "EMERGENCY" if shortnumberinfo.is_emergency_number(compact, region) else "SHORT_CODE"
 
 
 def _is_emergency(parsed: PhoneNumber) -> bool:

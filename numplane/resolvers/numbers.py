@@ -215,4 +215,4 @@ async def update_number(
 async def classify(services: Services, number: str) -> str:
     """The kind of a number as a user typed it (read in the configured default region)."""
     region = (await get_config(services)).default_region
-    return e164.classify(e164.normalize(number, region))
+    return e164.classify_dialled(number, region)

@@ -17,12 +17,18 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, validate
-from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
+from graphql.validation import (
+    ASTValidationRule,
+    KnownFragmentNamesRule,
+    NoFragmentCyclesRule,
+    NoSchemaIntrospectionCustomRule,
+)
 from strawberry.extensions import MaskErrors
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.schema import validate_document
 
+from numplane.schema.expansion import expanded_fields
 from numplane.schema.request_errors import (
     INTERNAL_SERVER_ERROR,
     coded,
@@ -39,7 +45,9 @@ CACHED_OPERATIONS = 1000  # distinct query texts kept parsed and validated
 class Preparation:
     """Parsed and validated documents by query text, shared by every request on one schema."""
 
-    def __init__(self, *, max_tokens: int, max_depth: int, max_aliases: int, introspection: bool) -> None:
+    def __init__(
+        self, *, max_tokens: int, max_document_chars: int, max_depth: int, max_aliases: int, introspection: bool
+    ) -> None:
         # The limits run apart from the other rules so that their errors say which limit, and its value.
         self.limits = (
             (depth_rule(max_depth, None, None), limit_extensions("depth", max_depth)),
@@ -47,18 +55,31 @@ class Preparation:
         )
         self.rules: tuple[type[ASTValidationRule], ...] = () if introspection else (NoSchemaIntrospectionCustomRule,)
         self.max_tokens = max_tokens
+        self.max_document_chars = max_document_chars
         # A query over the token limit raises in `parse`, is not cached, and reaches the client as a coded
         # error. Both caches are keyed by the query text (validation also by schema and rules).
         self.parse = lru_cache(maxsize=CACHED_OPERATIONS)(self._parse)
         self.validate = lru_cache(maxsize=CACHED_OPERATIONS)(self._validate)
 
     def _parse(self, query: str) -> DocumentNode:
-        return parse_document(query, self.max_tokens)
+        return parse_document(query, self.max_tokens, self.max_document_chars)
 
     def _validate(
         self, query: str, schema: GraphQLSchema, rules: tuple[type[ASTValidationRule], ...]
     ) -> list[GraphQLError]:
         document = self.parse(query)
+        if expanded_fields(document, self.max_tokens) > self.max_tokens:
+            # Before the depth rule, which expands every fragment spread (exponential in a fragment bomb).
+            return [GraphQLError(
+                f"The document selects more than {self.max_tokens} fields once its fragments are expanded.",
+                extensions=limit_extensions("tokens", self.max_tokens),
+            )]
+        # The depth rule follows every spread: an unknown fragment made it raise KeyError (answered as an
+        # uncoded "'Missing'" with a logged traceback). Those two cheap rules run first; the limits still
+        # run before the costly ones (overlapping fields is quadratic in the aliases).
+        spreads = validation_failed(validate(schema, document, [KnownFragmentNamesRule, NoFragmentCyclesRule]))
+        if spreads:
+            return spreads
         errors = [
             coded(error, extensions)
             for rule, extensions in self.limits

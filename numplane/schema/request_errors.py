@@ -38,8 +38,16 @@ def coded(error: GraphQLError, extensions: dict[str, object]) -> GraphQLError:
     return error
 
 
-def parse_document(query: str, max_tokens: int) -> DocumentNode:
-    """The parsed document; a GraphQLError coded as a parse failure or as the token limit otherwise."""
+def parse_document(query: str, max_tokens: int, max_chars: int) -> DocumentNode:
+    """The parsed document; a GraphQLError coded as a parse failure or as a limit otherwise."""
+    if len(query) > max_chars:
+        # The token limit does not bound the text: one string literal, name or comment is one token (or
+        # none), and graphql-core's lexer takes seconds over a megabyte of it, on the event loop.
+        raise GraphQLError(
+            f"The document is {len(query)} characters, over the limit of {max_chars}; "
+            "send large values as variables.",
+            extensions=limit_extensions("documentChars", max_chars),
+        )
     try:
         return parse(query, max_tokens=max_tokens)
     except GraphQLSyntaxError as error:
@@ -54,7 +62,16 @@ def parse_document(query: str, max_tokens: int) -> DocumentNode:
 
 
 def validation_failed(errors: Iterable[GraphQLError]) -> list[GraphQLError]:
-    return [coded(error, {"code": GRAPHQL_VALIDATION_FAILED}) for error in errors]
+    return [coded(_judged(error), {"code": GRAPHQL_VALIDATION_FAILED}) for error in errors]
+
+
+def _judged(error: GraphQLError) -> GraphQLError:
+    # A scalar refusing a literal (`publicFields: 3`, `desiredCutOverAt: "junk"`) raises ValueError, which
+    # graphql-core keeps as the original error of the validation error; the masking would then take the
+    # client's mistake for a fault of ours ("Unexpected error.", a logged traceback). The message already
+    # says what is wrong with the literal.
+    error.original_error = None
+    return error
 
 
 def is_wrong_operation(error: GraphQLError) -> bool:

@@ -21,7 +21,12 @@ def _serialize_time(value: datetime) -> str:
 def _parse_time(value: object) -> datetime:
     if not isinstance(value, str):
         raise ValueError("DateTime must be an ISO 8601 string")
-    return parse_time(value)
+    try:
+        return parse_time(value)
+    except ValueError:
+        # Python's own message repeats the whole input (a megabyte, if that is what came); graphql-core
+        # already shows its start after "found:".
+        raise ValueError("DateTime must be an ISO 8601 string, e.g. 2026-11-01T09:00:00Z") from None
 
 
 def _parse_object(value: object) -> dict[str, Any]:

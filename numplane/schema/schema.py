@@ -48,15 +48,21 @@ class NumplaneSchema(strawberry.Schema):
                 log.error("unexpected error at %s", error.path, exc_info=error.original_error)
 
 
-def _extensions(debug: bool, max_depth: int, max_aliases: int, max_tokens: int) -> list[Callable[[], SchemaExtension]]:
-    preparation = Preparation(max_tokens=max_tokens, max_depth=max_depth, max_aliases=max_aliases, introspection=debug)
+def _extensions(
+    debug: bool, max_depth: int, max_aliases: int, max_tokens: int, max_document_chars: int
+) -> list[Callable[[], SchemaExtension]]:
+    preparation = Preparation(
+        max_tokens=max_tokens, max_document_chars=max_document_chars, max_depth=max_depth, max_aliases=max_aliases,
+        introspection=debug,
+    )
     mask = (lambda _error: False) if debug else is_unexpected
     return [lambda: OperationPolicy(preparation, mask=mask)]
 
 
 @lru_cache(maxsize=8)
 def build_schema(
-    *, debug: bool = False, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 5000, compiled: bool = True
+    *, debug: bool = False, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 5000,
+    max_document_chars: int = 128 * 1024, compiled: bool = True,
 ) -> strawberry.Schema:
     """One schema per configuration, built once per process and reused by every app that asks for it.
     `compiled` runs planned operations on the compiled path (numplane.schema.compiled_executor); without
@@ -67,7 +73,7 @@ def build_schema(
         mutation=merge_types("Mutation", (Mutation, PortMutation)),
         subscription=Subscription,
         types=[PhoneNumber, Account],
-        extensions=_extensions(debug, max_depth, max_aliases, max_tokens),
+        extensions=_extensions(debug, max_depth, max_aliases, max_tokens, max_document_chars),
         config=StrawberryConfig(scalar_map=SCALARS, disable_field_suggestions=not debug),
         execution_context_class=CompiledExecutor if compiled else None,
     )

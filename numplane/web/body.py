@@ -102,11 +102,11 @@ def request_object(value: Any) -> Any:
     return value
 
 
-def check_operation(query: object, operation_name: object, max_tokens: int) -> None:
+def check_operation(query: object, operation_name: object, max_tokens: int, max_chars: int) -> None:
     """Refuse a document that names no operation among several, or selects a subscription."""
     if not isinstance(query, str):
         return  # strawberry answers a missing or non-string query itself
-    operations = _operations(query, max_tokens)
+    operations = _operations(query, max_tokens, max_chars)
     if len(operations) > 1 and not operation_name:
         names = ", ".join(name or "(anonymous)" for name, _kind in operations)
         raise invalid(
@@ -118,32 +118,36 @@ def check_operation(query: object, operation_name: object, max_tokens: int) -> N
         raise invalid("Subscriptions run over the WebSocket at /graphql (graphql-transport-ws), not over HTTP.")
 
 
-def selects_mutation(request: Any, max_tokens: int) -> bool:
+def selects_mutation(request: Any, max_tokens: int, max_chars: int) -> bool:
     """Whether a decoded request body (one operation or a batch) would run a mutation."""
     for one in request if isinstance(request, list) else [request]:
         if not isinstance(one, dict) or not isinstance(one.get("query"), str):
             continue
         name = one.get("operationName")
-        kinds = [kind for op, kind in _operations(one["query"], max_tokens) if not name or op == name]
+        kinds = [kind for op, kind in _operations(one["query"], max_tokens, max_chars) if not name or op == name]
         if OperationType.MUTATION in kinds:
             return True
     return False
 
 
-def chosen_operation(query: object, operation_name: object, max_tokens: int) -> tuple[str, str] | None:
+def chosen_operation(
+    query: object, operation_name: object, max_tokens: int, max_chars: int
+) -> tuple[str, str] | None:
     """(name or "-", type) of the operation a request runs; None when the document does not parse."""
     if not isinstance(query, str):
         return None
-    for name, kind in _operations(query, max_tokens):
+    for name, kind in _operations(query, max_tokens, max_chars):
         if not operation_name or name == operation_name:
             return name or "-", kind.value
     return None
 
 
 @lru_cache(maxsize=1000)
-def _operations(query: str, max_tokens: int) -> tuple[tuple[str | None, OperationType], ...]:
+def _operations(query: str, max_tokens: int, max_chars: int) -> tuple[tuple[str | None, OperationType], ...]:
     # Cached like strawberry's own parse: clients send the same few documents again and again. A document
-    # that does not parse (or is over the token limit) is left to strawberry, which reports it properly.
+    # that does not parse (or is over a limit) is left to strawberry, which reports it properly.
+    if len(query) > max_chars:
+        return ()
     try:
         document = parse(query, no_location=True, max_tokens=max_tokens)
     except (GraphQLSyntaxError, RecursionError):

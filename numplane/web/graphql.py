@@ -8,6 +8,7 @@ from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter
 from cross_web import HTTPException as StrawberryHTTPException
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
@@ -129,6 +130,8 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
             return error_response(refused.status, refused.code, refused.message)
         except StrawberryHTTPException as exc:  # method, content type, query or variables not as GraphQL needs
             return error_response(exc.status_code, BAD_REQUEST, exc.reason)
+        except StarletteHTTPException as exc:  # a multipart body Starlette cannot parse (plain text otherwise)
+            return error_response(exc.status_code, BAD_REQUEST, exc.detail)
         assert isinstance(response, Response)
         return response
 
@@ -142,7 +145,10 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
         nothing), and so does a multipart upload (its body is a document, not one JSON request to compare)."""
         if is_multipart(request):
             return False
-        return body.selects_mutation(body.request_object(body.decode(raw)), self.services.settings.max_tokens)
+        settings = self.services.settings
+        return body.selects_mutation(
+            body.request_object(body.decode(raw)), settings.max_tokens, settings.max_document_chars
+        )
 
     async def idempotent(self, request: Request, requester: Requester, key: str, raw: bytes) -> Response:
         try:
@@ -176,8 +182,11 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
         for one in parsed if isinstance(parsed, list) else [parsed]:
             if wants_persisted(one.extensions):
                 one.query = self.persisted.document(one.query, one.extensions)
-            body.check_operation(one.query, one.operation_name, self.services.settings.max_tokens)
-            request_log.note_operation(one.query, one.operation_name, self.services.settings.max_tokens)
+            settings = self.services.settings
+            body.check_operation(one.query, one.operation_name, settings.max_tokens, settings.max_document_chars)
+            request_log.note_operation(
+                one.query, one.operation_name, settings.max_tokens, settings.max_document_chars
+            )
         return parsed
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:

@@ -114,12 +114,12 @@ def note_requester(requester: Requester | None) -> None:
         record.account = requester.id
 
 
-def note_operation(query: object, operation_name: object, max_tokens: int) -> None:
+def note_operation(query: object, operation_name: object, max_tokens: int, max_chars: int) -> None:
     """The operation a document runs (read from the parse cache the body checks already filled)."""
     record = current_request.get()
     if record is None:
         return
-    chosen = body.chosen_operation(query, operation_name, max_tokens)
+    chosen = body.chosen_operation(query, operation_name, max_tokens, max_chars)
     if chosen is None:
         return
     name, kind = chosen

@@ -135,12 +135,14 @@ def subscribe_problem(message: Mapping[str, Any]) -> str | None:
 
 
 @lru_cache(maxsize=256)
-def parsed(query: str, operation_name: str | None, max_tokens: int) -> OperationType | GraphQLError | None:
+def parsed(
+    query: str, operation_name: str | None, max_tokens: int, max_chars: int
+) -> OperationType | GraphQLError | None:
     """The type of the document's chosen operation (None when it names none), or why it cannot be parsed
     (syntax, or over the token limit: strawberry raises these from its parser cache rather than answering
     them, so they are answered here before execution, coded like over HTTP)."""
     try:
-        operation = get_operation_ast(parse_document(query, max_tokens), operation_name)
+        operation = get_operation_ast(parse_document(query, max_tokens, max_chars), operation_name)
     except GraphQLError as error:
         return error
     return operation.operation if operation is not None else None
@@ -274,7 +276,9 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
         self.connection_acknowledged = True
 
     async def run_operation(self, operation: Operation[RequestContext, None]) -> None:
-        kind = parsed(operation.query, operation.operation_name, self.settings.max_tokens)
+        kind = parsed(
+            operation.query, operation.operation_name, self.settings.max_tokens, self.settings.max_document_chars
+        )
         if isinstance(kind, GraphQLError):
             await operation.send_initial_errors([kind])
         elif kind is None:  # strawberry would close the whole connection (4400) for this one operation

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from numplane.domain.e164 import PHONE_NUMBER_TYPES, classify, normalize, prefix_of
+from numplane.domain.e164 import PHONE_NUMBER_TYPES, classify, classify_dialled, normalize, prefix_of
 from numplane.domain.errors import DomainError, ErrorCode
 
 
@@ -75,6 +75,31 @@ def test_a_short_code_that_is_not_an_emergency_number_is_short_code() -> None:
 def test_classifying_a_non_e164_string_is_invalid_number() -> None:
     with pytest.raises(DomainError) as caught:
         classify("4155550123")
+    assert caught.value.code == ErrorCode.INVALID_NUMBER
+
+
+@pytest.mark.parametrize(
+    ("typed", "region", "kind"),
+    [
+        ("911", "US", "EMERGENCY"),
+        ("112", "US", "EMERGENCY"),
+        ("411", "US", "SHORT_CODE"),
+        ("311", "US", "SHORT_CODE"),
+        ("9-1-1", "us", "EMERGENCY"),
+        ("999", "GB", "EMERGENCY"),
+        ("15", "FR", "EMERGENCY"),
+        ("118500", "GB", "SHORT_CODE"),
+        ("(415) 555-0123", "US", "FIXED_LINE_OR_MOBILE"),
+    ],
+)
+def test_a_short_code_typed_without_plus_is_read_in_the_region(typed: str, region: str, kind: str) -> None:
+    assert classify_dialled(typed, region) == kind
+
+
+@pytest.mark.parametrize(("typed", "region"), [("999", "US"), ("911", "GB"), ("0911", "US"), ("12", "US"), ("", "US")])
+def test_digits_that_are_no_short_code_of_the_region_stay_invalid_number(typed: str, region: str) -> None:
+    with pytest.raises(DomainError) as caught:
+        classify_dialled(typed, region)
     assert caught.value.code == ErrorCode.INVALID_NUMBER
 
 

@@ -65,6 +65,15 @@ async def test_classify_number_names_the_kind_and_refuses_impossible_input(api: 
     assert body["errors"][0]["extensions"]["code"] == "INVALID_NUMBER"
 
 
+async def test_classify_number_reads_short_codes_in_the_default_region(api: Api) -> None:
+    query = '{ e: classifyNumber(number: "911") eu: classifyNumber(number: "112") s: classifyNumber(number: "411") }'
+    assert await api.data(query, key="child") == {"e": "EMERGENCY", "eu": "EMERGENCY", "s": "SHORT_CODE"}
+    await api.data('mutation { updateSystemConfig(input: {defaultRegion: "GB"}) { userErrors { code } } }')
+    assert await api.data('{ classifyNumber(number: "999") }', key="child") == {"classifyNumber": "EMERGENCY"}
+    body = await api.gql('{ classifyNumber(number: "911") }', key="child")
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_NUMBER"  # not a short code in GB
+
+
 FILTERED = """query($p: String!, $f: NumberSearchFilter) {
   searchNumbers(prefix: $p, quantity: 5, filter: $f) { e164 state carrier locality region country type } }"""
 

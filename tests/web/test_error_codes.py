@@ -13,7 +13,7 @@ from tests.support.api import Api
 from tests.support.served import logged_errors, served, served_ws
 from tests.support.websocket import acknowledged, receive, subscribe
 
-LIMITS = {"max_depth": 4, "max_aliases": 2, "max_tokens": 60}
+LIMITS = {"max_depth": 4, "max_aliases": 2, "max_tokens": 60, "max_document_chars": 1000}
 DEEP = "{ me { children { edges { node { children { edges { node { name } } } } } } } }"
 ALIASED = "{ a: me { name } b: me { name } c: me { name } }"
 LONG = "{ me { " + " ".join(["name"] * 80) + " } }"
@@ -26,10 +26,30 @@ OPERATION_ERRORS: dict[str, tuple[str, dict[str, Any] | None, dict[str, Any]]] =
     "depth": (DEEP, None, {"code": "LIMIT_EXCEEDED", "limit": "depth", "max": 4}),
     "aliases": (ALIASED, None, {"code": "LIMIT_EXCEEDED", "limit": "aliases", "max": 2}),
     "tokens": (LONG, None, {"code": "LIMIT_EXCEEDED", "limit": "tokens", "max": 60}),
+    # Fragments each spreading the one before four times: 65 fields expanded from 56 tokens.
+    "fragment bomb": (
+        "{ me { ...F3 } } fragment F0 on Account { name } "
+        + " ".join(f"fragment F{i} on Account {{ {f' ...F{i - 1}' * 4} }}" for i in range(1, 4)),
+        None, {"code": "LIMIT_EXCEEDED", "limit": "tokens", "max": 60},
+    ),
+    # One string literal is one token: the text has its own limit.
+    "document length": (
+        '{ classifyNumber(number: "' + "9" * 1000 + '") }', None,
+        {"code": "LIMIT_EXCEEDED", "limit": "documentChars", "max": 1000},
+    ),
     "variable type": (
         "query($n: Int) { me { numbers(first: $n) { totalCount } } }", {"n": "many"}, {"code": "BAD_USER_INPUT"}
     ),
     "domain answer": ('{ classifyNumber(number: "12") }', None, {"code": "INVALID_NUMBER"}),
+    # A literal a custom scalar refuses is the client's mistake, not "Unexpected error." (found by fuzzing).
+    "JSON literal not an object": (
+        'mutation { updateNumber(input: {number: {number: "+14155550100"}, publicFields: 3}) { number { e164 } } }',
+        None, {"code": "GRAPHQL_VALIDATION_FAILED"},
+    ),
+    "DateTime literal not a time": (
+        'mutation { createPortRequest(input: {numbers: [], desiredCutOverAt: "soon"}) { userErrors { code } } }',
+        None, {"code": "GRAPHQL_VALIDATION_FAILED"},
+    ),
 }
 
 

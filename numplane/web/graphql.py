@@ -32,6 +32,7 @@ from numplane.web.cors import origin_list
 from numplane.web.errors import error_response
 from numplane.web.fanout import Broadcasts, Pacer
 from numplane.web.persisted import PersistedQueries, PersistedQueryRefused, wants_persisted
+from numplane.web.rate_limits import RateLimits
 from numplane.web.websocket import BoundedWebSocketAdapter, KeyConnections, NumplaneTransportWS
 
 IDEMPOTENCY_HEADER = "idempotency-key"
@@ -86,6 +87,7 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
         self.broadcasts = Broadcasts()
         self.pacer = Pacer(settings.ws_sends_per_turn, share=settings.ws_delivery_share)
         self.persisted = PersistedQueries(settings.persisted_queries_bytes)  # shared by HTTP and WebSocket
+        self.rate_limits = RateLimits.from_settings(settings)  # spent by HTTP (app.py) and WebSocket operations
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -93,8 +93,9 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        response = await self.handle(Request(scope, receive))
-        await response(scope, receive, send)
+        with self.pacer.serving():  # WebSocket deliveries give way to HTTP requests
+            response = await self.handle(Request(scope, receive))
+            await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
         if request.method not in ("GET", "POST"):

@@ -29,8 +29,8 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = 10.0  # a request body not received in full by then is refused (408)
 
     # Requests per API key, per process, as RATE/BURST: RATE per second kept up, BURST at once (issue 15).
-    rate_limit_admin: str = "500/5000"
-    rate_limit_user: str = "100/1000"
+    rate_limit_admin: str = "100/1000"
+    rate_limit_user: str = "20/200"
     rate_limit_router: str = "1000/5000"  # the hunt: router keys, and GET /hunt with any key
     rate_limit_anonymous: str = "10/100"  # requests without a valid key, per client address
 

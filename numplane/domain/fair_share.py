@@ -5,9 +5,10 @@ The router's hunt has a budget of its own (every request of a router key, and `G
 so however hard a tenant's key is driven, call routing is never refused for it. Requests without a valid
 key spend the budget of their client address.
 
-A budget "R/B" (`100/1000`) allows at most B requests in any window of B/R seconds: the sustained rate is
-R and a burst is at most B, the two figures of a token bucket of rate R and capacity B. The window is
-whole seconds (the rate limiter counts in seconds), so B/R is rounded, never below one second.
+A budget "R/B" (`20/200`) is counted as B requests per window of B/R seconds, sliding: a key that was
+quiet may send B at once, one that keeps sending gets R per second; the two figures of a token bucket of
+rate R and capacity B. The window is whole seconds (the rate limiter counts in seconds), so B/R is rounded,
+never below one second.
 """
 
 from __future__ import annotations
@@ -35,14 +36,14 @@ class Budget:
 
     @classmethod
     def parse(cls, text: str) -> Budget:
-        """`RATE/BURST`, e.g. `100/1000`: 100 requests per second, bursts of 1,000."""
+        """`RATE/BURST`, e.g. `20/200`: 20 requests per second, bursts of 200."""
         rate, slash, burst = text.partition("/")
         try:
             budget = cls(float(rate), int(burst))
         except ValueError:
             budget = None
         if not slash or budget is None or not (budget.rate > 0 and budget.burst >= 1 and math.isfinite(budget.rate)):
-            raise ValueError(f"a rate limit is RATE/BURST with both above zero (e.g. 100/1000), not {text!r}")
+            raise ValueError(f"a rate limit is RATE/BURST with both above zero (e.g. 20/200), not {text!r}")
         return budget
 
     @property

@@ -1,11 +1,13 @@
 """Per-API-key rate limits on /graphql and /hunt, answered HTTP 429 before any work is done.
 
 The budgets and who spends which are domain rules (numplane.domain.fair_share); counting is the `limits`
-package's moving window in this process's memory. Of its strategies, the moving window is the exact one:
-it never lets more than `burst` requests through in any `burst / rate` seconds, where a fixed window lets
-twice that through across a window's edge and the sliding-window counter only estimates. Its memory is
-one timestamp per request still in a window, so at most the process's throughput times the longest window.
-Every worker process (and replica) counts its own requests.
+package's sliding-window counter in this process's memory, its token-bucket equivalent: a key that has
+been quiet may send `burst` requests at once, and one that keeps sending is admitted at `rate` per second,
+evenly, because the previous window's count weighs less and less as the current window goes by. Its
+moving window would be exact, but under constant pressure it admits each window's requests at the moments
+the previous window's were admitted, so a burst comes back every window (the quiet tenant's p99 sees it);
+and it keeps a timestamp per request where the counter keeps two numbers per key. The fixed window lets
+twice the burst through across a window's edge. Every worker process (and replica) counts its own requests.
 
 A request's cost here is one lookup of its key in the authentication cache (which the handler's own key
 check then finds too) and one hit plus one read of the window; a key not in the cache is checked here (a
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import SlidingWindowCounterRateLimiter
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -40,7 +42,7 @@ class Quota:
     allowed: bool
     limit: int
     remaining: int
-    reset: int  # seconds until the oldest request counted leaves the window
+    reset: int  # seconds until the next request fits
 
     def headers(self) -> list[tuple[bytes, bytes]]:
         headers = [
@@ -66,7 +68,7 @@ class RateLimits:
     """The process's request budgets, one per key (or address) and spender."""
 
     def __init__(self, budgets: dict[Spender, Budget]) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
         # The namespace keeps a key's hunt budget apart from its other requests' even if both read alike.
         self._items: dict[Spender, RateLimitItem] = {
             who: RateLimitItemPerSecond(budget.burst, budget.window_seconds, namespace=who.value)

@@ -5,6 +5,7 @@ key is the oracle), while subscriptions of one shape share one reader of the cha
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections import defaultdict
 from typing import Any
@@ -177,5 +178,5 @@ async def test_while_a_request_is_served_each_turn_grants_one_send_so_the_reques
     await asyncio.gather(serving, *senders)
     # Without a request in flight the first turn would send four before the request's next step.
     steps = [order.index(f"step {n}") for n in range(3)]
-    assert all(later - earlier <= 2 for earlier, later in zip(steps, steps[1:], strict=False))
+    assert all(later - earlier <= 2 for earlier, later in itertools.pairwise(steps))
     assert sorted(i for i in order if isinstance(i, int)) == list(range(8))

@@ -1,7 +1,8 @@
 """Per-API-key rate limits through a real uvicorn, on both stores: a key over its budget gets HTTP 429 with
 Retry-After and RateLimit-* headers before anything runs, while other keys and the router's hunt go on.
 
-Budgets here allow a few requests per 20-30 s window, so no test depends on how fast the machine is.
+Budgets here allow a few requests per window of hours: the counter's windows are aligned to the clock, and
+one that ended mid-test would let a request through early (its count then weighs a little less).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def assert_rate_limited(response: httpx.Response, *, limit: int) -> None:
     assert response.json()["errors"][0]["extensions"]["code"] == RATE_LIMITED
     assert response.headers["ratelimit-limit"] == str(limit)
     assert response.headers["ratelimit-remaining"] == "0"
-    assert 1 <= int(response.headers["retry-after"]) <= 30
+    assert int(response.headers["retry-after"]) >= 1
     assert response.json()["errors"][0]["extensions"]["retryAfter"] == int(response.headers["retry-after"])
 
 
@@ -35,11 +36,11 @@ async def spend(api: Api, key: str, count: int) -> list[httpx.Response]:
 async def test_a_key_over_its_budget_gets_429_with_rate_limit_headers_and_nothing_runs(
     store_url: tuple[str, str],
 ) -> None:
-    async with served(store_url, rate_limit_user="0.1/3") as api:
+    async with served(store_url, rate_limit_user="0.0001/3") as api:
         answered = await spend(api, "child", 3)
         assert [r.status_code for r in answered] == [200, 200, 200]
         assert [r.headers["ratelimit-remaining"] for r in answered] == ["2", "1", "0"]
-        assert all(r.headers["ratelimit-limit"] == "3" and 0 < int(r.headers["ratelimit-reset"]) <= 30
+        assert all(r.headers["ratelimit-limit"] == "3" and int(r.headers["ratelimit-reset"]) > 0
                    for r in answered)
         refused = await api.post(ADD, key="child")
         assert_rate_limited(refused, limit=3)
@@ -49,7 +50,7 @@ async def test_a_key_over_its_budget_gets_429_with_rate_limit_headers_and_nothin
 
 
 async def test_another_key_of_the_same_role_keeps_its_own_budget(store_url: tuple[str, str]) -> None:
-    async with served(store_url, rate_limit_user="0.1/2") as api:
+    async with served(store_url, rate_limit_user="0.0001/2") as api:
         await spend(api, "child", 2)
         assert_rate_limited(await api.post(ME, key="child"), limit=2)
         assert [r.status_code for r in await spend(api, "reseller", 2)] == [200, 200]
@@ -58,7 +59,7 @@ async def test_another_key_of_the_same_role_keeps_its_own_budget(store_url: tupl
 async def test_the_routers_hunt_is_neither_refused_nor_counted_while_a_tenant_is_limited(
     store_url: tuple[str, str],
 ) -> None:
-    async with served(store_url, rate_limit_user="0.1/2", rate_limit_admin="0.1/2") as api:
+    async with served(store_url, rate_limit_user="0.0001/2", rate_limit_admin="0.0001/2") as api:
         await spend(api, "child", 2)
         assert_rate_limited(await api.post(ME, key="child"), limit=2)
         router = {"Authorization": f"Bearer {api.keys['router']}"}
@@ -74,7 +75,7 @@ async def test_the_routers_hunt_is_neither_refused_nor_counted_while_a_tenant_is
 
 
 async def test_each_role_has_its_configured_budget(store_url: tuple[str, str]) -> None:
-    async with served(store_url, rate_limit_admin="0.1/2", rate_limit_router="0.1/1") as api:
+    async with served(store_url, rate_limit_admin="0.0001/2", rate_limit_router="0.0001/1") as api:
         await spend(api, "admin", 2)
         assert_rate_limited(await api.post(ME, key="admin"), limit=2)
         assert (await api.post(HUNT, key="router")).status_code == 200
@@ -84,11 +85,11 @@ async def test_each_role_has_its_configured_budget(store_url: tuple[str, str]) -
         assert (lean.status_code, lean.json()["error"]["code"]) == (429, RATE_LIMITED)
         assert int(lean.headers["retry-after"]) >= 1
         child = await api.post(ME, key="child")  # users keep the default budget
-        assert (child.status_code, child.headers["ratelimit-limit"]) == (200, "1000")
+        assert (child.status_code, child.headers["ratelimit-limit"]) == (200, "200")
 
 
 async def test_requests_without_a_valid_key_spend_their_address_budget(store_url: tuple[str, str]) -> None:
-    async with served(store_url, rate_limit_anonymous="0.1/2") as api:
+    async with served(store_url, rate_limit_anonymous="0.0001/2") as api:
         unknown = {"Authorization": "Bearer np_nosuchkey_secret"}
         first = await api.client.post("/graphql", json={"query": ME})
         second = await api.client.post("/graphql", json={"query": ME}, headers=unknown)
@@ -102,7 +103,7 @@ async def test_requests_without_a_valid_key_spend_their_address_budget(store_url
 async def test_websocket_operations_spend_the_keys_budget_and_get_an_error_over_it(
     store_url: tuple[str, str], http_first: bool
 ) -> None:
-    async with served_ws(store_url, rate_limit_user="0.1/2") as (api, url):
+    async with served_ws(store_url, rate_limit_user="0.0001/2") as (api, url):
         socket = await acknowledged(url, api.keys["child"])
         try:
             if http_first:

@@ -5,7 +5,7 @@ on a SQLite store with two tenants of 100 numbers each, then, on the same server
   idle     the quiet tenant's key sends a page of its numbers, paced at `--probe-rate` per second (within
            its budget), and records each latency;
   loaded   the same, while wrk drives the noisy tenant's key with `--clients` keep-alive connections, each
-           sending the listing page of 100 numbers back to back.
+           sending a page of its numbers (`--noisy-page`, 10 like the quiet key's) back to back.
 It runs this twice: with the production budgets (the defaults of numplane/settings.py) and with the noisy
 key's budget lifted (what the server did before rate limits), and prints each run's idle and loaded p99,
 their ratio (the goal: within 2x), and how many of the noisy key's requests were answered 429.
@@ -30,8 +30,8 @@ from benchmarks import wrk
 from benchmarks.budgets import UNLIMITED_ENV
 from tests.support.server import Server
 
-PAGE = "{ me { numbers(first: 100) { edges { node { e164 state account { name } } } } } }"
-PROBE = json.dumps({"query": "{ me { numbers(first: 10) { edges { node { e164 state } } } } }"})
+PAGE = "{ me { numbers(first: %d) { edges { node { e164 state } } } } }"
+PROBE = json.dumps({"query": PAGE % 10})
 ADD = "mutation($n: [NumberRef!]!, $a: String) { addNumbers(input: {numbers: $n, state: IN_SERVICE, accountId: $a})" \
       " { userErrors { code } } }"
 
@@ -108,7 +108,7 @@ def measure(store: str, env: dict[str, str], args: argparse.Namespace) -> Run:
             hammer = threading.Thread(target=lambda: result.append(wrk.run(
                 server.url + "/graphql",
                 headers={"Authorization": f"Bearer {noisy_key}", "Content-Type": "application/json"},
-                bodies_per_thread=[[json.dumps({"query": PAGE})]], seconds=seconds, threads=2,
+                bodies_per_thread=[[json.dumps({"query": PAGE % args.noisy_page})]], seconds=seconds, threads=2,
                 connections=args.clients,
             )))
             hammer.start()
@@ -123,14 +123,15 @@ def measure(store: str, env: dict[str, str], args: argparse.Namespace) -> Run:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=16, help="the noisy key's keep-alive connections (wrk)")
-    parser.add_argument("--probes", type=int, default=500, help="the quiet key's probes per phase")
-    parser.add_argument("--probe-rate", type=float, default=40, help="the quiet key's probes per second")
+    parser.add_argument("--noisy-page", type=int, default=10, help="numbers per page the noisy key asks for")
+    parser.add_argument("--probes", type=int, default=300, help="the quiet key's probes per phase")
+    parser.add_argument("--probe-rate", type=float, default=15, help="the quiet key's probes per second (in budget)")
     parser.add_argument("--runs", type=int, default=1, help="repeat the pair of measurements")
     args = parser.parse_args()
     if not wrk.available():
         raise SystemExit("benchmarks need wrk: apt-get install wrk")
-    print(f"the noisy key: {args.clients} connections of `me.numbers(first: 100)` back to back (wrk); the quiet key:"
-          f" `me.numbers(first: 10)` at {args.probe_rate:g}/s, {args.probes} probes idle and loaded")
+    print(f"the noisy key: {args.clients} connections of `me.numbers(first: {args.noisy_page})` back to back (wrk);"
+          f" the quiet key: `me.numbers(first: 10)` at {args.probe_rate:g}/s, {args.probes} probes idle and loaded")
     print(f"{'budgets':<22}{'idle p99':>10}{'loaded p99':>12}{'ratio':>7}{'idle p50':>10}{'loaded p50':>12}"
           f"{'noisy req/s':>13}{'noisy 429':>11}{'noisy 200':>11}")
     with tempfile.TemporaryDirectory() as scratch:

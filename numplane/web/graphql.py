@@ -85,7 +85,8 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
         # WebSocket policy (numplane.web.websocket), per process.
         self.key_connections = KeyConnections(settings.max_websockets_per_key)
         self.broadcasts = Broadcasts()
-        self.pacer = Pacer(settings.ws_sends_per_turn, share=settings.ws_delivery_share)
+        self.pacer = Pacer(settings.ws_sends_per_turn, share=settings.ws_delivery_share,
+                           per_turn_serving=settings.ws_sends_per_turn_serving)
         self.persisted = PersistedQueries(settings.persisted_queries_bytes)  # shared by HTTP and WebSocket
         self.rate_limits = RateLimits.from_settings(settings)  # spent by HTTP (app.py) and WebSocket operations
 

@@ -58,7 +58,8 @@ class Settings(BaseSettings):
     max_websockets_per_key: int = 10  # open WebSockets one API key may hold, counted per process
     ws_outbox_messages: int = 20_000  # waiting for one WebSocket (1,000 per subscription); more: closed, too slow
     ws_sends_per_turn: int = 16  # WebSocket sends per event-loop turn, so deliveries never starve requests
-    ws_sends_per_turn_serving: int = 1  # the same while an HTTP request is in flight: requests go first
+    # The same while an HTTP request is in flight (1: requests go first, but deliveries crawl under steady traffic).
+    ws_sends_per_turn_serving: int = 16
     ws_delivery_share: float = 0.5  # at most this share of time spent sending in a long burst of deliveries
 
     # Webhooks (issue 12): signed HTTP calls to customers' endpoints for number changes.

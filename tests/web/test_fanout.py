@@ -160,7 +160,7 @@ async def test_a_burst_of_sends_lets_other_work_run_between_turns() -> None:
 
 
 async def test_while_a_request_is_served_each_turn_grants_one_send_so_the_request_waits_behind_one() -> None:
-    pacer = Pacer(per_turn=4)
+    pacer = Pacer(per_turn=4, per_turn_serving=1)
     order: list[object] = []
 
     async def sender(index: int) -> None:

@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest processes: most tests wait on servers they started (pouchdb-server, numplane, chromium), so two
+# share the 2-core machines' CPU well; each module stays on one process (its module fixtures start once).
+TEST_WORKERS ?= 2
 
 .PHONY: serve test lint typecheck unit bench schema clean console console-check chromium
 
@@ -51,7 +54,7 @@ typecheck: $(BIN)/.installed
 	$(BIN)/mypy
 
 unit: $(BIN)/.installed node_modules/.installed console/dist/.built chromium
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 test: lint typecheck console-check unit
 

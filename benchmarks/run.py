@@ -24,9 +24,12 @@ SUITES: dict[str, list[str]] = {
     # filtered searchNumbers per filter kind; the sizes (1,000,000 embedded, 100,000 on CouchDB, hours of
     # seeding and view building on pouchdb-server) run with `python -m benchmarks.search`
     "search": ["--numbers", "200000", "--couch-numbers", "10000"],
+    "replicas": [],  # three serve processes on one pouchdb-server: a move through A until B and C hunt it (p99)
     "store": [],  # listing pages on the embedded store with 200,000 numbers (try --numbers 1000000)
     "webhooks": [],  # mutation-to-receiver latency, events/s to one fast receiver, store requests per event
+    "faults": [],  # store paused, CouchDB killed, numplane on SQLite killed, under load: acknowledged writes lost
     "counts": [],  # totalCount over 1,000,000 numbers on the embedded store beside a page and a document scan
+    "compiled": ["--profile"],  # compiled execution beside graphql-core's executor, in process, with a cProfile
 }
 
 

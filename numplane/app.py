@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         max_tokens=settings.max_tokens,
     )
     graphql = NumplaneGraphQL(schema, services)
-    hub = services.hub = services.hub or ChangeHub(services.store)
+    hub = services.hub = services.hub or ChangeHub(services.store, poll_interval=settings.feed_poll_seconds)
     if services.routing is not None:
         hub.add_listener(services.routing.apply_changes)
     metrics = Metrics(services.webhook_stats)

@@ -50,11 +50,16 @@ class Settings(BaseSettings):
     idempotency_claim_seconds: int = 300
     port_cutover_interval_seconds: int = 300  # how late after its cut-over time a scheduled port completes
 
+    # How often the change hub reads the store's feeds when idle: other replicas' writes reach this
+    # replica's routing cache, subscribers and long-polls within about this long.
+    feed_poll_seconds: float = 0.25
+
     # WebSocket subscriptions (graphql-transport-ws).
     allowed_origins: str = ""  # comma-separated origins of other sites' pages allowed to call the API (CORS, WS)
     max_subscriptions_per_connection: int = 20
     ws_ping_seconds: float = 20.0  # WebSocket ping interval (and pong timeout): dead peers are dropped
     ws_init_timeout_seconds: float = 10.0  # a connection that does not send connection_init is closed
+    ws_key_check_seconds: float = 2.0  # open WebSockets re-check their key this often (revoked: closed, 4403)
     max_websockets_per_key: int = 10  # open WebSockets one API key may hold, counted per process
     ws_outbox_messages: int = 20_000  # waiting for one WebSocket (1,000 per subscription); more: closed, too slow
     ws_sends_per_turn: int = 16  # WebSocket sends per event-loop turn, so deliveries never starve requests

@@ -42,15 +42,19 @@ class Carrier(Protocol):
         """Whether this carrier can supply `number`."""
         ...
 
-    async def acquire(self, number: str) -> dict[str, Any]:
+    # The calls below change things upstream. Each carries `token`, the idempotency token of the change
+    # (numplane.domain.effects): a carrier sends it along as the upstream API's idempotency key, so a
+    # call repeated for the same change - after a conflict or a failed write - acts once.
+
+    async def acquire(self, number: str, *, token: str) -> dict[str, Any]:
         """Order `number`; returns the data to keep in `pvt_carrier_data`. Raises CarrierError."""
         ...
 
-    async def disconnect(self, number: str) -> None:
+    async def disconnect(self, number: str, *, token: str) -> None:
         """Give `number` back to the carrier. Raises CarrierError."""
         ...
 
-    async def deprovision(self, number: str, features: dict[str, Any]) -> None:
+    async def deprovision(self, number: str, features: dict[str, Any], *, token: str) -> None:
         """Remove the number's upstream feature records (E911, CNAM, ...) on release, given the features
         as they were before the release, so the carrier can find what to delete. Raises CarrierError."""
         ...

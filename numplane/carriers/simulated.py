@@ -17,7 +17,9 @@ space. Hence:
   longest first), `contains` and `endsWith` are written into the national number, and only numbers
   answering the whole filter are offered: real-looking numbers of any country, geocoded like any other;
 - `acquire(n)` fails for numbers equal to or starting with an entry of `failures`, and for numbers it
-  does not offer.
+  does not offer;
+- acquire, deprovision and disconnect are idempotent by token: a token it has served is answered as the
+  first time and not performed again.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
+from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -34,6 +38,7 @@ from phonenumbers import NumberParseException, PhoneNumberType, geodata
 
 from numplane.carriers.base import CarrierError
 from numplane.domain.e164 import prefix_of
+from numplane.domain.effects import Effect
 from numplane.domain.locality import Locality, describe, fold, split_description
 from numplane.domain.search import FIELDS, NO_FILTER, SearchFilter, country_code_of, near_levels
 
@@ -210,11 +215,30 @@ def _viable_lengths(digits: str) -> tuple[int, ...]:
     return tuple(viable)
 
 
+IDEMPOTENCY_WINDOW = 10_000
+"""Tokens the simulated carrier remembers, oldest forgotten first. A real carrier keeps idempotency keys
+for a while (a day is common); a bound keeps a long-running development server from growing."""
+
+
+@dataclass(slots=True)
+class _Served:
+    """One effect the simulated carrier performed, and how often its token came back."""
+
+    effect: Effect
+    number: str
+    answer: dict[str, Any]
+    repeats: int = 0
+
+
 class SimulatedCarrier:
     """A SIMULATED upstream carrier (development and tests only): see the module docstring.
 
     `failures`: E.164 numbers or prefixes whose acquire fails (NUMPLANE_SIMULATED_CARRIER_FAILURES).
     `latency_ms`: a delay added to every call, to make a slow carrier visible in development.
+
+    Acquire, deprovision and disconnect are idempotent by token, as a real carrier's API is by its
+    idempotency key: a token already served is answered as the first time (the same order data) and not
+    performed again; `performed` and `repeated` count both, per effect and number, for tests.
     """
 
     name = "simulated"
@@ -225,6 +249,7 @@ class SimulatedCarrier:
         self.latency_ms = latency_ms
         # What a real carrier would have been asked to remove upstream, for development and tests.
         self.deprovisioned: list[tuple[str, dict[str, Any]]] = []
+        self._served: OrderedDict[str, _Served] = OrderedDict()
 
     async def search(self, prefix: str, quantity: int, search: SearchFilter = NO_FILTER) -> list[str]:
         await self._delay()
@@ -234,8 +259,11 @@ class SimulatedCarrier:
         await self._delay()
         return is_offered(number)
 
-    async def acquire(self, number: str) -> dict[str, Any]:
+    async def acquire(self, number: str, *, token: str) -> dict[str, Any]:
         await self._delay()
+        served = self._repeat(Effect.ACQUIRE, number, token)
+        if served is not None:
+            return dict(served)
         failing = next((entry for entry in self.failures if number.startswith(entry)), None)
         if failing is not None:
             raise CarrierError(f"simulated carrier: acquire of {number} fails (configured failure {failing})",
@@ -243,14 +271,44 @@ class SimulatedCarrier:
         if not is_offered(number):
             raise CarrierError(f"simulated carrier: {number} is not in its inventory", number=number)
         order = hashlib.sha256(f"simulated-order:{number}".encode()).hexdigest()[:12]
-        return {"carrier": self.name, "simulated": True, "order_id": f"sim-{order}"}
+        data = {"carrier": self.name, "simulated": True, "order_id": f"sim-{order}"}
+        self._remember(Effect.ACQUIRE, number, token, data)
+        return dict(data)
 
-    async def disconnect(self, number: str) -> None:
+    async def disconnect(self, number: str, *, token: str) -> None:
         await self._delay()
+        if self._repeat(Effect.DISCONNECT, number, token) is None:
+            self._remember(Effect.DISCONNECT, number, token, {})
 
-    async def deprovision(self, number: str, features: dict[str, Any]) -> None:
+    async def deprovision(self, number: str, features: dict[str, Any], *, token: str) -> None:
         await self._delay()
-        self.deprovisioned.append((number, features))
+        if self._repeat(Effect.DEPROVISION, number, token) is None:
+            self.deprovisioned.append((number, features))
+            self._remember(Effect.DEPROVISION, number, token, {})
+
+    def performed(self, effect: Effect, number: str) -> int:
+        """How many times `effect` was carried out on `number` (distinct tokens, within the window)."""
+        return sum(1 for s in self._served.values() if s.effect is effect and s.number == number)
+
+    def repeated(self, effect: Effect, number: str) -> int:
+        """How many calls of `effect` on `number` came with a token already served (and were not performed)."""
+        return sum(s.repeats for s in self._served.values() if s.effect is effect and s.number == number)
+
+    def _repeat(self, effect: Effect, number: str, token: str) -> dict[str, Any] | None:
+        """The first answer to `token` if it was served already (counting this call), else None."""
+        served = self._served.get(token)
+        if served is None:
+            return None
+        if served.effect is not effect or served.number != number:
+            raise CarrierError(f"simulated carrier: token {token} was used for another call", number=number)
+        served.repeats += 1
+        self._served.move_to_end(token)
+        return served.answer
+
+    def _remember(self, effect: Effect, number: str, token: str, answer: dict[str, Any]) -> None:
+        self._served[token] = _Served(effect, number, answer)
+        while len(self._served) > IDEMPOTENCY_WINDOW:
+            self._served.popitem(last=False)
 
     async def _delay(self) -> None:
         if self.latency_ms > 0:

@@ -22,11 +22,13 @@ class StoredCarrier:
         # It cannot supply a number that is not already in the store.
         return False
 
-    async def acquire(self, number: str) -> dict[str, Any]:
+    # Nothing happens upstream, so there is nothing a repeated call could do twice: tokens are unused.
+
+    async def acquire(self, number: str, *, token: str) -> dict[str, Any]:
         return {}
 
-    async def disconnect(self, number: str) -> None:
+    async def disconnect(self, number: str, *, token: str) -> None:
         return None
 
-    async def deprovision(self, number: str, features: dict[str, Any]) -> None:
+    async def deprovision(self, number: str, features: dict[str, Any], *, token: str) -> None:
         return None

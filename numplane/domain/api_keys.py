@@ -42,3 +42,14 @@ def ensure_may_revoke(role: str, *, by_admin: bool) -> None:
         raise DomainError(
             ErrorCode.FORBIDDEN, f"Only admins revoke {role} keys: they belong to the platform, not the tenant."
         )
+
+
+def ensure_may_stay_connected(*, key_valid: bool, account_enabled: bool) -> None:
+    """A WebSocket authenticates once and may then stream changes for hours: it is served only while its
+    key is still valid (not revoked, its account not removed) and its account enabled. Disabling an
+    account is how an operator cuts a tenant off; a disabled account may still read by asking (HTTP), but
+    it does not keep or open a live feed of changes (issue 15)."""
+    if not key_valid:
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "The API key of this connection was revoked.")
+    if not account_enabled:
+        raise DomainError(ErrorCode.ACCOUNT_DISABLED, "The account of this connection is disabled.")

@@ -12,9 +12,7 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from numplane.carriers.base import CarrierError
 from numplane.domain import e164
 from numplane.domain.accounts import Account
 from numplane.domain.config import SystemConfig
@@ -26,6 +24,7 @@ from numplane.domain.text import excerpt
 from numplane.domain.transitions import SYSTEM_ACTOR, Actor, ensure_active
 from numplane.domain.visibility import can_see_number
 from numplane.resolvers.accounts import load_accounts
+from numplane.resolvers.carrier_effects import CarrierCalls
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.system_config import get_config
 from numplane.store.base import Db, Doc
@@ -136,6 +135,7 @@ async def _settle_chunk(
     outcome: dict[str, Number | DomainError],
     known: Mapping[str, Doc],
 ) -> None:
+    carrier_calls = CarrierCalls(services)  # what was done upstream stays done across the rounds
     for attempt in range(plan.rounds):
         if not pending:
             return
@@ -143,7 +143,7 @@ async def _settle_chunk(
             await asyncio.sleep(backoff(attempt))
         ctx = DecisionContext(actor=actor, config=config, now=services.clock())
         preread = known if attempt == 0 and known and all(i in known for i in pending) else None
-        pending = await _round(services, ctx, pending, plan, accounts, outcome, preread)
+        pending = await _round(services, ctx, pending, plan, accounts, outcome, carrier_calls, preread)
     for number in pending:
         outcome[number] = DomainError(
             ErrorCode.CONFLICT, f"{number} kept changing while this request ran; read it again and retry.",
@@ -187,6 +187,7 @@ async def _round(
     plan: Plan,
     accounts: dict[str, Account],
     outcome: dict[str, Number | DomainError],
+    carrier_calls: CarrierCalls,
     preread: Mapping[str, Doc] | None = None,
 ) -> dict[str, NumberRef]:
     """Decide and write every pending number once; return the ones to retry after a conflict."""
@@ -199,12 +200,18 @@ async def _round(
     if missing:
         accounts.update(await load_accounts(services, missing))
     decisions: dict[str, Decision] = {}
+    decided_on: dict[str, Number] = {}  # the number each decision was made on (read, or just supplied)
     for number_id, ref in pending.items():
         try:
-            decisions[number_id] = await _decide_one(number_id, ref, numbers.get(number_id), ctx, plan, accounts)
+            number, decisions[number_id] = await _decide_one(
+                number_id, ref, numbers.get(number_id), ctx, plan, accounts
+            )
         except DomainError as error:
             outcome[number_id] = error if error.number else error.for_number(number_id)
-    await _carrier_effects(services, decisions, outcome)
+            continue
+        if number is not None:
+            decided_on[number_id] = number
+    await carrier_calls.apply(decisions, decided_on, outcome)
     return await _write(services, pending, decisions, outcome)
 
 
@@ -215,7 +222,7 @@ async def _decide_one(
     ctx: DecisionContext,
     plan: Plan,
     accounts: Mapping[str, Account],
-) -> Decision:
+) -> tuple[Number | None, Decision]:
     # Visibility comes before every other check (SPEC §3.5): a number the requester may not see must
     # answer exactly as a missing one, so neither its revision nor its existence leaks.
     if number is not None:
@@ -235,7 +242,7 @@ async def _decide_one(
             _refuse_hidden(number, number_id, plan)
     if number is None and not plan.creates:
         raise _not_found(number_id)
-    return plan.decide(number, number_id, ctx, accounts)
+    return number, plan.decide(number, number_id, ctx, accounts)
 
 
 def _refuse_hidden(number: Number, number_id: str, plan: Plan) -> None:
@@ -260,42 +267,6 @@ def _visible(number: Number, ctx: DecisionContext, accounts: Mapping[str, Accoun
 
 def _not_found(number_id: str) -> DomainError:
     return DomainError(ErrorCode.NOT_FOUND, f"{number_id} is not a number you can see.", number=number_id)
-
-
-async def _carrier_effects(
-    services: Services, decisions: dict[str, Decision], outcome: dict[str, Number | DomainError]
-) -> None:
-    """Acquire before writing; on release remove upstream features (from the number as it was) and
-    disconnect. A carrier failure leaves the number as it was."""
-
-    async def effect(number_id: str, decision: Decision) -> None:
-        try:
-            carrier = services.carriers.get(decision.number.module)
-            if decision.acquire:
-                data = await carrier.acquire(number_id)
-                if data:
-                    decisions[number_id] = _with_carrier_data(decision, data)
-            if decision.deprovision:
-                await carrier.deprovision(number_id, decision.deprovision)
-            if decision.disconnect:
-                await carrier.disconnect(number_id)
-        except CarrierError as error:
-            outcome[number_id] = DomainError(
-                ErrorCode.CARRIER_FAILURE,
-                f"Carrier {decision.number.module} failed for {number_id}: {error}. Try again later.",
-                number=number_id,
-            )
-            del decisions[number_id]
-
-    calls = [effect(i, d) for i, d in list(decisions.items()) if d.acquire or d.disconnect or d.deprovision]
-    if calls:
-        await asyncio.gather(*calls)
-
-
-def _with_carrier_data(decision: Decision, data: dict[str, Any]) -> Decision:
-    number = decision.number.with_changes(carrier_data={**decision.number.carrier_data, **data})
-    return Decision(number, decision.write, decision.delete, decision.acquire, decision.disconnect,
-                    decision.deprovision)
 
 
 async def _write(

@@ -58,6 +58,7 @@ class RequestContext:
     numbers: DataLoader[str, Number | None] | None = None
     port_requests: DataLoader[str, PortRequest | None] | None = None
     connection_params: dict[str, Any] | None = field(default=None)  # graphql-transport-ws connection_init
+    token: str | None = None  # a WebSocket's API key, checked again while it stays open (numplane.web.key_watch)
 
     @classmethod
     def build(cls, services: Services, requester: Requester | None) -> RequestContext:

@@ -18,6 +18,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from numplane.domain.errors import DomainError
+from numplane.schema.compiled_executor import CompiledExecutor
 from numplane.schema.mutation import Mutation
 from numplane.schema.policy import OperationPolicy, Preparation
 from numplane.schema.port_fields import PortMutation, PortQuery
@@ -55,9 +56,11 @@ def _extensions(debug: bool, max_depth: int, max_aliases: int, max_tokens: int) 
 
 @lru_cache(maxsize=8)
 def build_schema(
-    *, debug: bool = False, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 5000
+    *, debug: bool = False, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 5000, compiled: bool = True
 ) -> strawberry.Schema:
-    """One schema per configuration, built once per process and reused by every app that asks for it."""
+    """One schema per configuration, built once per process and reused by every app that asks for it.
+    `compiled` runs planned operations on the compiled path (numplane.schema.compiled_executor); without
+    it graphql-core's executor runs everything (the differential test compares the two)."""
     return NumplaneSchema(
         # Port requests keep their fields in their own module (issue 13); the roots are merged here.
         query=merge_types("Query", (Query, PortQuery)),
@@ -66,6 +69,7 @@ def build_schema(
         types=[PhoneNumber, Account],
         extensions=_extensions(debug, max_depth, max_aliases, max_tokens),
         config=StrawberryConfig(scalar_map=SCALARS, disable_field_suggestions=not debug),
+        execution_context_class=CompiledExecutor if compiled else None,
     )
 
 

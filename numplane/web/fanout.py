@@ -139,6 +139,8 @@ class Outbox:
         self._pacer = pacer
         self._queue: deque[tuple[str, str, str]] = deque()
         self._ready = asyncio.Event()
+        self._empty = asyncio.Event()  # set while nothing waits and nothing is being sent
+        self._empty.set()
         self._writer: asyncio.Task[None] | None = None
         self._closing: asyncio.Task[None] | None = None
         self.overflowed = False
@@ -160,7 +162,17 @@ class Outbox:
             self._closing = asyncio.create_task(self._overflow(), name="numplane-ws-overflow")
             return
         self._queue.append((head, body, tail))
+        self._empty.clear()
         self._ready.set()
+
+    async def drain(self, timeout: float) -> None:
+        """Until every message put so far has been sent, or `timeout` seconds have passed (a peer that
+        stopped reading), e.g. before a close that must follow its final messages."""
+        if self._writer is None or self._writer.done():
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._empty.wait()
 
     async def stop(self) -> None:
         # A closing task (after an overflow) is left to finish: it ends once the peer reads or goes away.
@@ -179,8 +191,10 @@ class Outbox:
                     if self._queue and not self.overflowed:
                         head, body, tail = self._queue.popleft()
                         await self._send(head + body + tail)
+                self._empty.set()
         except Exception:  # the peer went away; the connection's handler ends it
             self._queue.clear()
+            self._empty.set()
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from numplane.web import body, idempotency, json_body
 from numplane.web.cors import origin_list
 from numplane.web.errors import error_response
 from numplane.web.fanout import Broadcasts, Pacer
+from numplane.web.key_watch import KeyWatch
 from numplane.web.persisted import PersistedQueries, PersistedQueryRefused, wants_persisted
 from numplane.web.rate_limits import RateLimits
 from numplane.web.websocket import BoundedWebSocketAdapter, KeyConnections, NumplaneTransportWS
@@ -84,6 +85,7 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
         self.services = services
         # WebSocket policy (numplane.web.websocket), per process.
         self.key_connections = KeyConnections(settings.max_websockets_per_key)
+        self.key_watch = KeyWatch(services, settings.ws_key_check_seconds)
         self.broadcasts = Broadcasts()
         self.pacer = Pacer(settings.ws_sends_per_turn, share=settings.ws_delivery_share,
                            per_turn_serving=settings.ws_sends_per_turn_serving)
@@ -199,7 +201,9 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
             requester = await self.requester(request.headers)
         except StoreUnavailable:
             requester = None
-        return RequestContext.build(self.services, requester)
+        context = RequestContext.build(self.services, requester)
+        context.token = bearer(request.headers.get("authorization")) if requester is not None else None
+        return context
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """The key may come in connection_init ({"authorization": "Bearer <key>"}) or the upgrade headers."""
@@ -210,4 +214,5 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
             if requester is None:
                 raise ConnectionRejectionError({"message": UNAUTHENTICATED})
             context.authenticate(requester)
+            context.token = token
         return await super().on_ws_connect(context)

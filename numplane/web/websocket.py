@@ -7,17 +7,22 @@ how results reach it.
   message. None of these is a server fault: nothing is logged.
 - Each API key may hold `max_websockets_per_key` connections in this process (each worker process counts
   its own); the next is closed with 4429 and a reason that says so. Closing a connection frees its place.
+- A connection lives only while its key admits it (numplane.web.key_watch): a key revoked or an account
+  disabled, through any replica, ends every running operation with an `error` message (code
+  UNAUTHENTICATED or ACCOUNT_DISABLED) and closes the connection with 4403 Forbidden; a disabled
+  account's connection is refused at connection_init the same way.
 - Every outgoing message goes through the connection's Outbox (numplane.web.fanout); subscription
   operations of the same shape share one Broadcast.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
 from collections import Counter
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
@@ -37,10 +42,13 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.unset import UnsetType
 from strawberry.utils.aio import aclosing
 
+from numplane.domain import api_keys
+from numplane.domain.errors import DomainError
 from numplane.domain.fair_share import retry_after
 from numplane.domain.text import excerpt
 from numplane.resolvers.context import Requester
 from numplane.schema.context import RequestContext
+from numplane.schema.errors import graphql_error
 from numplane.schema.request_errors import BAD_REQUEST, RATE_LIMITED, limit_extensions, parse_document
 from numplane.web.fanout import Delivery, Follower, Outbox, Results, Shape
 from numplane.web.persisted import PersistedQueryRefused, wants_persisted
@@ -53,6 +61,8 @@ log = logging.getLogger(__name__)
 MESSAGE_TOO_BIG = 1009
 MALFORMED = 4400
 TOO_MANY_CONNECTIONS = 4429
+FORBIDDEN = 4403  # graphql-transport-ws: the key no longer admits this connection
+FINAL_MESSAGES_SECONDS = 5.0  # how long the last `error` messages may take to leave before the close
 LIMIT_REACHED = "Subscription limit reached: complete one of this connection's operations first."
 TRY_AGAIN_LATER = 1013  # the peer read too slowly: it may reconnect (and catch up with numberChanges)
 
@@ -144,6 +154,8 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
         super().__init__(*args, **kwargs)
         self.settings = self.view.services.settings
         self.key: str | None = None  # the API key holding a place among its connections
+        self.unwatch: Callable[[], None] | None = None  # stops re-checking the key (numplane.web.key_watch)
+        self.ending = False  # the key was refused: the connection is being closed
         self.outbox = Outbox(
             self.send_text, self.close_too_slow, limit=self.settings.ws_outbox_messages, pacer=self.view.pacer
         )
@@ -153,6 +165,9 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
         try:
             await self.read_messages()
         finally:
+            if self.unwatch is not None:
+                self.unwatch()
+                self.unwatch = None
             if self.key is not None:
                 self.view.key_connections.release(self.key)
                 self.key = None
@@ -182,6 +197,8 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
             await self.handle_invalid_message("Each message must be a JSON object with a string type")
             return
         kind = raw["type"]
+        if kind == "subscribe" and self.ending:
+            return  # the key no longer admits this connection: it is closing, nothing new starts
         if kind == "subscribe" and not await self.resolve_persisted(raw):
             return
         if kind == "subscribe" and not await self.within_budget(raw):
@@ -256,11 +273,18 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
             return
         requester = self.context.authenticated
         assert requester is not None  # on_ws_connect rejects a connection it cannot authenticate
+        try:
+            api_keys.ensure_may_stay_connected(key_valid=True, account_enabled=requester.account.enabled)
+        except DomainError as error:
+            await self.close(FORBIDDEN, error.message)
+            return
         if not self.view.key_connections.acquire(key_of(requester)):
             limit = self.view.key_connections.limit
             await self.close(TOO_MANY_CONNECTIONS, f"Too many WebSockets for this API key (limit {limit} per process)")
             return
         self.key = key_of(requester)
+        if self.context.token is not None:
+            self.unwatch = self.view.key_watch.watch(self.context.token, self.key_refused)
         await self.send_message({"type": "connection_ack"} if isinstance(ack, UnsetType) else
                                 {"type": "connection_ack", "payload": ack})
         self.connection_acknowledged = True
@@ -309,6 +333,25 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
                 if result.errors:
                     payload["errors"] = [e.formatted for e in result.errors]
                 yield Delivery(payload=payload)
+
+    async def key_refused(self, error: DomainError) -> None:
+        """The key no longer admits this connection: each running operation gets a final `error` (the
+        protocol's answer to a failure during execution), then the connection closes with 4403."""
+        self.ending = True
+        running = list(self.operations.values())
+        for operation in running:
+            if operation.task is not None:
+                operation.task.cancel()  # no `next` may follow the error
+        for operation in running:
+            if operation.task is not None:
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await operation.task
+        payload = [graphql_error(error).formatted]
+        for operation in running:
+            if self.operations.get(operation.id) is operation:  # not completed meanwhile by the peer
+                await operation.send_operation_message(ErrorMessage(id=operation.id, type="error", payload=payload))
+        await self.outbox.drain(FINAL_MESSAGES_SECONDS)
+        await self.close(FORBIDDEN, error.message)
 
     async def send_message(self, message: ProtocolMessage) -> None:
         self.outbox.put(json.dumps(message, separators=(",", ":")))

@@ -62,7 +62,7 @@ async def test_settings_configure_the_simulated_carrier() -> None:
     assert isinstance(simulated, SimulatedCarrier)
     assert simulated.failures == ("+1332555",)
     with pytest.raises(CarrierError, match="configured failure"):
-        await simulated.acquire(failing)
+        await simulated.acquire(failing, token="t1")
 
 
 def test_new_numbers_may_carry_only_a_known_carrier_name() -> None:

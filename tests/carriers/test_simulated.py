@@ -5,9 +5,11 @@ from __future__ import annotations
 import phonenumbers
 import pytest
 
+from numplane.carriers import simulated
 from numplane.carriers.base import CarrierError
 from numplane.carriers.simulated import SimulatedCarrier, is_offered, offers
 from numplane.domain.e164 import normalize
+from numplane.domain.effects import Effect
 
 
 async def test_search_offers_valid_e164_numbers_under_the_prefix() -> None:
@@ -63,16 +65,16 @@ def test_invalid_or_non_canonical_numbers_are_never_offered(number: str) -> None
 
 async def test_acquire_returns_carrier_data_for_an_offered_number() -> None:
     number = offers("+1415", 1)[0]
-    data = await SimulatedCarrier().acquire(number)
+    data = await SimulatedCarrier().acquire(number, token="t1")
     assert data["carrier"] == "simulated"
     assert data["simulated"] is True
-    assert data == await SimulatedCarrier().acquire(number)
+    assert data == await SimulatedCarrier().acquire(number, token="t2")
 
 
 async def test_acquire_fails_for_a_number_listed_in_failures() -> None:
     number = offers("+1415", 1)[0]
     with pytest.raises(CarrierError) as caught:
-        await SimulatedCarrier(failures=(number,)).acquire(number)
+        await SimulatedCarrier(failures=(number,)).acquire(number, token="t1")
     assert caught.value.number == number
     assert "configured failure" in caught.value.message
 
@@ -81,19 +83,68 @@ async def test_acquire_fails_for_every_number_under_a_failing_prefix_and_only_th
     carrier = SimulatedCarrier(failures=("1332555",))  # normalized to +1332555
     for number in offers("+1332555", 3):
         with pytest.raises(CarrierError):
-            await carrier.acquire(number)
-    await carrier.acquire(offers("+1415", 1)[0])
+            await carrier.acquire(number, token=number)
+    await carrier.acquire(offers("+1415", 1)[0], token="t1")
 
 
 async def test_acquire_of_a_number_it_does_not_offer_fails() -> None:
     carrier = SimulatedCarrier()
     refused = next(f"+1415555{i:04d}" for i in range(1000) if not is_offered(f"+1415555{i:04d}"))
     with pytest.raises(CarrierError) as caught:
-        await carrier.acquire(refused)
+        await carrier.acquire(refused, token="t1")
     assert "not in its inventory" in caught.value.message
 
 
 async def test_disconnect_of_a_number_it_offers_succeeds() -> None:
     carrier = SimulatedCarrier()
-    assert await carrier.disconnect(offers("+1415", 1)[0]) is None
+    assert await carrier.disconnect(offers("+1415", 1)[0], token="t1") is None
     assert carrier.name == "simulated"
+
+
+async def test_an_acquire_repeated_with_its_token_answers_as_the_first_time_and_orders_nothing_more() -> None:
+    carrier = SimulatedCarrier()
+    number = offers("+1415", 1)[0]
+    first = await carrier.acquire(number, token="change-1")
+    assert await carrier.acquire(number, token="change-1") == first
+    assert carrier.performed(Effect.ACQUIRE, number) == 1
+    assert carrier.repeated(Effect.ACQUIRE, number) == 1
+    await carrier.acquire(number, token="change-2")  # another change: another order
+    assert carrier.performed(Effect.ACQUIRE, number) == 2
+
+
+async def test_a_release_repeated_with_its_tokens_removes_features_and_disconnects_once() -> None:
+    carrier = SimulatedCarrier()
+    number = offers("+1415", 1)[0]
+    for _ in range(3):
+        await carrier.deprovision(number, {"cnam": {"display_name": "ACME"}}, token="strip-1")
+        await carrier.disconnect(number, token="gone-1")
+    assert carrier.deprovisioned == [(number, {"cnam": {"display_name": "ACME"}})]
+    assert [carrier.performed(e, number) for e in (Effect.DEPROVISION, Effect.DISCONNECT)] == [1, 1]
+    assert [carrier.repeated(e, number) for e in (Effect.DEPROVISION, Effect.DISCONNECT)] == [2, 2]
+
+
+async def test_a_failed_acquire_is_not_remembered_so_a_retry_may_succeed() -> None:
+    number = offers("+1332555", 1)[0]
+    carrier = SimulatedCarrier(failures=(number,))
+    with pytest.raises(CarrierError):
+        await carrier.acquire(number, token="change-1")
+    carrier.failures = ()
+    assert (await carrier.acquire(number, token="change-1"))["carrier"] == "simulated"
+    assert carrier.repeated(Effect.ACQUIRE, number) == 0
+
+
+async def test_a_token_reused_for_another_call_is_refused() -> None:
+    carrier = SimulatedCarrier()
+    number, other = offers("+1415", 2)
+    await carrier.acquire(number, token="change-1")
+    with pytest.raises(CarrierError, match="another call"):
+        await carrier.disconnect(other, token="change-1")
+
+
+async def test_the_tokens_remembered_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(simulated, "IDEMPOTENCY_WINDOW", 3)
+    carrier = SimulatedCarrier()
+    number = offers("+1415", 1)[0]
+    for token in ("a", "b", "c", "d", "e"):
+        await carrier.disconnect(number, token=token)
+    assert carrier.performed(Effect.DISCONNECT, number) == 3  # the two oldest tokens are forgotten

@@ -84,6 +84,27 @@ class CouchServer:
             self._process.wait()
         self._process = None
 
+    def pause(self) -> None:
+        """SIGSTOP: the server holds its connections and answers nothing (a stalled database)."""
+        self._signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self._signal(signal.SIGCONT)
+
+    def kill(self) -> None:
+        """SIGKILL: the server dies mid-request, with no chance to finish anything (start() restarts it)."""
+        if self._process is None:
+            return
+        self._signal(signal.SIGKILL)
+        self._process.wait()
+        self._process = None
+
+    def _signal(self, which: signal.Signals) -> None:
+        if self._process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, which)
+
     def close(self) -> None:
+        self.resume()  # a stopped process ignores SIGTERM until it runs again
         self.stop()
         shutil.rmtree(self._workdir, ignore_errors=True)

@@ -41,7 +41,8 @@ class Server:
         self.first_line = self.process.stdout.readline().strip()
         # Keep reading the access log, or a full pipe would block the server mid-request.
         threading.Thread(target=self.process.stdout.read, daemon=True).start()
-        deadline = time.monotonic() + 30
+        # Generous: several servers starting at once on a busy 2-core machine take tens of seconds each.
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:

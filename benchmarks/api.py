@@ -33,6 +33,7 @@ from typing import Any
 import httpx
 
 from benchmarks import wrk
+from benchmarks.budgets import UNLIMITED_ENV
 from tests.support.couch import CouchServer
 from tests.support.server import Server, free_port
 
@@ -157,7 +158,7 @@ def run_with_cpu(server: Server, plan: Plan, seconds: int) -> tuple[wrk.WrkResul
 
 @contextmanager
 def serving(store: str, **kwargs: Any) -> Iterator[Server]:
-    server = Server(store, extra_env={"NUMPLANE_DEBUG": "0"}, **kwargs)
+    server = Server(store, extra_env={"NUMPLANE_DEBUG": "0", **UNLIMITED_ENV}, **kwargs)
     server.start()
     try:
         yield server

@@ -30,6 +30,7 @@ from typing import Any
 import httpx
 import websockets
 
+from benchmarks.budgets import UNLIMITED_ENV
 from tests.support.couch import CouchServer
 from tests.support.server import Server
 
@@ -205,7 +206,7 @@ def main() -> None:
                 url = couch.url
             else:
                 url = f"sqlite:///{Path(scratch) / 'fanout.db'}"
-            server = Server(url, extra_env={"NUMPLANE_DEBUG": "0", "NUMPLANE_SCHEDULER": "0"})
+            server = Server(url, extra_env={"NUMPLANE_DEBUG": "0", "NUMPLANE_SCHEDULER": "0", **UNLIMITED_ENV})
             server.start()
             try:
                 results[store] = measure(server, args)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.budgets import UNLIMITED_ENV
 from benchmarks.stores import pouchdb
 from tests.support.server import Server
 
@@ -64,7 +65,8 @@ async def compare(server: Server, requests: int) -> dict[str, list[float]]:
 
 
 def measure(label: str, store_url: str, requests: int) -> None:
-    server = Server(store_url, extra_env={"NUMPLANE_DB_PREFIX": "idempotency", "NUMPLANE_SCHEDULER": "0"})
+    env = {"NUMPLANE_DB_PREFIX": "idempotency", "NUMPLANE_SCHEDULER": "0", **UNLIMITED_ENV}
+    server = Server(store_url, extra_env=env)
     server.start()
     try:
         times = asyncio.run(compare(server, requests))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from benchmarks.budgets import UNLIMITED_ENV
 from benchmarks.stores import pouchdb
 from tests.support.server import Server
 
@@ -58,7 +59,7 @@ async def race(server: Server, races: int) -> tuple[int, int, float]:
 
 
 def measure(label: str, store_url: str, races: int) -> None:
-    server = Server(store_url, extra_env={"NUMPLANE_DB_PREFIX": "merges"})
+    server = Server(store_url, extra_env={"NUMPLANE_DB_PREFIX": "merges", **UNLIMITED_ENV})
     server.start()
     try:
         conflicts, lost, per_race = asyncio.run(race(server, races))

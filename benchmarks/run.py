@@ -14,6 +14,7 @@ SUITES: dict[str, list[str]] = {
     "couch": [],  # CouchDB store overhead beside raw requests on the same server
     "feed": [],  # mutation-to-subscriber latency and store load with 100 subscribers
     "merges": [],  # CONFLICTs among 20 concurrent updateNumber merges, on a real server per store
+    "fairness": [],  # another key's p99 while one key hammers the API, with the production budgets and without
     "fanout": [],  # a trivial query's p99 idle and while 100 WebSockets x 20 subscriptions hear changes
     "jobs": ["--skip-million"],  # job time for 1,000 due numbers among 100,000
     "idempotency": [],  # an updateNumber with an Idempotency-Key beside the same without, per store

@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.budgets import UNLIMITED_SETTINGS
 from benchmarks.stores import pouchdb
 from numplane.carriers.registry import CarrierSet
 from numplane.domain.states import State
@@ -32,7 +33,8 @@ from tests.support.receiver import receiving
 
 
 async def measure(url: str, prefix: str, *, mutations: int, burst: int) -> dict[str, float]:
-    settings = Settings(store=url, db_prefix=prefix, scheduler=False, webhooks_allow_private=True)
+    settings = Settings(store=url, db_prefix=prefix, scheduler=False, webhooks_allow_private=True,
+                        **UNLIMITED_SETTINGS)
     counting = CountingStore(store_from_url(url, db_prefix=prefix))
     services = Services(store=ObservedStore(counting), settings=settings, carriers=CarrierSet.from_settings(settings))
     async with running_api(services) as api, receiving() as receiver:

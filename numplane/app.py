@@ -34,6 +34,7 @@ from numplane.web.hunt import hunt_route
 from numplane.web.ide import WithGraphiQL, ide_assets
 from numplane.web.metrics import Metrics, MetricsMiddleware
 from numplane.web.port_documents import port_documents_route
+from numplane.web.rate_limits import RateLimitedRoutes
 from numplane.web.request_log import RequestLog
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             Middleware(RequestLog),  # outermost: its request id is on every line and every answer
             Middleware(MetricsMiddleware, metrics=metrics),
             Middleware(ApiCors, origins=origin_list(settings.allowed_origins)),
+            Middleware(RateLimitedRoutes, services=services, limits=graphql.rate_limits),
         ],
         lifespan=lifespan,
     )

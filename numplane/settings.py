@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     max_upload_body_bytes: int = 11 * 1024 * 1024  # a multipart upload: one 10 MiB document and its envelope
     body_timeout_seconds: float = 10.0  # a request body not received in full by then is refused (408)
 
+    # Requests per API key, per process, as RATE/BURST: RATE per second kept up, BURST at once (issue 15).
+    rate_limit_admin: str = "100/1000"
+    rate_limit_user: str = "20/200"
+    rate_limit_router: str = "1000/5000"  # the hunt: router keys, and GET /hunt with any key
+    rate_limit_anonymous: str = "10/100"  # requests without a valid key, per client address
+
     # Automatic persisted queries: bytes of document text kept by hash per process (0: turned off).
     persisted_queries_bytes: int = 4 * 1024 * 1024
 
@@ -65,6 +71,8 @@ class Settings(BaseSettings):
     max_websockets_per_key: int = 10  # open WebSockets one API key may hold, counted per process
     ws_outbox_messages: int = 20_000  # waiting for one WebSocket (1,000 per subscription); more: closed, too slow
     ws_sends_per_turn: int = 16  # WebSocket sends per event-loop turn, so deliveries never starve requests
+    # The same while an HTTP request is in flight (1: requests go first, but deliveries crawl under steady traffic).
+    ws_sends_per_turn_serving: int = 16
     ws_delivery_share: float = 0.5  # at most this share of time spent sending in a long burst of deliveries
 
     # Webhooks (issue 12): signed HTTP calls to customers' endpoints for number changes.

@@ -89,12 +89,21 @@ async def authenticate(services: Services, token: str) -> Requester | None:
     """The requester behind a bearer token, or None for a malformed, unknown or revoked key."""
     if not token.startswith(PREFIX) or token.count("_") < 2:
         return None
-    key_id, _, secret = token[len(PREFIX):].partition("_")
-    cache_key = "auth:" + _hash(token)
-    cached = services.authenticated.get(cache_key)
+    cached = cached_requester(services, token)
     if cached is not None:
         return cached
+    key_id, _, secret = token[len(PREFIX):].partition("_")
+    cache_key = _cache_key(token)
     return await services.flights.run(cache_key, lambda: _load_requester(services, key_id, secret, cache_key))
+
+
+def cached_requester(services: Services, token: str) -> Requester | None:
+    """The requester behind a token checked within the auth cache's window, without a store read."""
+    return services.authenticated.get(_cache_key(token))
+
+
+def _cache_key(token: str) -> str:
+    return "auth:" + _hash(token)
 
 
 async def _load_requester(services: Services, key_id: str, secret: str, cache_key: str) -> Requester | None:

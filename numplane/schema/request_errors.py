@@ -21,10 +21,11 @@ BAD_REQUEST = "BAD_REQUEST"  # the HTTP request or WebSocket message around the 
 INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"  # a fault of ours, masked outside debug mode
 PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"  # the hash is not known here: send the query with it
 PERSISTED_QUERY_NOT_SUPPORTED = "PERSISTED_QUERY_NOT_SUPPORTED"  # persisted queries are turned off here
+RATE_LIMITED = "RATE_LIMITED"  # the API key (or address) spent its request budget: HTTP 429, retry after Retry-After
 LIMIT_EXCEEDED = ErrorCode.LIMIT_EXCEEDED.value  # a configured limit; `limit` names it, `max` is its value
 REQUEST_ERROR_CODES = (
     GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, LIMIT_EXCEEDED, BAD_USER_INPUT, BAD_REQUEST,
-    PERSISTED_QUERY_NOT_FOUND, PERSISTED_QUERY_NOT_SUPPORTED, INTERNAL_SERVER_ERROR,
+    PERSISTED_QUERY_NOT_FOUND, PERSISTED_QUERY_NOT_SUPPORTED, RATE_LIMITED, INTERNAL_SERVER_ERROR,
 )
 
 

@@ -27,6 +27,7 @@ class ApiCors:
         self.cors = CORSMiddleware(
             app, allow_origins=sorted(self.origins), allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"], max_age=600,
+            expose_headers=["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -35,6 +35,7 @@ from numplane.web.errors import error_response
 from numplane.web.fanout import Broadcasts, Pacer
 from numplane.web.key_watch import KeyWatch
 from numplane.web.persisted import PersistedQueries, PersistedQueryRefused, wants_persisted
+from numplane.web.rate_limits import RateLimits
 from numplane.web.websocket import BoundedWebSocketAdapter, KeyConnections, NumplaneTransportWS
 
 IDEMPOTENCY_HEADER = "idempotency-key"
@@ -88,15 +89,18 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
         self.key_connections = KeyConnections(settings.max_websockets_per_key)
         self.key_watch = KeyWatch(services, settings.ws_key_check_seconds)
         self.broadcasts = Broadcasts()
-        self.pacer = Pacer(settings.ws_sends_per_turn, share=settings.ws_delivery_share)
+        self.pacer = Pacer(settings.ws_sends_per_turn, share=settings.ws_delivery_share,
+                           per_turn_serving=settings.ws_sends_per_turn_serving)
         self.persisted = PersistedQueries(settings.persisted_queries_bytes)  # shared by HTTP and WebSocket
+        self.rate_limits = RateLimits.from_settings(settings)  # spent by HTTP (app.py) and WebSocket operations
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        response = await self.handle(Request(scope, receive))
-        await response(scope, receive, send)
+        with self.pacer.serving():  # WebSocket deliveries give way to HTTP requests
+            response = await self.handle(Request(scope, receive))
+            await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
         if request.method not in ("GET", "POST"):

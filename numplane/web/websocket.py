@@ -44,11 +44,12 @@ from strawberry.utils.aio import aclosing
 
 from numplane.domain import api_keys
 from numplane.domain.errors import DomainError
+from numplane.domain.fair_share import retry_after
 from numplane.domain.text import excerpt
 from numplane.resolvers.context import Requester
 from numplane.schema.context import RequestContext
 from numplane.schema.errors import graphql_error
-from numplane.schema.request_errors import BAD_REQUEST, limit_extensions, parse_document
+from numplane.schema.request_errors import BAD_REQUEST, RATE_LIMITED, limit_extensions, parse_document
 from numplane.web.fanout import Delivery, Follower, Outbox, Results, Shape
 from numplane.web.persisted import PersistedQueryRefused, wants_persisted
 
@@ -202,6 +203,8 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
             return  # the key no longer admits this connection: it is closing, nothing new starts
         if kind == "subscribe" and not await self.resolve_persisted(raw):
             return
+        if kind == "subscribe" and not await self.within_budget(raw):
+            return
         limit = self.settings.max_subscriptions_per_connection
         if kind == "subscribe" and len(self.operations) >= limit:  # strawberry's own check, with a code
             await self.refuse(raw, LIMIT_REACHED, limit_extensions("subscriptions", limit))
@@ -213,6 +216,19 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
             await self.handle_invalid_message(problem)
             return
         await super().handle_message(message)
+
+    async def within_budget(self, message: dict[str, Any]) -> bool:
+        """Each operation spends its key's request budget as an HTTP request would; one over it gets an
+        `error` message (RATE_LIMITED, with `retryAfter` seconds) and the connection stays open."""
+        requester = self.context.authenticated
+        if requester is None:  # before connection_init: strawberry closes the connection (4401)
+            return True
+        quota = self.view.rate_limits.hit_requester(requester)
+        if quota.allowed:
+            return True
+        reason = f"Too many requests: the budget is {quota.limit} requests at once; retry in {quota.reset} s."
+        await self.refuse(message, reason, {"code": RATE_LIMITED, "retryAfter": retry_after(quota.reset)})
+        return False
 
     async def resolve_persisted(self, message: dict[str, Any]) -> bool:
         """Put the document of an automatic persisted query into the subscribe message, as over HTTP;

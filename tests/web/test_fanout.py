@@ -5,6 +5,7 @@ key is the oracle), while subscriptions of one shape share one reader of the cha
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections import defaultdict
 from typing import Any
@@ -156,3 +157,26 @@ async def test_a_burst_of_sends_lets_other_work_run_between_turns() -> None:
     await asyncio.gather(*senders, asyncio.create_task(bystander()))
     # Without the pacer the request would run after all six; with it, after the first turn's two.
     assert order == [0, 1, "request", 2, 3, 4, 5]
+
+
+async def test_while_a_request_is_served_each_turn_grants_one_send_so_the_request_waits_behind_one() -> None:
+    pacer = Pacer(per_turn=4, per_turn_serving=1)
+    order: list[object] = []
+
+    async def sender(index: int) -> None:
+        await pacer.turn()
+        order.append(index)
+
+    async def request() -> None:
+        with pacer.serving():
+            for step in range(3):  # a request's steps, each awaiting one turn of the loop
+                order.append(f"step {step}")
+                await asyncio.sleep(0)
+
+    serving = asyncio.create_task(request())
+    senders = [asyncio.create_task(sender(i)) for i in range(8)]
+    await asyncio.gather(serving, *senders)
+    # Without a request in flight the first turn would send four before the request's next step.
+    steps = [order.index(f"step {n}") for n in range(3)]
+    assert all(later - earlier <= 2 for earlier, later in itertools.pairwise(steps))
+    assert sorted(i for i in order if isinstance(i, int)) == list(range(8))

@@ -52,8 +52,13 @@ class CouchStore:
     # -- lifecycle ---------------------------------------------------------------------------------
 
     async def open(self) -> None:
-        for db in Db:
-            await self._ensure(db)
+        try:
+            for db in Db:
+                await self._ensure(db)
+        except BaseException:
+            # A store that did not open is not closed by its caller: its HTTP session must not outlive it.
+            await self._http.close()
+            raise
 
     async def close(self) -> None:
         await self._http.close()

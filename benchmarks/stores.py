@@ -11,9 +11,5 @@ from tests.support.couch import CouchServer
 @contextmanager
 def pouchdb() -> Iterator[str]:
     """A pouchdb-server from node_modules for one measurement; yields its URL and stops it afterwards."""
-    server = CouchServer()
-    server.start()
-    try:
+    with CouchServer() as server:
         yield server.url
-    finally:
-        server.close()

@@ -22,12 +22,8 @@ def couch_server() -> Iterator[CouchServer | None]:
     if os.environ.get("NUMPLANE_TEST_COUCH_URL"):
         yield None
         return
-    server = CouchServer()
-    server.start()
-    try:
+    with CouchServer() as server:
         yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture(scope="session")

@@ -30,12 +30,8 @@ NUMBERS = 48  # six per client
 
 @pytest.fixture(scope="module")
 def couch() -> Iterator[CouchServer]:
-    server = CouchServer(persistent=True)
-    server.start()
-    try:
+    with CouchServer(persistent=True) as server:
         yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture(scope="module")

@@ -19,12 +19,8 @@ N = "+14155550101"
 
 @pytest.fixture
 def couch() -> Iterator[CouchServer]:
-    server = CouchServer(persistent=True)
-    server.start()
-    try:
+    with CouchServer(persistent=True) as server:
         yield server
-    finally:
-        server.close()
 
 
 async def test_api_reports_store_unavailable_while_couchdb_is_down_and_recovers(

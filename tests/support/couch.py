@@ -108,3 +108,10 @@ class CouchServer:
         self.resume()  # a stopped process ignores SIGTERM until it runs again
         self.stop()
         shutil.rmtree(self._workdir, ignore_errors=True)
+
+    def __enter__(self) -> CouchServer:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

@@ -255,6 +255,9 @@ async def test_store_unavailable_is_a_banner_that_clears_when_the_store_is_back(
     async def store_down(route: Route) -> None:
         await route.fulfill(status=503, json=outage)
 
+    # The first page of the list must be in before the filter is typed: a list still mounting would drop it,
+    # and an unchanged filter sends no request for the outage to answer.
+    await expect(page.locator("table.numbers tbody tr, [data-testid=numbers-empty]").first).to_be_visible()
     await page.route("**/graphql", store_down)
     await filter_prefix(page, "+1999555")
     banner = page.get_by_test_id("store-banner")

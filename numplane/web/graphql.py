@@ -31,6 +31,7 @@ from numplane.schema.request_errors import BAD_REQUEST
 from numplane.store.base import StoreUnavailable
 from numplane.web import body, idempotency, json_body, request_log
 from numplane.web.cors import origin_list
+from numplane.web.credentials import bearer
 from numplane.web.errors import error_response
 from numplane.web.fanout import Broadcasts, Pacer
 from numplane.web.key_watch import KeyWatch
@@ -41,11 +42,6 @@ from numplane.web.websocket import BoundedWebSocketAdapter, KeyConnections, Nump
 IDEMPOTENCY_HEADER = "idempotency-key"
 UNAUTHENTICATED = "Send a valid API key: Authorization: Bearer <key> (missing, unknown or revoked key)."
 WRONG_METHOD = "GraphQL is served over POST (any operation) and GET (queries), or a WebSocket at the same path."
-
-
-def bearer(value: str | None) -> str | None:
-    scheme, _, token = (value or "").strip().partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 def is_multipart(request: Request) -> bool:

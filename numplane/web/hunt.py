@@ -17,6 +17,7 @@ from numplane.resolvers.context import Services
 from numplane.resolvers.hunt import HuntResult, hunt_number
 from numplane.resolvers.keys import authenticate
 from numplane.store.base import StoreUnavailable
+from numplane.web.credentials import bearer
 
 _STATUS = {
     ErrorCode.UNAUTHENTICATED: 401,
@@ -43,15 +44,10 @@ def _error(code: ErrorCode, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code.value, "message": message}}, status_code=_STATUS.get(code, 400))
 
 
-def _bearer(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
-
-
 def hunt_route(services: Services) -> Route:
     async def hunt(request: Request) -> JSONResponse:
         try:
-            token = _bearer(request)
+            token = bearer(request.headers.get("authorization"))
             requester = await authenticate(services, token) if token else None
             if requester is None:
                 return _error(ErrorCode.UNAUTHENTICATED, "Send Authorization: Bearer <key> with a valid API key.")

@@ -20,8 +20,9 @@ from numplane.resolvers.context import Services
 from numplane.resolvers.keys import authenticate
 from numplane.resolvers.port_requests import document_bytes
 from numplane.store.base import StoreUnavailable
+from numplane.web.credentials import bearer
 from numplane.web.errors import error_response
-from numplane.web.graphql import UNAUTHENTICATED, bearer
+from numplane.web.graphql import UNAUTHENTICATED
 
 _STATUS = {ErrorCode.NOT_FOUND: 404, ErrorCode.FORBIDDEN: 403, ErrorCode.UNAUTHENTICATED: 401}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]")

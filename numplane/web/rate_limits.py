@@ -32,6 +32,7 @@ from numplane.resolvers.keys import authenticate, cached_requester
 from numplane.schema.request_errors import RATE_LIMITED
 from numplane.settings import Settings
 from numplane.store.base import StoreUnavailable
+from numplane.web.credentials import bearer
 from numplane.web.errors import error_response
 
 
@@ -96,11 +97,6 @@ def key_identity(requester: Requester) -> str:
     return requester.key_id or requester.id
 
 
-def bearer(headers: Headers) -> str | None:
-    scheme, _, token = headers.get("authorization", "").strip().partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
-
-
 def limited(path: str) -> bool:
     return path == "/graphql" or path.startswith("/hunt/")
 
@@ -135,7 +131,7 @@ class RateLimitedRoutes:
 
     async def quota(self, scope: Scope) -> Quota:
         hunt_route = scope["path"] != "/graphql"
-        token = bearer(Headers(scope=scope))
+        token = bearer(Headers(scope=scope).get("authorization"))
         requester = cached_requester(self.services, token) if token else None
         if requester is None and token:
             # Checked (one store read) before the address's budget is spent: a valid key is never refused

@@ -9,6 +9,12 @@ A budget "R/B" (`20/200`) is counted as B requests per window of B/R seconds, sl
 quiet may send B at once, one that keeps sending gets R per second; the two figures of a token bucket of
 rate R and capacity B. The window is whole seconds (the rate limiter counts in seconds), so B/R is rounded,
 never below one second.
+
+A refused request is held before its refusal is sent (`hold_seconds`), the way a reverse proxy delays
+what is over a limit: a client that retries at once, as broken clients and scripts do, is slowed to one
+try per connection per hold (a second) instead of spinning a core on refusals, which would slow every other key's
+requests however cheap each refusal is. Holds are bounded per key (`MAX_HELD`): past it refusals are sent
+at once, so opening more connections never makes the server keep more waiting.
 """
 
 from __future__ import annotations
@@ -63,3 +69,13 @@ def spender(role: str | None, *, hunt_route: bool) -> Spender:
 def retry_after(reset_in: float) -> int:
     """Whole seconds to wait before the next request fits (what Retry-After and RateLimit-Reset say)."""
     return max(1, math.ceil(reset_in))
+
+
+MAX_HELD = 64  # refusals of one key (or address) held at a time; each is one idle coroutine
+
+
+def hold_seconds(longest: float, held: int) -> float:
+    """How long to hold a refusal: `longest` (the Retry-After it will carry is never shorter); not at all
+    past MAX_HELD. Holding only until the next request fits would let each connection retry `rate` times
+    a second, still spinning a core on refusals for a key with a large budget."""
+    return 0.0 if held >= MAX_HELD else max(0.0, longest)

@@ -11,12 +11,15 @@ twice the burst through across a window's edge. Every worker process (and replic
 
 A request's cost here is one lookup of its key in the authentication cache (which the handler's own key
 check then finds too) and one hit plus one read of the window; a key not in the cache is checked here (a
-store read) and cached. A request without a valid key spends its client address's budget.
+store read) and cached. A request without a valid key spends its client address's budget. A refusal is
+held before it is sent (numplane.domain.fair_share.hold_seconds), a sleeping coroutine that costs no CPU.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 from limits import RateLimitItem, RateLimitItemPerSecond
@@ -26,7 +29,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from numplane.domain.fair_share import Budget, Spender, retry_after, spender
+from numplane.domain.fair_share import Budget, Spender, hold_seconds, retry_after, spender
 from numplane.resolvers.context import Requester, Services
 from numplane.resolvers.keys import authenticate, cached_requester
 from numplane.schema.request_errors import RATE_LIMITED
@@ -108,14 +111,17 @@ class RateLimitedRoutes:
         self.app = app
         self.services = services
         self.limits = limits
+        self.longest_hold = services.settings.rate_limit_hold_seconds
+        self.held: Counter[str] = Counter()  # refusals being held, by key id (or address)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not limited(scope["path"]):
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        quota = await self.quota(scope)
+        identity, quota = await self.quota(scope)
         if not quota.allowed:
+            await self.hold(identity)
             refused = self.refusal(path, quota)
             refused.raw_headers.extend(quota.headers())
             await refused(scope, receive, send)
@@ -129,7 +135,21 @@ class RateLimitedRoutes:
 
         await self.app(scope, receive, with_headers)
 
-    async def quota(self, scope: Scope) -> Quota:
+    async def hold(self, identity: str) -> None:
+        """Wait before refusing (numplane.domain.fair_share): a client retrying at once spins no core."""
+        seconds = hold_seconds(self.longest_hold, self.held[identity])
+        if seconds <= 0:
+            return
+        self.held[identity] += 1
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            self.held[identity] -= 1
+            if not self.held[identity]:
+                del self.held[identity]
+
+    async def quota(self, scope: Scope) -> tuple[str, Quota]:
+        """Whose budget the request spends (key id or address), and what hitting it found."""
         hunt_route = scope["path"] != "/graphql"
         token = bearer(Headers(scope=scope).get("authorization"))
         requester = cached_requester(self.services, token) if token else None
@@ -141,8 +161,10 @@ class RateLimitedRoutes:
             except StoreUnavailable:
                 requester = None  # the handler answers 503 itself
         if requester is None:
-            return self.limits.hit(Spender.ANONYMOUS, client_address(scope))
-        return self.limits.hit(spender(requester.role.value, hunt_route=hunt_route), key_identity(requester))
+            address = client_address(scope)
+            return address, self.limits.hit(Spender.ANONYMOUS, address)
+        identity = key_identity(requester)
+        return identity, self.limits.hit(spender(requester.role.value, hunt_route=hunt_route), identity)
 
     @staticmethod
     def refusal(path: str, quota: Quota) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from numplane.domain.fair_share import Budget, Spender, retry_after, spender
+from numplane.domain.fair_share import MAX_HELD, Budget, Spender, hold_seconds, retry_after, spender
 
 
 def test_a_budget_reads_rate_and_burst_and_allows_the_burst_in_burst_over_rate_seconds() -> None:
@@ -38,3 +38,13 @@ def test_other_requests_spend_their_roles_budget_or_the_address_budget_without_a
 
 def test_retry_after_is_whole_seconds_and_at_least_one() -> None:
     assert [retry_after(s) for s in (0, 0.2, 1.0, 1.01)] == [1, 1, 1, 2]
+
+
+def test_a_refusal_is_held_for_the_longest_hold_and_not_at_all_when_it_is_zero() -> None:
+    assert hold_seconds(1.0, held=0) == 1.0
+    assert hold_seconds(0.0, held=0) == 0.0
+
+
+def test_past_the_held_bound_a_refusal_is_sent_at_once() -> None:
+    assert hold_seconds(1.0, held=MAX_HELD - 1) == 1.0
+    assert hold_seconds(1.0, held=MAX_HELD) == 0.0

@@ -7,14 +7,22 @@ one that ended mid-test would let a request through early (its count then weighs
 
 from __future__ import annotations
 
+import asyncio
+import time
+from pathlib import Path
+
 import httpx
 import pytest
 
+from numplane.domain.fair_share import MAX_HELD
 from numplane.schema.request_errors import RATE_LIMITED
-from tests.support.api import Api
+from numplane.web.rate_limits import RateLimitedRoutes, RateLimits
+from tests.support.api import Api, services_for, settings_for
 from tests.support.served import served, served_ws
 from tests.support.websocket import acknowledged, receive, subscribe
 
+# Refusals are sent at once here so the module stays fast; the hold has scenarios of its own below.
+NO_HOLD = {"rate_limit_hold_seconds": 0}
 ME = "{ me { name } }"
 HUNT = 'mutation { huntNumber(input: {number: "+14155550199"}) { result { disposition } userErrors { code } } }'
 ADD = 'mutation { addNumbers(input: {numbers: [{number: "+14155550100"}], state: AVAILABLE}) { userErrors { code } } }'
@@ -36,7 +44,7 @@ async def spend(api: Api, key: str, count: int) -> list[httpx.Response]:
 async def test_a_key_over_its_budget_gets_429_with_rate_limit_headers_and_nothing_runs(
     store_url: tuple[str, str],
 ) -> None:
-    async with served(store_url, rate_limit_user="0.0001/3") as api:
+    async with served(store_url, **NO_HOLD, rate_limit_user="0.0001/3") as api:
         answered = await spend(api, "child", 3)
         assert [r.status_code for r in answered] == [200, 200, 200]
         assert [r.headers["ratelimit-remaining"] for r in answered] == ["2", "1", "0"]
@@ -50,7 +58,7 @@ async def test_a_key_over_its_budget_gets_429_with_rate_limit_headers_and_nothin
 
 
 async def test_another_key_of_the_same_role_keeps_its_own_budget(store_url: tuple[str, str]) -> None:
-    async with served(store_url, rate_limit_user="0.0001/2") as api:
+    async with served(store_url, **NO_HOLD, rate_limit_user="0.0001/2") as api:
         await spend(api, "child", 2)
         assert_rate_limited(await api.post(ME, key="child"), limit=2)
         assert [r.status_code for r in await spend(api, "reseller", 2)] == [200, 200]
@@ -59,7 +67,7 @@ async def test_another_key_of_the_same_role_keeps_its_own_budget(store_url: tupl
 async def test_the_routers_hunt_is_neither_refused_nor_counted_while_a_tenant_is_limited(
     store_url: tuple[str, str],
 ) -> None:
-    async with served(store_url, rate_limit_user="0.0001/2", rate_limit_admin="0.0001/2") as api:
+    async with served(store_url, **NO_HOLD, rate_limit_user="0.0001/2", rate_limit_admin="0.0001/2") as api:
         await spend(api, "child", 2)
         assert_rate_limited(await api.post(ME, key="child"), limit=2)
         router = {"Authorization": f"Bearer {api.keys['router']}"}
@@ -75,7 +83,7 @@ async def test_the_routers_hunt_is_neither_refused_nor_counted_while_a_tenant_is
 
 
 async def test_each_role_has_its_configured_budget(store_url: tuple[str, str]) -> None:
-    async with served(store_url, rate_limit_admin="0.0001/2", rate_limit_router="0.0001/1") as api:
+    async with served(store_url, **NO_HOLD, rate_limit_admin="0.0001/2", rate_limit_router="0.0001/1") as api:
         await spend(api, "admin", 2)
         assert_rate_limited(await api.post(ME, key="admin"), limit=2)
         assert (await api.post(HUNT, key="router")).status_code == 200
@@ -89,7 +97,7 @@ async def test_each_role_has_its_configured_budget(store_url: tuple[str, str]) -
 
 
 async def test_requests_without_a_valid_key_spend_their_address_budget(store_url: tuple[str, str]) -> None:
-    async with served(store_url, rate_limit_anonymous="0.0001/2") as api:
+    async with served(store_url, **NO_HOLD, rate_limit_anonymous="0.0001/2") as api:
         unknown = {"Authorization": "Bearer np_nosuchkey_secret"}
         first = await api.client.post("/graphql", json={"query": ME})
         second = await api.client.post("/graphql", json={"query": ME}, headers=unknown)
@@ -103,7 +111,7 @@ async def test_requests_without_a_valid_key_spend_their_address_budget(store_url
 async def test_websocket_operations_spend_the_keys_budget_and_get_an_error_over_it(
     store_url: tuple[str, str], http_first: bool
 ) -> None:
-    async with served_ws(store_url, rate_limit_user="0.0001/2") as (api, url):
+    async with served_ws(store_url, **NO_HOLD, rate_limit_user="0.0001/2") as (api, url):
         socket = await acknowledged(url, api.keys["child"])
         try:
             if http_first:
@@ -126,6 +134,33 @@ async def test_websocket_operations_spend_the_keys_budget_and_get_an_error_over_
             assert (await receive(socket))["type"] == "error"
         finally:
             await socket.close()
+
+
+async def test_a_refusal_is_held_before_it_is_sent_while_other_keys_are_answered(tmp_path: Path) -> None:
+    # The hold is the web layer's, whatever the store: one store is enough.
+    async with served((f"sqlite:///{tmp_path / 'held.db'}", "numplane"), rate_limit_user="0.0001/1",
+                      rate_limit_hold_seconds=2) as api:
+        await spend(api, "child", 1)
+        started = time.monotonic()
+        refused = asyncio.create_task(api.post(ME, key="child"))
+        assert (await api.post(ME, key="reseller")).status_code == 200
+        assert not refused.done()  # still held while another key was answered
+        assert_rate_limited(await refused, limit=1)
+        assert time.monotonic() - started >= 2
+
+
+async def test_refusals_past_the_held_bound_are_sent_at_once(tmp_path: Path) -> None:
+    settings = settings_for((f"sqlite:///{tmp_path / 'bound.db'}", "numplane"), rate_limit_hold_seconds=3600)
+    services = services_for(settings)
+    routes = RateLimitedRoutes(app=None, services=services, limits=RateLimits.from_settings(settings))  # type: ignore[arg-type]
+    held = [asyncio.create_task(routes.hold("np_noisy")) for _ in range(MAX_HELD)]
+    await asyncio.sleep(0)
+    assert routes.held["np_noisy"] == MAX_HELD
+    await asyncio.wait_for(routes.hold("np_noisy"), timeout=5)  # not held: the bound is reached
+    for task in held:
+        task.cancel()
+    await asyncio.gather(*held, return_exceptions=True)
+    assert not routes.held  # a cancelled hold (its client gone) is no longer counted
 
 
 async def test_a_page_on_an_allowed_origin_may_read_the_rate_limit_headers(store_url: tuple[str, str]) -> None:

@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     rate_limit_user: str = "20/200"
     rate_limit_router: str = "1000/5000"  # the hunt: router keys, and GET /hunt with any key
     rate_limit_anonymous: str = "10/100"  # requests without a valid key, per client address
-    rate_limit_hold_seconds: float = 1.0  # a refusal is held this long at most (0: sent at once)
+    rate_limit_hold_seconds: float = 1.0  # a refusal is held half this to this long (0: sent at once)
 
     # Automatic persisted queries: bytes of document text kept by hash per process (0: turned off).
     persisted_queries_bytes: int = 4 * 1024 * 1024

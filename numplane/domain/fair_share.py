@@ -74,8 +74,9 @@ def retry_after(reset_in: float) -> int:
 MAX_HELD = 64  # refusals of one key (or address) held at a time; each is one idle coroutine
 
 
-def hold_seconds(longest: float, held: int) -> float:
-    """How long to hold a refusal: `longest` (the Retry-After it will carry is never shorter); not at all
-    past MAX_HELD. Holding only until the next request fits would let each connection retry `rate` times
-    a second, still spinning a core on refusals for a key with a large budget."""
-    return 0.0 if held >= MAX_HELD else max(0.0, longest)
+def hold_seconds(longest: float, held: int, draw: float) -> float:
+    """How long to hold a refusal: between half of `longest` and all of it, by `draw` (uniform in [0, 1));
+    not at all past MAX_HELD. Spread, because refusals held alike would come back together when the budget
+    has refilled and be admitted as one burst of work; and not merely until the next request fits, which
+    would let each connection retry `rate` times a second, spinning a core on refusals again."""
+    return 0.0 if held >= MAX_HELD else max(0.0, longest) * (0.5 + draw / 2)

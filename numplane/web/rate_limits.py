@@ -18,6 +18,7 @@ held before it is sent (numplane.domain.fair_share.hold_seconds), a sleeping cor
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -137,7 +138,7 @@ class RateLimitedRoutes:
 
     async def hold(self, identity: str) -> None:
         """Wait before refusing (numplane.domain.fair_share): a client retrying at once spins no core."""
-        seconds = hold_seconds(self.longest_hold, self.held[identity])
+        seconds = hold_seconds(self.longest_hold, self.held[identity], random.random())
         if seconds <= 0:
             return
         self.held[identity] += 1

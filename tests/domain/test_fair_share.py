@@ -40,11 +40,13 @@ def test_retry_after_is_whole_seconds_and_at_least_one() -> None:
     assert [retry_after(s) for s in (0, 0.2, 1.0, 1.01)] == [1, 1, 1, 2]
 
 
-def test_a_refusal_is_held_for_the_longest_hold_and_not_at_all_when_it_is_zero() -> None:
-    assert hold_seconds(1.0, held=0) == 1.0
-    assert hold_seconds(0.0, held=0) == 0.0
+def test_a_refusal_is_held_between_half_the_longest_hold_and_all_of_it() -> None:
+    assert hold_seconds(1.0, held=0, draw=0.0) == 0.5
+    assert hold_seconds(1.0, held=0, draw=0.5) == 0.75
+    assert 0.99 < hold_seconds(1.0, held=0, draw=0.999) < 1.0
+    assert hold_seconds(0.0, held=0, draw=0.5) == 0.0  # holding turned off
 
 
 def test_past_the_held_bound_a_refusal_is_sent_at_once() -> None:
-    assert hold_seconds(1.0, held=MAX_HELD - 1) == 1.0
-    assert hold_seconds(1.0, held=MAX_HELD) == 0.0
+    assert hold_seconds(1.0, held=MAX_HELD - 1, draw=0.0) == 0.5
+    assert hold_seconds(1.0, held=MAX_HELD, draw=0.0) == 0.0

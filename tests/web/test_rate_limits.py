@@ -146,7 +146,7 @@ async def test_a_refusal_is_held_before_it_is_sent_while_other_keys_are_answered
         assert (await api.post(ME, key="reseller")).status_code == 200
         assert not refused.done()  # still held while another key was answered
         assert_rate_limited(await refused, limit=1)
-        assert time.monotonic() - started >= 2
+        assert time.monotonic() - started >= 1  # at least half the longest hold
 
 
 async def test_refusals_past_the_held_bound_are_sent_at_once(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,6 +49,7 @@ RESELLER_PAGE = (
 )
 ACTIVATE = "mutation($n: String!) { activateNumbers(input: {numbers: [{number: $n}]}) { userErrors { code } } }"
 RELEASE = "mutation($n: String!) { releaseNumbers(input: {numbers: [{number: $n}]}) { userErrors { code } } }"
+RELEASE_POOL = "mutation($n: [NumberRef!]!) { releaseNumbers(input: {numbers: $n}) { numbers { e164 } } }"
 HUNT = "mutation($n: String!) { huntNumber(input: {number: $n}) { result { disposition } userErrors { code } } }"
 ADD = (
     "mutation($n: [NumberRef!]!, $s: NumberState!, $c: String, $a: String) "
@@ -131,13 +133,7 @@ def plans(url: str, admin_key: str, router_key: str, reseller: str) -> dict[str,
 
 
 def run(plan: Plan, seconds: int) -> wrk.WrkResult:
-    url, headers, bodies, method = plan
-    # Each client cycles its own number, so a transition never meets another client's on the same number.
-    threads = CLIENTS if bodies is not None and len(bodies) > 1 else THREADS
-    wrk.run(url, headers=headers, bodies_per_thread=bodies, method=method, seconds=1, threads=threads,
-            connections=CLIENTS)  # warm caches and connections
-    return wrk.run(url, headers=headers, bodies_per_thread=bodies, method=method, seconds=seconds, threads=threads,
-                   connections=CLIENTS)
+    return _measured(plan, seconds, None)[0]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -149,11 +145,42 @@ def cpu_seconds(pid: int) -> float:
 def run_with_cpu(server: Server, plan: Plan, seconds: int) -> tuple[wrk.WrkResult, float]:
     """The wrk result and the server's CPU milliseconds per request during it."""
     assert server.process is not None
-    run(plan, 1)
-    before = cpu_seconds(server.process.pid)
-    result = run(plan, seconds)
-    used = cpu_seconds(server.process.pid) - before
+    result, used = _measured(plan, seconds, server.process.pid)
     return result, 1000 * used / max(1, result.requests)
+
+
+def _measured(plan: Plan, seconds: int, pid: int | None) -> tuple[wrk.WrkResult, float]:
+    """A second of warm-up (caches, connections), then the measured run; with `pid`, that process's CPU
+    seconds during the measured run alone."""
+    url, headers, bodies, method = plan
+    # Each client cycles its own number, so a transition never meets another client's on the same number.
+    cycling = bodies is not None and len(bodies) > 1
+    threads = CLIENTS if cycling else THREADS
+    result, used = None, 0.0
+    for duration, measured in ((1, False), (seconds, True)):
+        if cycling:
+            settle_pool(plan)
+        before = cpu_seconds(pid) if measured and pid is not None else 0.0
+        result = wrk.run(url, headers=headers, bodies_per_thread=bodies, method=method, seconds=duration,
+                         threads=threads, connections=CLIENTS)
+        if measured and pid is not None:
+            used = cpu_seconds(pid) - before
+    assert result is not None
+    return result, used
+
+
+def settle_pool(plan: Plan) -> None:
+    """Every pool number available again before a run: wrk stops its clients mid-cycle, and a client whose
+    number was left active would start the next run with activates that fail (cheap userErrors that
+    were counted as transitions)."""
+    url, headers, _bodies, _method = plan
+    refs = [{"number": n} for n in POOL]
+    with httpx.Client(headers=headers, timeout=120) as client:
+        while True:
+            time.sleep(0.2)  # requests still in flight when wrk stopped land first
+            answer = client.post(url, content=body(RELEASE_POOL, {"n": refs})).json()
+            if not answer["data"]["releaseNumbers"]["numbers"]:
+                return
 
 
 @contextmanager
@@ -226,6 +253,37 @@ def measure(seconds: int, workers: bool, couch: bool) -> dict[str, Any]:
     return results
 
 
+def measure_transitions(seconds: int, rounds: int) -> dict[str, list[tuple[wrk.WrkResult, float]]]:
+    """Only the transitions, on both stores at once, the runs alternating between them so the shared
+    machine's noise hits both alike: per store, (wrk result, numplane CPU ms per transition) of each round."""
+    figures: dict[str, list[tuple[wrk.WrkResult, float]]] = {"SQLite": [], "CouchDB": []}
+    with tempfile.TemporaryDirectory() as scratch, CouchServer() as couch_server, \
+            serving(f"sqlite:///{Path(scratch) / 'bench.db'}") as embedded, serving(couch_server.url) as on_couch:
+        cycles = []
+        for name, server in (("SQLite", embedded), ("CouchDB", on_couch)):
+            with admin_client(server) as client:
+                seed_pool(client)
+            cycles.append((name, server, plans(server.url, server.admin_key, "", "")["cycle"]))
+        for _ in range(rounds):
+            for name, server, plan in cycles:
+                figures[name].append(run_with_cpu(server, plan, seconds))
+    return figures
+
+
+def transitions_report(figures: dict[str, list[tuple[wrk.WrkResult, float]]]) -> str:
+    lines = [f"numplane CPU per single-number transition over HTTP ({CLIENTS} clients, activate then release)"]
+    for name, runs in figures.items():
+        rounds = "  ".join(f"{cpu:5.2f} ms ({result.requests_per_second:4.0f}/s)" for result, cpu in runs)
+        lines.append(f"  {name:<8} {rounds}")
+    pairs = zip(figures["SQLite"], figures["CouchDB"], strict=True)
+    ratios = [couch / embedded for (_r, embedded), (_c, couch) in pairs]
+    median = statistics.median(cpu for _r, cpu in figures["CouchDB"]) / statistics.median(
+        cpu for _r, cpu in figures["SQLite"])
+    lines.append(f"  CouchDB ÷ SQLite per round: {'  '.join(f'{r:.2f}' for r in ratios)};"
+                 f" of the medians {median:.2f}x (issue 18: at most 1.3x)")
+    return "\n".join(lines)
+
+
 def line(label: str, r: wrk.WrkResult, ratio_label: str, ratio: float) -> str:
     return (
         f"  {label:<48} {r.requests_per_second:8.0f} req/s  p50 {r.p50_ms:6.2f} ms  p99 {r.p99_ms:7.2f} ms"
@@ -278,9 +336,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5, help="duration of each measurement")
     parser.add_argument("--no-workers", action="store_true", help="skip the --workers 2 comparison")
     parser.add_argument("--no-couch", action="store_true", help="skip the transitions on pouchdb-server")
+    parser.add_argument("--only", choices=["transitions"],
+                        help="transitions only: numplane's CPU per transition on each store, runs alternating")
+    parser.add_argument("--rounds", type=int, default=3, help="with --only transitions: runs per store")
     args = parser.parse_args()
     if not wrk.available():
         raise SystemExit("benchmarks need wrk: apt-get install wrk")
+    if args.only == "transitions":
+        print(transitions_report(measure_transitions(args.seconds, args.rounds)))
+        return
     print(report(measure(args.seconds, workers=not args.no_workers, couch=not args.no_couch)))
 
 

@@ -15,14 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Each wrk thread alternates through `bodies` (a list of JSON strings); per-thread state makes
-# stateful cycles (activate, then release) possible with one connection per thread.
+# stateful cycles (activate, then release) possible with one connection per thread. `setup` runs in the
+# main Lua state and `thread:set` writes a GLOBAL of the thread's own state: a `local` of the same name
+# would shadow it, and every thread would then cycle the first list (all clients on one number).
 _LUA = """
 local bodies = {BODIES}
 local counter = 0
-local thread_index = 0
+local threads_set_up = 0
 setup = function(thread)
-  thread:set("thread_index", thread_index)
-  thread_index = thread_index + 1
+  thread:set("thread_index", threads_set_up)
+  threads_set_up = threads_set_up + 1
 end
 request = function()
   local list = bodies[(thread_index % #bodies) + 1]

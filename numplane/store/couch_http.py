@@ -1,10 +1,11 @@
 """The one HTTP connection to CouchDB: a pooled keep-alive client that speaks only JSON.
 
-aiohttp, not httpx: a transition's read and write pair cost ~2.5 ms of client CPU through httpx (its
-connection pool rescans every connection and probes each socket per request) and ~0.8 ms through aiohttp,
-and this client's CPU was most of what a transition costs numplane on CouchDB (issue 18).
+Its own small client (store/couch_wire.py), not httpx or aiohttp: a transition's read and write pair cost
+~2.5 ms of client CPU through httpx (its connection pool rescans every connection and probes each socket per
+request), ~1.7 ms through aiohttp and ~0.45 ms there, and this client's CPU was most of what a transition
+costs numplane on CouchDB beyond the embedded store (issue 18).
 
-Every client failure is translated here, once, into StoreUnavailable (no aiohttp exception leaves the
+Every client failure is translated here, once, into StoreUnavailable (no transport exception leaves the
 store package). Reads are idempotent and retried briefly; writes are retried only when the request provably
 never left (the connection could not be opened), because a write that reached the server may have been
 applied even if its answer was lost.
@@ -19,12 +20,12 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
-import aiohttp
 import orjson
-from yarl import URL
 
 from numplane.store.base import StoreUnavailable, UnsupportedStoreUrl, masked
+from numplane.store.couch_wire import AnswerTimeout, Lost, NotSent, WirePool
 
 log = logging.getLogger("numplane.store")
 
@@ -32,8 +33,10 @@ READ_DELAYS = (0.1, 0.3)
 """Pauses between the (at most three) tries of an idempotent request: a blip is absorbed within ~0.4 s
 plus the failed tries themselves; a server that stays down is reported quickly."""
 
-# Waiting for a pooled connection (and opening it) 10 s at most, opening a socket 3 s, each read 10 s.
-TIMEOUT = aiohttp.ClientTimeout(total=None, connect=10.0, sock_connect=3.0, sock_read=10.0)
+# Waiting for a pooled connection 10 s at most, opening a socket 3 s, silence while an answer is due 10 s.
+POOL_TIMEOUT_SECONDS = 10.0
+CONNECT_TIMEOUT_SECONDS = 3.0
+READ_TIMEOUT_SECONDS = 10.0
 CONNECTIONS = 20
 KEEPALIVE_SECONDS = 3.0
 """Idle connections are closed by us before the server closes them (Node's default, pouchdb-server's, is
@@ -41,10 +44,6 @@ KEEPALIVE_SECONDS = 3.0
 MAX_URL = 65_536
 """A longer request line is refused here (as httpx did), not sent for the server to drop: e.g. a view key
 of 70 KB."""
-
-# Nothing was sent when these happen, so even a write can be tried again safely. A pool wait that runs
-# out is a ConnectionTimeoutError too.
-_NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 
 # pouchdb-server stores an empty document for any other content type; its gzip stalls streamed feeds.
 _HEADERS = {"Accept": "application/json", "Accept-Encoding": "identity"}
@@ -72,41 +71,28 @@ class CouchHttp:
 
     def __init__(self, url: str) -> None:
         try:
-            parsed = URL(url)
-        except (ValueError, TypeError):
-            parsed = URL()
-        if parsed.scheme not in ("http", "https") or not parsed.host:
+            parsed = urlsplit(url)
+            port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        except ValueError:
+            parsed, port = urlsplit(""), 0
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise UnsupportedStoreUrl(f"not a CouchDB URL: {masked(url)!r} (expected http://[user:pass@]host:port)")
-        self._headers = dict(_HEADERS)
-        if parsed.user:
-            pair = f"{parsed.user}:{parsed.password or ''}".encode()
-            self._headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-        # Paths are appended to the base as given: the callers percent-encode ids and database names.
-        self._base = str(parsed.with_user(None).with_query(None).with_fragment(None)).rstrip("/")
+        headers = dict(_HEADERS)
+        if parsed.username:
+            pair = f"{unquote(parsed.username)}:{unquote(parsed.password or '')}".encode()
+            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+        # Paths are appended to the base path as given: the callers percent-encode ids and database names.
+        self._base_path = parsed.path.rstrip("/")
         # For messages and logs: never the credentials.
-        self.where = f"{parsed.scheme}://{parsed.host}:{parsed.port}"
-        self._session: aiohttp.ClientSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None  # a session serves only the loop it was made in
-
-    def _connection(self) -> aiohttp.ClientSession:
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed or self._loop is not loop:
-            self._loop = loop
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=CONNECTIONS, keepalive_timeout=KEEPALIVE_SECONDS),
-                headers=self._headers,
-                timeout=TIMEOUT,
-                # A database connection goes straight to its server: no proxy or netrc from the environment
-                # (and no per-request look-up of them).
-                trust_env=False,
-            )
-        return self._session
+        self.where = f"{parsed.scheme}://{parsed.hostname}:{port}"
+        self._pool = WirePool(
+            parsed.hostname, port, tls=parsed.scheme == "https", headers=headers, limit=CONNECTIONS,
+            keepalive=KEEPALIVE_SECONDS, connect_timeout=CONNECT_TIMEOUT_SECONDS, pool_timeout=POOL_TIMEOUT_SECONDS,
+            read_timeout=READ_TIMEOUT_SECONDS,
+        )
 
     async def close(self) -> None:
-        if self._session is not None:
-            session, self._session = self._session, None
-            if self._loop is asyncio.get_running_loop():
-                await session.close()
+        self._pool.close()
 
     async def request(
         self,
@@ -178,25 +164,23 @@ class CouchHttp:
         headers: Mapping[str, str] | None,
     ) -> tuple[int, bytes] | _Failure:
         """(status, body bytes), or the failure. The failure is returned, not raised from inside `except`,
-        so no aiohttp exception even rides along as the __context__ of the StoreUnavailable the caller sees."""
-        try:
-            url = URL(self._base + _shown(path), encoded=True)
-            if params:
-                url = url.with_query(params)
-            if len(str(url)) > MAX_URL:
-                raise ValueError(f"the URL is {len(str(url))} characters long; at most {MAX_URL} are sent")
-        except ValueError as exc:
+        so no transport exception even rides along as the __context__ of the StoreUnavailable the caller sees."""
+        target = self._base_path + _shown(path)
+        if params:
+            target += "?" + urlencode(params, quote_via=quote, safe="")
+        if len(target) + len(self.where) > MAX_URL:
             return _Failure(
-                f"CouchDB request {method} {_shown(path)[:80]} cannot be sent: {_reason(exc)}", sent=False, final=True
+                f"CouchDB request {method} {_shown(path)[:80]} cannot be sent: the URL is"
+                f" {len(target) + len(self.where)} characters long; at most {MAX_URL} are sent",
+                sent=False, final=True,
             )
         try:
-            async with self._connection().request(method, url, data=content, headers=headers) as response:
-                return response.status, await response.read()
-        except _NOT_SENT as exc:
+            return await self._pool.exchange(method, target, content, headers)
+        except NotSent as exc:
             return _Failure(f"CouchDB at {self.where} is unreachable: {_reason(exc)}", sent=False)
-        except TimeoutError as exc:  # aiohttp's read timeouts are TimeoutErrors too
+        except AnswerTimeout as exc:
             return _Failure(f"CouchDB at {self.where} did not answer {method} in time: {_reason(exc)}", sent=True)
-        except (aiohttp.ClientError, OSError) as exc:
+        except Lost as exc:
             return _Failure(f"CouchDB at {self.where} failed during {method}: {_reason(exc)}", sent=True)
 
     def _server_error(self, method: str, path: str, reply: Reply) -> str:
@@ -254,7 +238,7 @@ def _log_retry(method: str, path: str, retry: int, reason: str) -> None:
 
 
 def _reason(exc: Exception) -> str:
-    # The clients' own texts ("Cannot connect to host ...", "Connection refused") are clear; a few
+    # The transport's own texts ("Connect call failed ...", "Connection refused") are clear; a few
     # exceptions carry none, and then the kind of failure is the best we have.
     return str(exc) or type(exc).__name__
 

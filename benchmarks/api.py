@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ import httpx
 
 from benchmarks import wrk
 from benchmarks.budgets import UNLIMITED_ENV
+from benchmarks.figures import Column, cpu_seconds, table
 from tests.support.couch import CouchServer
 from tests.support.server import Server, free_port
 
@@ -134,12 +134,6 @@ def plans(url: str, admin_key: str, router_key: str, reseller: str) -> dict[str,
 
 def run(plan: Plan, seconds: int) -> wrk.WrkResult:
     return _measured(plan, seconds, None)[0]
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_with_cpu(server: Server, plan: Plan, seconds: int) -> tuple[wrk.WrkResult, float]:
@@ -271,24 +265,32 @@ def measure_transitions(seconds: int, rounds: int) -> dict[str, list[tuple[wrk.W
 
 
 def transitions_report(figures: dict[str, list[tuple[wrk.WrkResult, float]]]) -> str:
-    lines = [f"numplane CPU per single-number transition over HTTP ({CLIENTS} clients, activate then release)"]
-    for name, runs in figures.items():
-        rounds = "  ".join(f"{cpu:5.2f} ms ({result.requests_per_second:4.0f}/s)" for result, cpu in runs)
-        lines.append(f"  {name:<8} {rounds}")
-    pairs = zip(figures["SQLite"], figures["CouchDB"], strict=True)
-    ratios = [couch / embedded for (_r, embedded), (_c, couch) in pairs]
-    median = statistics.median(cpu for _r, cpu in figures["CouchDB"]) / statistics.median(
-        cpu for _r, cpu in figures["SQLite"])
-    lines.append(f"  CouchDB ÷ SQLite per round: {'  '.join(f'{r:.2f}' for r in ratios)};"
-                 f" of the medians {median:.2f}x (issue 18: at most 1.3x)")
-    return "\n".join(lines)
+    rounds = len(figures["SQLite"])
+    columns = [Column("CPU per transition", 20, left=True),
+               *(Column(f"round {i + 1}", 18) for i in range(rounds)), Column("median", 10, ".2f", " ms")]
+    medians = {name: statistics.median(cpu for _result, cpu in runs) for name, runs in figures.items()}
+    rows: list[list[object]] = [
+        [name, *(f"{cpu:.2f} ms ({result.requests_per_second:.0f}/s)" for result, cpu in runs), medians[name]]
+        for name, runs in figures.items()
+    ]
+    ratios = [couch / embedded for (_r, embedded), (_c, couch) in zip(figures["SQLite"], figures["CouchDB"],
+                                                                       strict=True)]
+    rows.append(["CouchDB ÷ SQLite", *(f"{ratio:.2f}x" for ratio in ratios),
+                 f"{medians['CouchDB'] / medians['SQLite']:.2f}x"])
+    return "\n".join([
+        f"numplane CPU per single-number transition over HTTP ({CLIENTS} clients, activate then release)",
+        table(columns, rows), "issue 18: CouchDB at most 1.3x the SQLite store's",
+    ])
 
 
-def line(label: str, r: wrk.WrkResult, ratio_label: str, ratio: float) -> str:
-    return (
-        f"  {label:<48} {r.requests_per_second:8.0f} req/s  p50 {r.p50_ms:6.2f} ms  p99 {r.p99_ms:7.2f} ms"
-        f"  {ratio_label} {ratio:.2f}" + (f"  non-2xx {r.non_2xx}" if r.non_2xx else "")
-    )
+RATES = (Column("", 52, left=True), Column("req/s", 9, ".0f"), Column("p50", 11, ".2f", " ms"),
+         Column("p99", 12, ".2f", " ms"), Column("non-2xx", 9), Column("ratio", 7, ".2f"), Column("", 20, left=True))
+
+
+def rates(rows: list[tuple[str, wrk.WrkResult, float, str]]) -> str:
+    """(label, result, ratio, what the ratio is to) per line."""
+    return table(RATES, [(label, r.requests_per_second, r.p50_ms, r.p99_ms, r.non_2xx or "", ratio, f"  {to}")
+                         for label, r, ratio, to in rows])
 
 
 def report(results: dict[str, Any]) -> str:
@@ -308,24 +310,24 @@ def report(results: dict[str, Any]) -> str:
         "hunt_graphql": "huntNumber through GraphQL",
         "hunt_get": "GET /hunt/{number}",
     }
-    for key, label in labels.items():
-        lines.append(line(label, results[key], "÷ __typename", rate(key) / base))
+    lines.append(rates([(label, results[key], rate(key) / base, "÷ __typename") for key, label in labels.items()]))
     lines.append(f"  GET /hunt ÷ GraphQL hunt: {rate('hunt_get') / rate('hunt_graphql'):.2f}")
     lines.append("Beside a bare strawberry app (same page shape, 100 objects from memory, parser + validation caches)")
-    lines.append(line("bare page", results["bare_page"], "numplane ÷ bare", rate("page") / rate("bare_page")))
-    lines.append(line("bare page, ten fields", results["bare_page_ten"], "numplane ÷ bare",
-                      rate("page_ten") / rate("bare_page_ten")))
+    lines.append(rates([
+        ("bare page", results["bare_page"], rate("page") / rate("bare_page"), "numplane ÷ bare"),
+        ("bare page, ten fields", results["bare_page_ten"], rate("page_ten") / rate("bare_page_ten"),
+         "numplane ÷ bare"),
+    ]))
     if "workers2_page" in results:
         lines.append("numplane serve --workers 2 on the same store")
-        for name in ("typename", "page", "hunt_graphql"):
-            lines.append(line(f"{labels[name]}, 2 workers", results[f"workers2_{name}"], "÷ 1 worker",
-                              rate(f"workers2_{name}") / rate(name)))
+        lines.append(rates([(f"{labels[name]}, 2 workers", results[f"workers2_{name}"],
+                             rate(f"workers2_{name}") / rate(name), "÷ 1 worker")
+                            for name in ("typename", "page", "hunt_graphql")]))
     lines.append(f"  numplane CPU per transition, SQLite: {results['cycle_cpu_ms']:.2f} ms")
     if "couch_cycle" in results:
         lines.append("numplane on pouchdb-server (same machine)")
-        couch_base = rate("couch_typename")
-        lines.append(line("activate / release on CouchDB", results["couch_cycle"], "÷ __typename",
-                          rate("couch_cycle") / couch_base))
+        lines.append(rates([("activate / release on CouchDB", results["couch_cycle"],
+                             rate("couch_cycle") / rate("couch_typename"), "÷ __typename")]))
         lines.append(f"  numplane CPU per transition, CouchDB: {results['couch_cycle_cpu_ms']:.2f} ms"
                      f" ({results['couch_cycle_cpu_ms'] / results['cycle_cpu_ms']:.2f}x the SQLite store's)")
     return "\n".join(lines)

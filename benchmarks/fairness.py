@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import tempfile
 import threading
 import time
@@ -28,6 +27,7 @@ import httpx
 
 from benchmarks import wrk
 from benchmarks.budgets import UNLIMITED_ENV
+from benchmarks.figures import Column, p50, p99, table
 from tests.support.server import Server
 
 PAGE = "{ me { numbers(first: %d) { edges { node { e164 state } } } } }"
@@ -74,10 +74,6 @@ def probe(client: httpx.Client, count: int, rate: float) -> list[float]:
     return latencies
 
 
-def p99(latencies: list[float]) -> float:
-    return statistics.quantiles(latencies, n=100)[98]
-
-
 @dataclass
 class Run:
     idle_p99: float
@@ -115,9 +111,14 @@ def measure(store: str, env: dict[str, str], args: argparse.Namespace) -> Run:
             time.sleep(2)  # the noisy key spends its burst and settles at its sustained rate first
             loaded = probe(quiet, args.probes, args.probe_rate)
             hammer.join()
-        return Run(p99(idle), p99(loaded), statistics.median(idle), statistics.median(loaded), result[0])
+        return Run(p99(idle), p99(loaded), p50(idle), p50(loaded), result[0])
     finally:
         server.stop()
+
+
+COLUMNS = (Column("budgets", 22, left=True), Column("idle p99", 10, ".1f", "ms"), Column("loaded p99", 12, ".1f", "ms"),
+           Column("ratio", 7, ".2f"), Column("idle p50", 10, ".1f", "ms"), Column("loaded p50", 12, ".1f", "ms"),
+           Column("noisy req/s", 13, ".0f"), Column("noisy 429", 11), Column("noisy 200", 11))
 
 
 def main() -> None:
@@ -132,15 +133,14 @@ def main() -> None:
         raise SystemExit("benchmarks need wrk: apt-get install wrk")
     print(f"the noisy key: {args.clients} connections of `me.numbers(first: {args.noisy_page})` back to back (wrk);"
           f" the quiet key: `me.numbers(first: 10)` at {args.probe_rate:g}/s, {args.probes} probes idle and loaded")
-    print(f"{'budgets':<22}{'idle p99':>10}{'loaded p99':>12}{'ratio':>7}{'idle p50':>10}{'loaded p50':>12}"
-          f"{'noisy req/s':>13}{'noisy 429':>11}{'noisy 200':>11}")
+    rows = []
     with tempfile.TemporaryDirectory() as scratch:
         for run in range(args.runs):
             for label, env in (("production (defaults)", {}), ("noisy key unlimited", UNLIMITED_ENV)):
                 r = measure(f"sqlite:///{Path(scratch) / f'fairness{run}{len(env)}.db'}", env, args)
-                print(f"{label:<22}{r.idle_p99:>8.1f}ms{r.loaded_p99:>10.1f}ms{r.ratio:>7.2f}{r.idle_p50:>8.1f}ms"
-                      f"{r.loaded_p50:>10.1f}ms{r.noisy.requests_per_second:>13.0f}{r.noisy.non_2xx:>11}"
-                      f"{r.noisy.requests - r.noisy.non_2xx:>11}", flush=True)
+                rows.append((label, r.idle_p99, r.loaded_p99, r.ratio, r.idle_p50, r.loaded_p50,
+                             r.noisy.requests_per_second, r.noisy.non_2xx, r.noisy.requests - r.noisy.non_2xx))
+    print(table(COLUMNS, rows))
     print("ratio: the quiet key's loaded p99 / its idle p99 on the same server (goal: within 2x)")
 
 

@@ -18,8 +18,6 @@ import argparse
 import asyncio
 import json
 import multiprocessing
-import os
-import statistics
 import tempfile
 import threading
 import time
@@ -31,6 +29,7 @@ import httpx
 import websockets
 
 from benchmarks.budgets import UNLIMITED_ENV
+from benchmarks.figures import Column, cpu_seconds, p50, p99, table
 from tests.support.couch import CouchServer
 from tests.support.server import Server
 
@@ -124,16 +123,6 @@ def probe_until(client: httpx.Client, stop: threading.Event | None, count: int) 
     return latencies
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def p99(latencies: list[float]) -> float:
-    return statistics.quantiles(latencies, n=100)[98]
-
-
 def measure(server: Server, args: argparse.Namespace) -> dict[str, float]:
     base = server.url
     admin = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {server.admin_key}"}, timeout=120)
@@ -177,12 +166,19 @@ def measure(server: Server, args: argparse.Namespace) -> dict[str, float]:
     subscribers.join(30)
     prober.close()
     return {
-        "idle_p99": p99(idle), "idle_p50": statistics.median(idle), "loaded_p99": p99(loaded),
+        "idle_p99": p99(idle), "idle_p50": p50(idle), "loaded_p99": p99(loaded),
         "writes_p99": p99(writes_only) if len(writes_only) > 1 else float("nan"),
-        "loaded_p50": statistics.median(loaded), "loaded_max": max(loaded), "probes": len(loaded),
+        "loaded_p50": p50(loaded), "loaded_max": max(loaded), "probes": len(loaded),
         "events": counter.value, "expected": expected, "delivered_s": delivered,
         "server_cpu_s": server_cpu, "subscribers_cpu_s": subscribers_cpu,
     }
+
+
+COLUMNS = (Column("store", 9, left=True), Column("idle p99", 10, ".1f", "ms"), Column("writes p99", 12, ".1f", "ms"),
+           Column("loaded p99", 12, ".1f", "ms"), Column("ratio", 7, ".2f"), Column("idle p50", 10, ".1f", "ms"),
+           Column("loaded p50", 12, ".1f", "ms"), Column("max", 9, ".0f", "ms"), Column("probes", 8, ".0f"),
+           Column("events", 16), Column("delivered s", 13, ".1f"), Column("server cpu s", 14, ".1f"),
+           Column("clients cpu s", 15, ".1f"))
 
 
 def main() -> None:
@@ -217,14 +213,12 @@ def main() -> None:
     subscriptions = args.keys * args.connections * args.subscriptions
     print(f"{args.keys} keys x {args.connections} WebSockets x {args.subscriptions} subscriptions = {subscriptions};"
           f" {args.rounds} bursts of {args.changes} changes; `{{ __typename }}` from another tenant")
-    print(f"{'store':<9}{'idle p99':>10}{'writes p99':>12}{'loaded p99':>12}{'ratio':>7}{'idle p50':>10}"
-          f"{'loaded p50':>12}{'max':>9}{'probes':>8}{'events':>16}{'delivered s':>13}{'server cpu s':>14}"
-          f"{'clients cpu s':>15}")
-    for store, r in results.items():
-        print(f"{store:<9}{r['idle_p99']:>8.1f}ms{r['writes_p99']:>10.1f}ms{r['loaded_p99']:>10.1f}ms"
-              f"{r['loaded_p99'] / r['idle_p99']:>7.2f}{r['idle_p50']:>8.1f}ms{r['loaded_p50']:>10.1f}ms"
-              f"{r['loaded_max']:>7.0f}ms{r['probes']:>8.0f}{r['events']:>8.0f}/{r['expected']:<7.0f}"
-              f"{r['delivered_s']:>13.1f}{r['server_cpu_s']:>14.1f}{r['subscribers_cpu_s']:>15.1f}")
+    print(table(COLUMNS, [
+        (store, r["idle_p99"], r["writes_p99"], r["loaded_p99"], r["loaded_p99"] / r["idle_p99"], r["idle_p50"],
+         r["loaded_p50"], r["loaded_max"], r["probes"], f"{r['events']:.0f}/{r['expected']:.0f}", r["delivered_s"],
+         r["server_cpu_s"], r["subscribers_cpu_s"])
+        for store, r in results.items()
+    ]))
     print("idle: nothing else running; writes: the same changes, nobody subscribed; loaded: the changes fanned out;"
           " ratio: loaded p99 / idle p99")
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.figures import Column, p50, p99, table
 from benchmarks.stores import pouchdb
 from numplane.changes.hub import ChangeHub
 from numplane.domain.states import State
@@ -75,8 +75,7 @@ async def measure(url: str, prefix: str, *, mutations: int, subscribers: int, id
         task.cancel()
     await hub.stop()
     await inner.close()
-    cuts = statistics.quantiles(latencies, n=100)
-    return {"p50_ms": cuts[49], "p99_ms": cuts[98], "feed_reads_per_s_idle": idle_rate}
+    return {"p50_ms": p50(latencies), "p99_ms": p99(latencies), "feed_reads_per_s_idle": idle_rate}
 
 
 async def main(mutations: int, subscribers: int, idle: float) -> None:
@@ -87,9 +86,10 @@ async def main(mutations: int, subscribers: int, idle: float) -> None:
     with pouchdb() as url:
         couch = await measure(url, "bench", mutations=mutations, subscribers=subscribers, idle=idle)
     print(f"{mutations} mutations x {subscribers} subscribers: each delivery, from the write's return to the event")
-    print(f"{'store':<10}{'p50 ms':>10}{'p99 ms':>10}{'feed reads/s (idle, 2 feeds)':>32}")
-    for name, figures in (("sqlite", sqlite), ("couchdb", couch)):
-        print(f"{name:<10}{figures['p50_ms']:>10.1f}{figures['p99_ms']:>10.1f}{figures['feed_reads_per_s_idle']:>32.1f}")
+    columns = (Column("store", 10, left=True), Column("p50 ms", 10, ".1f"), Column("p99 ms", 10, ".1f"),
+               Column("feed reads/s (idle, 2 feeds)", 32, ".1f"))
+    print(table(columns, [(name, f["p50_ms"], f["p99_ms"], f["feed_reads_per_s_idle"])
+                          for name, f in (("sqlite", sqlite), ("couchdb", couch))]))
 
 
 if __name__ == "__main__":

@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 
 from benchmarks.budgets import UNLIMITED_ENV
-from benchmarks.stores import pouchdb
+from benchmarks.figures import p50, percentile
+from benchmarks.stores import each_store
 from tests.support.server import Server
 
 N = "+14155550151"
@@ -74,12 +72,11 @@ def measure(label: str, store_url: str, requests: int) -> None:
         server.stop()
 
     def describe(kind: str) -> str:
-        values = sorted(times[kind])
-        p90 = values[int(len(values) * 0.9) - 1]
-        return f"{kind} median {statistics.median(values) * 1000:.2f} ms p90 {p90 * 1000:.2f} ms"
+        values = times[kind]
+        return f"{kind} median {p50(values) * 1000:.2f} ms p90 {percentile(values, 90) * 1000:.2f} ms"
 
-    ratio = statistics.median(times["idempotent"]) / statistics.median(times["plain"])
-    replay = statistics.median(times["replayed"]) / statistics.median(times["plain"])
+    ratio = p50(times["idempotent"]) / p50(times["plain"])
+    replay = p50(times["replayed"]) / p50(times["plain"])
     print(f"{label:7} {describe('plain')} | {describe('idempotent')} | {describe('replayed')} | "
           f"idempotent/plain {ratio:.2f}x, replayed/plain {replay:.2f}x ({requests} of each)", flush=True)
 
@@ -88,10 +85,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=300, help="requests of each kind per store")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        measure("sqlite", f"sqlite:///{Path(directory) / 'numplane.db'}", args.requests)
-    with pouchdb() as url:
-        measure("couchdb", url, args.requests)
+    for label, url in each_store():
+        measure(label, url, args.requests)
 
 
 if __name__ == "__main__":

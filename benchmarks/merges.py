@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 
 from benchmarks.budgets import UNLIMITED_ENV
-from benchmarks.stores import pouchdb
+from benchmarks.stores import each_store
 from tests.support.server import Server
 
 N = "+14155550141"
@@ -74,10 +72,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--races", type=int, default=20, help="races of 20 concurrent merges per store")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
-        measure("sqlite", f"sqlite:///{Path(directory) / 'numplane.db'}", args.races)
-    with pouchdb() as url:
-        measure("couchdb", url, args.races)
+    for label, url in each_store():
+        measure(label, url, args.races)
 
 
 if __name__ == "__main__":

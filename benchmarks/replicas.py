@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import time
 import uuid
 
 import httpx
 
+from benchmarks.figures import Column, percentile, table
 from benchmarks.stores import pouchdb
 from tests.support.replicas import gql, root_key, running_replicas
 from tests.support.server import Server
@@ -87,11 +87,10 @@ async def measure(servers: list[Server], writes: int, probe: float) -> list[floa
 def main(writes: int, probe_ms: float) -> None:
     with pouchdb() as url, running_replicas(url, "bench" + uuid.uuid4().hex[:8], SETTINGS) as servers:
         latencies = asyncio.run(measure(servers, writes, probe_ms / 1000))
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
     print(f"replica convergence: {writes} moves through A, {len(latencies)} answers from B and C (GET /hunt every "
           f"{probe_ms:g} ms), from A's response to the new owner; feed poll 0.25 s")
-    print(f"{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}")
-    print(f"{cuts[49]:>9.0f}{cuts[89]:>9.0f}{cuts[98]:>9.0f}{max(latencies):>9.0f}")
+    columns = [Column(f"{name} ms", 9, ".0f") for name in ("p50", "p90", "p99", "max")]
+    print(table(columns, [[percentile(latencies, p) for p in (50, 90, 99, 100)]]))
 
 
 if __name__ == "__main__":

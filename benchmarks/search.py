@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from benchmarks.figures import p50, percentile
 from numplane.domain.accounts import Account
 from numplane.domain.numbers import Number
 from numplane.domain.search import parse_filter
@@ -118,9 +118,7 @@ async def time_searches(store: Store, repeat: int) -> None:
             found = len(await search_numbers(services, requester, prefix, 20, search=search))
             samples.append((time.perf_counter() - started) * 1000)
             rows = counting.documents_read
-        samples.sort()
-        p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))]
-        print(f"  {name:<42} {found:>5} {statistics.median(samples):>7.2f}ms {p95:>7.2f}ms {rows:>9}")
+        print(f"  {name:<42} {found:>5} {p50(samples):>7.2f}ms {percentile(samples, 95):>7.2f}ms {rows:>9}")
 
 
 def rows_per_number() -> str:

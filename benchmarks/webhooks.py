@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from benchmarks.budgets import UNLIMITED_SETTINGS
+from benchmarks.figures import Column, p50, p99, table
 from benchmarks.stores import pouchdb
 from numplane.carriers.registry import CarrierSet
 from numplane.domain.states import State
@@ -67,10 +67,9 @@ async def measure(url: str, prefix: str, *, mutations: int, burst: int) -> dict[
         assert all(r.verified_by == receiver.secrets for r in receiver.received)
     numbers_writes = sum(n for c, n in calls.items() if c.endswith(":numbers"))
     webhook_requests = sum(n for c, n in calls.items() if not c.endswith(":numbers"))
-    cuts = statistics.quantiles(latencies, n=100)
     return {
-        "p50_ms": cuts[49],
-        "p99_ms": cuts[98],
+        "p50_ms": p50(latencies),
+        "p99_ms": p99(latencies),
         "events_per_s": burst / elapsed,
         "requests_per_event": webhook_requests / burst,
         "writes_per_event": sum(n for c, n in calls.items() if c.startswith("put_many:system")) / burst,
@@ -86,13 +85,14 @@ async def main(mutations: int, burst: int) -> None:
         couch = await measure(url, "bench", mutations=mutations, burst=burst)
     print(f"latency over {mutations} single mutations (mutation start -> receiver); throughput over a burst of {burst}")
     print("store requests per event: every request but the numbers database's (the mutations' own)")
-    header = f"{'store':<10}{'p50 ms':>9}{'p99 ms':>9}{'events/s':>10}{'requests/event':>16}{'writes/event':>14}"
-    print(header + f"{'docs read/event':>17}")
-    for name, f in (("sqlite", sqlite), ("couchdb", couch)):
-        print(
-            f"{name:<10}{f['p50_ms']:>9.1f}{f['p99_ms']:>9.1f}{f['events_per_s']:>10.0f}"
-            f"{f['requests_per_event']:>16.2f}{f['writes_per_event']:>14.2f}{f['docs_read_per_event']:>17.1f}"
-        )
+    columns = (Column("store", 10, left=True), Column("p50 ms", 9, ".1f"), Column("p99 ms", 9, ".1f"),
+               Column("events/s", 10, ".0f"), Column("requests/event", 16, ".2f"), Column("writes/event", 14, ".2f"),
+               Column("docs read/event", 17, ".1f"))
+    print(table(columns, [
+        (name, f["p50_ms"], f["p99_ms"], f["events_per_s"], f["requests_per_event"], f["writes_per_event"],
+         f["docs_read_per_event"])
+        for name, f in (("sqlite", sqlite), ("couchdb", couch))
+    ]))
 
 
 if __name__ == "__main__":

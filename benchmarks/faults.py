@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 from collections import Counter
-from pathlib import Path
 
 from tests.support.couch import CouchServer
-from tests.support.faultload import Fault, Ledger, crash_couch, crash_numplane, pause, under_load
+from tests.support.fault_runs import FaultRun, couch_fault, numplane_killed_on_sqlite
+from tests.support.faultload import Fault, crash_couch, pause
 from tests.support.server import Server
-from tests.support.write_audit import Audit, audited
 
 ACKS = 24
 NUMBERS = 200  # 25 per client: each number goes round its lifecycle a few times
@@ -33,9 +31,9 @@ def _numbers(block: int) -> list[str]:
     return [f"+1628{block:03d}{i:04d}" for i in range(NUMBERS)]
 
 
-def report(name: str, ledger: Ledger, result: Audit, ended: float, seconds: float) -> bool:
-    attempts = ledger.attempts
-    recovered = ledger.first_ack_after(ended)
+def report(name: str, run: FaultRun, seconds: float) -> bool:
+    attempts, result = run.ledger.attempts, run.audit
+    recovered = run.ledger.first_ack_after(run.ended)
     unacknowledged = sum(1 for a in attempts if not a.acked)
     why = Counter(f"{a.status or 'no answer'} {a.error}" for a in attempts if not a.acked)
     print(
@@ -62,12 +60,11 @@ async def couch_faults(seconds: float, paused: float) -> bool:
         faults: list[tuple[str, Fault]] = [("pause", pause(couch, paused)), ("crash", crash_couch(couch))]
         clean = True
         for block, (name, fault) in enumerate(faults, start=1):
-            ledger, ended = await under_load(server.url, server.admin_key, _numbers(block), fault, acks=ACKS,
-                                             seconds=seconds, wait=seconds + 120)
-            clean &= report(name, ledger, await audited(ledger, couch.url), ended, seconds)
-            alive = server.process is not None and server.process.poll() is None
-            print(f"{'':7} the same numplane process serves on: {alive}", flush=True)
-            clean &= alive
+            run = await couch_fault(server, couch, _numbers(block), fault, acks=ACKS, seconds=seconds,
+                                    wait=seconds + 120)
+            clean &= report(name, run, seconds)
+            print(f"{'':7} the same numplane process serves on: {run.served_on}", flush=True)
+            clean &= run.served_on
         return clean
     finally:
         server.stop()
@@ -75,16 +72,8 @@ async def couch_faults(seconds: float, paused: float) -> bool:
 
 
 async def sqlite_fault(seconds: float) -> bool:
-    with tempfile.TemporaryDirectory(prefix="numplane-faults-") as work:
-        url = f"sqlite:///{Path(work) / 'faults.db'}"
-        server = Server(url)
-        server.start()
-        try:
-            ledger, ended = await under_load(server.url, server.admin_key, _numbers(9), crash_numplane(server),
-                                             acks=ACKS, seconds=seconds, wait=seconds + 120)
-        finally:
-            server.stop()
-        return report("sqlite", ledger, await audited(ledger, url), ended, seconds)
+    run = await numplane_killed_on_sqlite(_numbers(9), acks=ACKS, seconds=seconds, wait=seconds + 120)
+    return report("sqlite", run, seconds)
 
 
 async def main(seconds: float, paused: float) -> None:

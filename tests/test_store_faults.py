@@ -7,19 +7,18 @@ again without a restart. A few seconds of load each; `make bench BENCH_ARGS=faul
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from numplane.domain.clock import format_time
 from numplane.store.base import Db, Store
 from tests.support.couch import CouchServer
-from tests.support.faultload import Attempt, Ledger, crash_couch, crash_numplane, pause, under_load
+from tests.support.fault_runs import couch_fault, numplane_killed_on_sqlite
+from tests.support.faultload import Attempt, Ledger, crash_couch, pause
 from tests.support.server import Server
-from tests.support.write_audit import Audit, audit, audited
+from tests.support.write_audit import Audit, audit
 
 # Each scenario starts (and one restarts) real processes: ~15 s on a quiet machine, ~60 s on a loaded one.
 pytestmark = pytest.mark.timeout(240)
@@ -53,45 +52,25 @@ def _check(result: Audit) -> None:
     assert result.acknowledged >= 2 * ACKS
 
 
-def _same_process(server: Server, pid: int) -> bool:
-    return server.process is not None and server.process.pid == pid and server.process.poll() is None
-
 
 async def test_a_paused_couchdb_loses_no_acknowledged_write_and_the_same_process_serves_on(
     couch: CouchServer, couch_served: Server
 ) -> None:
-    assert couch_served.process is not None
-    pid = couch_served.process.pid
-    ledger, _ended = await under_load(
-        couch_served.url, couch_served.admin_key, _numbers(201), pause(couch, 3.0), acks=ACKS
-    )
-    _check(await audited(ledger, couch.url))
-    assert _same_process(couch_served, pid)
+    run = await couch_fault(couch_served, couch, _numbers(201), pause(couch, 3.0), acks=ACKS)
+    _check(run.audit)
+    assert run.served_on
 
 
 async def test_a_couchdb_killed_and_restarted_on_its_data_loses_no_acknowledged_write(
     couch: CouchServer, couch_served: Server
 ) -> None:
-    assert couch_served.process is not None
-    pid = couch_served.process.pid
-    ledger, _ended = await under_load(
-        couch_served.url, couch_served.admin_key, _numbers(202), crash_couch(couch), acks=ACKS
-    )
-    _check(await audited(ledger, couch.url))
-    assert _same_process(couch_served, pid)
+    run = await couch_fault(couch_served, couch, _numbers(202), crash_couch(couch), acks=ACKS)
+    _check(run.audit)
+    assert run.served_on
 
 
 async def test_numplane_killed_on_its_sqlite_file_and_restarted_loses_no_acknowledged_write() -> None:
-    with tempfile.TemporaryDirectory(prefix="numplane-faults-") as work:
-        url = f"sqlite:///{Path(work) / 'faults.db'}"
-        server = Server(url)
-        server.start()
-        try:
-            ledger, _ended = await under_load(server.url, server.admin_key, _numbers(203), crash_numplane(server),
-                                              acks=ACKS)
-        finally:
-            server.stop()
-        _check(await audited(ledger, url))
+    _check((await numplane_killed_on_sqlite(_numbers(203), acks=ACKS)).audit)
 
 
 def _entry(at: datetime, action: str, start: str | None, end: str) -> dict[str, object]:

@@ -173,6 +173,8 @@ class ChangeHub:
         self._stopping = False
         self._waiters = 0  # long-polls waiting in wait()
         self._current_since: float | None = None  # when the last poll that reached the feed's end began
+        self._local: set[Db] = set()  # databases this process wrote to since the last poll began
+        self._everything_at = float("-inf")  # when the last poll of all three feeds began
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -319,9 +321,10 @@ class ChangeHub:
         if self._polls_done < self._caught_up_at and self.running:
             await self._catch_up(self._caught_up_at)
 
-    def _written(self, _db: Db, _docs: list[Doc]) -> None:
+    def _written(self, db: Db, _docs: list[Doc]) -> None:
         # A poll already running may have read before this write: the next one is sure to see it.
         self._caught_up_at = self._polls_started + 1
+        self._local.add(db)
         # Read at once only when someone waits for news. Otherwise the regular poll (or a reader's
         # sync()) is soon enough, and a busy writer does not pay for a feed read after every write: the
         # store's worker and this loop would contend for the GIL on each one.
@@ -360,9 +363,9 @@ class ChangeHub:
             self._polls_started += 1
             began = time.monotonic()
             try:
-                progressed = await self._poll()
+                progressed, everything = await self._poll(began)
                 backoff = self.poll_interval
-                if not progressed:
+                if not progressed and everything:
                     self._current_since = began
             except StoreUnavailable as error:
                 self._announce_poll()
@@ -382,18 +385,43 @@ class ChangeHub:
                     async with asyncio.timeout(self.poll_interval):
                         await self._wake.wait()
 
-    async def _poll(self) -> bool:
-        """One read of each feed; True when a full page suggests more is waiting."""
-        accounts = await self.store.changes(Db.ACCOUNTS, self._accounts_position, self.batch)
+    async def _poll(self, began: float) -> tuple[bool, bool]:
+        """One read of the numbers feed, and of the accounts and port request feeds when this process wrote
+        to them or a poll interval has passed since they were read; (a full page suggests more is waiting,
+        every feed was read).
+
+        A poll woken by this process's number writes reads only the numbers feed: a busy writer paid three
+        feed reads per wake-up, where other replicas' account and port request changes need only the
+        interval an idle reader polls at."""
+        local, self._local = self._local, set()
+        everything = began - self._everything_at >= self.poll_interval
+        try:
+            full = await self._read_feeds(
+                accounts=everything or Db.ACCOUNTS in local, ports=everything or Db.PORTS in local
+            )
+        except BaseException:
+            self._local |= local  # not read: the next poll reads them
+            raise
+        if everything:
+            self._everything_at = began
+        return full, everything
+
+    async def _read_feeds(self, *, accounts: bool, ports: bool) -> bool:
+        """True when a full page suggests more is waiting."""
+        account_changes: Sequence[Change] = ()
+        if accounts:
+            found = await self.store.changes(Db.ACCOUNTS, self._accounts_position, self.batch)
+            if log.isEnabledFor(logging.DEBUG):
+                _log_batch(Db.ACCOUNTS, found)
+            account_changes = found.changes
+            if account_changes:
+                self._learn_accounts(account_changes)
+                self._notify(Db.ACCOUNTS, account_changes)
+            self._accounts_position = found.cursor
         numbers = await self.store.changes(Db.NUMBERS, self._position, self.batch)
         if log.isEnabledFor(logging.DEBUG):
-            _log_batch(Db.ACCOUNTS, accounts)
             _log_batch(Db.NUMBERS, numbers)
-        if accounts.changes:
-            self._learn_accounts(accounts.changes)
-            self._notify(Db.ACCOUNTS, accounts.changes)
-        self._accounts_position = accounts.cursor
-        ports = await self._poll_ports()
+        port_count = await self._poll_ports() if ports else 0
         if numbers.changes:
             entries = await self._decode(numbers.changes)
             self._notify(Db.NUMBERS, numbers.changes)
@@ -403,7 +431,7 @@ class ChangeHub:
             self._signal()
         elif numbers.cursor != self._position:
             self._remember([], numbers.cursor)
-        return len(numbers.changes) >= self.batch or len(accounts.changes) >= self.batch or ports >= self.batch
+        return len(numbers.changes) >= self.batch or len(account_changes) >= self.batch or port_count >= self.batch
 
     async def _poll_ports(self) -> int:
         """Read the port request feed once; returns how many changes it held."""

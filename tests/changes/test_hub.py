@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from collections.abc import Sequence
 
+from numplane.changes.hub import ChangeHub
 from numplane.domain.states import State
 from numplane.resolvers import accounts, numbers
 from numplane.resolvers.changes import number_changes
@@ -53,3 +56,35 @@ async def test_a_failing_listener_does_not_stop_the_feed(feed: Feed) -> None:
     await stock(w, N)
     page = await number_changes(w.services, w.admin, after=cursor, wait_seconds=10)
     assert [(c.e164, c.state) for c in page.changes] == [(N, State.AVAILABLE)]
+
+
+async def test_a_poll_woken_by_a_number_write_reads_only_the_numbers_feed(feed: Feed) -> None:
+    w = feed.world
+    await feed.hub.stop()
+    hub = ChangeHub(feed.store, poll_interval=60)  # no poll of every feed falls due during the test
+    w.services.hub = hub
+    await hub.start()
+    heard: list[Db] = []
+    stop = hub.add_listener(lambda db, _changes: heard.append(db))
+    subscription = hub.subscribe(lambda _entry: True)  # someone waits: a write wakes the reader at once
+    try:
+        async with asyncio.timeout(10):
+            await stock(w, N)  # read by the first poll (of every feed) or by one after it
+            await anext(subscription)
+            before = Counter({db: feed.store.reads[(db, "numplane-change-hub")] for db in Db})
+            await stock(w, "+14155550124")
+            assert (await anext(subscription)).e164 == "+14155550124"
+            after = Counter({db: feed.store.reads[(db, "numplane-change-hub")] for db in Db})
+            assert after[Db.NUMBERS] > before[Db.NUMBERS]
+            assert (after[Db.ACCOUNTS], after[Db.PORTS]) == (before[Db.ACCOUNTS], before[Db.PORTS])
+
+            await accounts.create_account(w.services, w.admin, "New")  # this process wrote an account
+            await stock(w, "+14155550125")
+            await anext(subscription)
+            while Db.ACCOUNTS not in heard:
+                await asyncio.sleep(0.01)
+        assert feed.store.reads[(Db.ACCOUNTS, "numplane-change-hub")] > after[Db.ACCOUNTS]
+    finally:
+        subscription.close()
+        stop()
+        await hub.stop()

@@ -152,7 +152,7 @@ async def test_a_refusal_is_held_before_it_is_sent_while_other_keys_are_answered
 async def test_refusals_past_the_held_bound_are_sent_at_once(tmp_path: Path) -> None:
     settings = settings_for((f"sqlite:///{tmp_path / 'bound.db'}", "numplane"), rate_limit_hold_seconds=3600)
     services = services_for(settings)
-    routes = RateLimitedRoutes(app=None, services=services, limits=RateLimits.from_settings(settings))  # type: ignore[arg-type]
+    routes = RateLimitedRoutes(services, RateLimits.from_settings(settings))
     held = [asyncio.create_task(routes.hold("np_noisy")) for _ in range(MAX_HELD)]
     await asyncio.sleep(0)
     assert routes.held["np_noisy"] == MAX_HELD

@@ -25,7 +25,8 @@ def write(logger: logging.Logger, level: int, message: str, facts: dict[str, Any
     if handler is None:
         return False
     formatter = handler.formatter
-    assert isinstance(formatter, LineFormatter)
+    if not isinstance(formatter, LineFormatter):
+        return False
     line = formatter.line(time.time(), logging.getLevelName(level), logger.name, message, context_fields() | facts)
     handler.acquire()
     try:
@@ -55,6 +56,6 @@ def _plain_stream_handler(logger: logging.Logger, level: int) -> logging.StreamH
     handler = found[0]
     if not isinstance(handler, logging.StreamHandler) or type(handler).emit is not logging.StreamHandler.emit:
         return None  # a capture, a file opened lazily, a handler of another kind: what it does is its own
-    if handler.filters or level < handler.level or not isinstance(handler.formatter, LineFormatter):
+    if handler.filters or level < handler.level:
         return None
     return handler

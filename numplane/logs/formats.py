@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from abc import ABC, abstractmethod
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,10 +45,24 @@ def fields(record: logging.LogRecord) -> dict[str, Any]:
 
 
 def _time(created: float) -> str:
-    return datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """`2026-01-01T12:00:00.123Z`: what datetime's isoformat says of `created` at milliseconds, with the
+    part up to the second made once a second rather than for every line."""
+    global _last_second
+    second = math.floor(created)
+    micro = round((created - second) * 1e6)  # rounded to microseconds as datetime.fromtimestamp rounds
+    if micro >= 1_000_000:
+        second, micro = second + 1, micro - 1_000_000
+    cached_second, text = _last_second  # one tuple: threads writing lines never see half of an update
+    if second != cached_second:
+        text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        _last_second = (second, text)
+    return f"{text}.{micro // 1000:03d}Z"
 
 
-class LineFormatter(logging.Formatter, ABC):
+_last_second: tuple[int, str] = (-1, "")
+
+
+class LineFormatter(logging.Formatter):
     """A format that builds its line from the facts alone, so a line can be written without a LogRecord
     (numplane.logs.direct) and read exactly as one that went through logging."""
 
@@ -60,11 +74,11 @@ class LineFormatter(logging.Formatter, ABC):
             exception = record.exc_text
         return self.line(record.created, record.levelname, record.name, record.getMessage(), fields(record), exception)
 
-    @abstractmethod
     def line(
         self, created: float, level: str, logger: str, message: str, facts: dict[str, Any], exception: str | None = None
     ) -> str:
         """One line of this format: no newline in it but the traceback's."""
+        raise NotImplementedError  # each format says how its lines read
 
 
 class JsonLines(LineFormatter):
@@ -95,6 +109,8 @@ class ReadableLines(LineFormatter):
 
 
 def _shown(value: Any) -> str:
+    if type(value) is int or type(value) is float:
+        return str(value)  # nothing in a number to quote
     if isinstance(value, dict):
         return ",".join(f"{k}:{v}" for k, v in value.items()) or "-"
     text = str(value)

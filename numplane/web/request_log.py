@@ -12,6 +12,7 @@ and a line that would only be formatted and written goes straight to the stream 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,13 +43,18 @@ def write_line(method: str, path: str, status: int, seconds: float, record: Requ
         return
     path = _cut(path)
     facts: dict[str, Any] = {"method": method, "path": path, "status": status, "duration_ms": round(seconds * 1000, 3)}
-    for name, value in (
-        ("operation", record.operation), ("operation_type", record.operation_type), ("key_id", record.key_id),
-        ("account", record.account), ("user_errors", dict(record.user_errors) if record.user_errors else None),
-        ("errors", dict(record.errors) if record.errors else None),
-    ):
-        if value is not None:
-            facts[name] = value
+    if record.operation is not None:
+        facts["operation"] = record.operation
+    if record.operation_type is not None:
+        facts["operation_type"] = record.operation_type
+    if record.key_id is not None:
+        facts["key_id"] = record.key_id
+    if record.account is not None:
+        facts["account"] = record.account
+    if record.user_errors:
+        facts["user_errors"] = dict(record.user_errors)
+    if record.errors:
+        facts["errors"] = dict(record.errors)
     if direct.write(log, logging.INFO, f"{method} {path} {status}", facts):
         return
     # makeRecord + handle rather than log.info: no search of the stack for the caller's file and line,
@@ -94,11 +100,13 @@ def note_result(result: Mapping[str, Any]) -> None:
         for payload in data.values():
             if isinstance(payload, dict):
                 found = payload.get("userErrors")
-                if isinstance(found, list):
+                if isinstance(found, list) and found:
+                    counted = record.user_errors = record.user_errors or Counter()
                     for error in found:
-                        record.user_errors[_code(error)] += 1
+                        counted[_code(error)] += 1
     errors = result.get("errors")
-    if isinstance(errors, list):
+    if isinstance(errors, list) and errors:
+        record.errors = record.errors or Counter()
         for error in errors:
             record.errors[_code(error.get("extensions") if isinstance(error, dict) else None)] += 1
 

@@ -69,6 +69,9 @@ def budgets(settings: Settings) -> dict[Spender, Budget]:
     }
 
 
+MAX_KEPT_KEYS = 10_000
+
+
 class RateLimits:
     """The process's request budgets, one per key (or address) and spender."""
 
@@ -79,6 +82,7 @@ class RateLimits:
             who: RateLimitItemPerSecond(budget.burst, budget.window_seconds, namespace=who.value)
             for who, budget in budgets.items()
         }
+        self._keys: dict[tuple[Spender, str], str] = {}  # limits' key of a budget, made once (bounded below)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimits:
@@ -91,7 +95,11 @@ class RateLimits:
         read of the windows where those read them three times (its figures are the RateLimit-* headers)."""
         item = self._items[who]
         expiry = item.get_expiry()
-        key = item.key_for(identity)
+        key = self._keys.get((who, identity))
+        if key is None:
+            if len(self._keys) >= MAX_KEPT_KEYS:
+                self._keys.clear()  # addresses come and go; the keys of the busy ones are made again at once
+            key = self._keys[(who, identity)] = item.key_for(identity)
         previous, previous_ttl, current, current_ttl = self._counter.get_sliding_window(key, expiry)
         allowed = floor(previous * previous_ttl / expiry + current) + 1 <= item.amount
         if allowed:

@@ -1,6 +1,6 @@
 """The id a log line belongs to: the request being served, or the job run being worked.
 
-Set once per request (the web layer's RequestLog) or per job run (jobs.runner) in a context variable, so
+Set once per request (the web layer's request shell) or per job run (jobs.runner) in a context variable, so
 a line written deep down (a slow store call, a retry) names its request without any code passing it on.
 """
 

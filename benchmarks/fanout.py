@@ -201,7 +201,7 @@ def stretches(watched: dict[str, list[list[float]]], result: dict[str, float]) -
     found = {}
     for phase, (start, end) in WINDOWS.items():
         cpu = [c for t, _late, c in watched["late"] if result[start] <= t <= result[end]]
-        collections = [s for t, s, _g in watched["gc"] if result[start] <= t <= result[end]]
+        collections = [s for t, s, *_ in watched["gc"] if result[start] <= t <= result[end]]
         found[f"{phase}_stretch_ms"] = max(cpu, default=0.0) * 1000
         found[f"{phase}_stretches_over_2ms"] = sum(1 for c in cpu if c > 0.002)
         found[f"{phase}_gc_ms"] = max(collections, default=0.0) * 1000
@@ -216,7 +216,7 @@ def print_slow(store: str, watched: dict[str, list[list[Any]]], result: dict[str
         for _t, seconds, what in chosen[:25]:
             print(f"  {seconds * 1000:7.1f} ms  {what}")
         collections = sorted((g for g in watched["gc"] if result[start] <= g[0] <= result[end]), key=lambda g: -g[1])
-        listed = ", ".join(f"{s * 1000:.1f} ms (gen {g})" for _t, s, g in collections[:15])
+        listed = ", ".join(f"{s * 1000:.1f} ms (gen {g})" for _t, s, g, *_ in collections[:15])
         print(f"  garbage collections over 0.5 ms: {listed}")
 
 

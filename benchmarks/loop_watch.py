@@ -4,10 +4,11 @@
 a timer due every millisecond notes how late the loop ran it and how much CPU time the loop's thread used
 since the previous one (a stretch of synchronous work delays the timer by about that long), and every
 garbage collection notes its CPU time. At shutdown the watch writes `{"late": [[unix time, seconds late,
-CPU seconds], ...], "gc": [[unix time, CPU seconds, generation], ...]}` to OUTPUT (only over half a
-millisecond). A benchmark reads it after stopping the server and picks the stretches of each phase by
-time. The CPU time of a stretch barely depends on how busy the rest of the machine is, unlike a wall-clock
-p99 seen from another process (or the lateness itself, which includes waits for a core).
+CPU seconds], ...], "gc": [[unix time, CPU seconds, generation, objects collected, counts before], ...]}`
+to OUTPUT (only over half a millisecond). A benchmark reads it after stopping the server and picks the
+stretches of each phase by time. The CPU time of a stretch barely depends on how busy the rest of the
+machine is, unlike a wall-clock p99 seen from another process (or the lateness, which includes waits for
+a core).
 
 `LOOP_WATCH_ASYNCIO=1` swaps uvloop for asyncio's own loop and also notes, for each callback that used over
 2 ms of CPU, what it ran (`"slow": [[unix time, seconds, description], ...]`): for finding the stretches, not for
@@ -35,7 +36,8 @@ SLOW_CALLBACK = 0.002
 class Watch:
     def __init__(self) -> None:
         self.late: list[tuple[float, float, float]] = []
-        self.gc: list[tuple[float, float, int]] = []
+        self.gc: list[tuple[float, float, int, int, tuple[int, int, int]]] = []
+        self._count = (0, 0, 0)
         self.slow: list[tuple[float, float, str]] = []
         self._gc_started = 0.0
 

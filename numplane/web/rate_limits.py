@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from math import floor, inf
 
 from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.storage import MemoryStorage
 from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
@@ -38,6 +37,7 @@ from numplane.settings import Settings
 from numplane.store.base import StoreUnavailable
 from numplane.web.credentials import bearer
 from numplane.web.errors import error_response
+from numplane.web.rate_counts import SweptMemoryStorage
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +76,7 @@ class RateLimits:
     """The process's request budgets, one per key (or address) and spender."""
 
     def __init__(self, budgets: dict[Spender, Budget]) -> None:
-        self._counter = MemoryStorage()
+        self._counter = SweptMemoryStorage()
         # The namespace keeps a key's hunt budget apart from its other requests' even if both read alike.
         self._items: dict[Spender, RateLimitItem] = {
             who: RateLimitItemPerSecond(budget.burst, budget.window_seconds, namespace=who.value)

@@ -44,6 +44,7 @@ from numplane.schema.errors import or_query_error
 from numplane.schema.inputs import NumberFilter
 from numplane.schema.node_ids import to_global_id
 from numplane.schema.scalars import JSONObject
+from numplane.schema.selection import selects
 
 if TYPE_CHECKING:
     from numplane.schema.port_types import PortRequest
@@ -343,6 +344,7 @@ async def number_connection(
         numbers.list_numbers(
             info.context.services, requester, account=account, states=f.state_list(), prefix=f.prefix,
             carrier=f.carrier, include_descendants=f.include_descendants is not False, first=first, after=after,
+            shows_history=selects(info, "edges", "node", "history"),
         )
     )
     # Listings are already scoped by the resolver; filtering again costs nothing and means a listing

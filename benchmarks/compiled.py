@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import io
 import pstats
 import tempfile
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.api import HUNT, PAGE, PAGE_TEN
+from numplane.app import GC_GEN0_THRESHOLD
 from numplane.domain.history import SYSTEM, ownership, record
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
@@ -61,6 +63,15 @@ async def seed(services: Services) -> Requester:
     return Requester(root, Role.ADMIN)
 
 
+def served_gc() -> None:
+    """The garbage collector as `numplane serve` sets it (numplane.app.served_app): without that, a
+    collection of every long-lived object lands in whichever operation allocates at the time, and the
+    figures measure the collector more than the operations."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_GEN0_THRESHOLD, *gc.get_threshold()[1:])
+
+
 async def run(schema: Any, services: Services, requester: Requester, query: str, variables: dict[str, Any],
               count: int) -> float:
     """CPU seconds per operation over `count` operations, each with a fresh request context."""
@@ -81,6 +92,7 @@ async def measure(rounds: int, count: int, profile: bool) -> str:
         try:
             services = Services(store=store, settings=Settings(carriers=""))
             requester = await seed(services)
+            served_gc()
             lines = [f"CPU per operation, in process, best of {rounds} rounds of {count} (compiled ÷ executor: "
                      "lower is faster)"]
             for label, (query, variables) in OPERATIONS.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from numplane.domain.clock import format_time, read_time
 from numplane.domain.deferred import Unread, deferrable
@@ -174,19 +174,14 @@ class Number:
         the listing's filters), the clocks and flags each row shows, and the hold. Only a listing defers:
         a document read alone, for a write or by a job is checked whole, so it is never overwritten."""
         fields = Fields(doc, number=True)
-        public: dict[str, Any]
-        extra: dict[str, Any]
-        history: tuple[dict[str, Any], ...]
+        public: Any  # their values, or Unread (typing.cast would cost a call each)
+        extra: Any
+        history: Any
         if deferred:
-            public = cast(dict[str, Any], Unread(_public, doc))
-            extra = cast(dict[str, Any], Unread(_extra_private, doc))
-            history = cast(tuple[dict[str, Any], ...], Unread(_history, fields))
+            public, extra, history = Unread(_public, doc), Unread(_extra_private, doc), Unread(_history, fields)
         else:
             public, extra = _public_and_extra(doc)
             history = _history(fields)
-
-        def when(key: str) -> datetime | None:
-            return read_time(doc.get(key))
 
         # pvt_number_state: the key Kazoo's older documents keep the state under.
         state_key = "pvt_state" if doc.get("pvt_state") is not None else "pvt_number_state"
@@ -205,9 +200,9 @@ class Number:
             features_denied=fields.texts("pvt_features_denied"),
             carrier_data=dict(fields.mapping("pvt_carrier_data")),
             public=public,
-            created=when("pvt_created"),
-            modified=when("pvt_modified"),
-            state_changed_at=when("pvt_state_changed_at"),
+            created=read_time(doc.get("pvt_created")),
+            modified=read_time(doc.get("pvt_modified")),
+            state_changed_at=read_time(doc.get("pvt_state_changed_at")),
             history_docs=history,
             rev=fields.text("_rev"),
             port_request=fields.text("pvt_port_request"),

@@ -42,6 +42,11 @@ from graphql.execution.values import VariableValues
 from graphql.language import DirectiveNode, Visitor
 
 STRAWBERRY_FIELD = "strawberry-definition"  # where strawberry keeps its field on graphql-core's
+# A strawberry field's metadata key for `held(source)`: the field's value when its object already holds
+# it, else NOT_HELD. The plan reads such a value without building the field's resolve info (a listing's
+# preloaded owners: a hundred infos a page), and runs the resolver only for NOT_HELD.
+HELD = "numplane-held"
+NOT_HELD = object()
 CONDITIONS = frozenset({"skip", "include"})
 WRAPPERS = ("from_resolver.<locals>._resolver", "from_resolver.<locals>._async_resolver")  # strawberry's
 
@@ -83,6 +88,7 @@ class FieldPlan:
     value: Any = None  # TYPENAME: the type's name; ATTRIBUTE: the attribute's name
     getter: Callable[[Any, str], Any] | None = None  # ATTRIBUTE: strawberry's default resolver
     call: Callable[[Any, Any], Any] | None = None  # DIRECT: the resolver function, given source and info
+    held: Callable[[Any], Any] | None = None  # DIRECT: the value its object holds, or NOT_HELD (see HELD)
     needs_info: bool = False
     # A leaf read from an attribute: run_fields reads and coerces it inline (None when not one).
     leaf: Any = None
@@ -193,9 +199,10 @@ class Planner:
             raise Unsupported(f"{parent.name}.{name} has no resolver")  # graphql-core's default resolver
         call = direct_call(owner, resolve) if not has_arguments else None
         if call is not None:
+            assert owner is not None  # direct_call needs strawberry's field
             return FieldPlan(
                 response_name, name, parent, definition, details, [d.node for d in details], DIRECT, False,
-                completion, call=call, needs_info=True,
+                completion, call=call, held=owner.metadata.get(HELD), needs_info=completion.needs_info,
             )
         return FieldPlan(
             response_name, name, parent, definition, details, [d.node for d in details], RESOLVER, has_arguments,

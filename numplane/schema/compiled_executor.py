@@ -215,7 +215,7 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             elif read is DIRECT:
                 assert field.call is not None
                 info = self.build_resolve_info(field.definition, field.nodes, field.parent_type, path)
-                result = field.call(source, info)
+                result = field.call(source, info, self.argument_values(field))
                 if self.is_awaitable(result):
                     return self.complete_awaitable(field, info, path, result)
             else:

@@ -25,6 +25,7 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, gather_with_cancel, is_iterable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from numplane.schema.compiled_coercion import GiveUp
 from numplane.schema.compiled_plan import (
     ATTRIBUTE,
     DIRECT,
@@ -238,6 +239,13 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         if not field.has_arguments:
             return {}
         found = self.arguments.get(field)
+        if found is None and field.coerce is not None:
+            try:
+                found = field.coerce(self.variable_values)
+            except GiveUp:  # graphql-core refuses the value: it raises its own error below
+                found = None
+            else:
+                self.arguments[field] = found
         if found is None:
             try:
                 found = get_argument_values(

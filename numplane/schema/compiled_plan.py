@@ -42,6 +42,7 @@ from graphql.execution.values import VariableValues
 from graphql.language import DirectiveNode, Visitor
 
 from numplane.schema.compiled_arguments import NotPlanned, arguments_converter
+from numplane.schema.compiled_coercion import coercion
 
 STRAWBERRY_FIELD = "strawberry-definition"  # where strawberry keeps its field on graphql-core's
 CONDITIONS = frozenset({"skip", "include"})
@@ -87,6 +88,9 @@ class FieldPlan:
     # DIRECT: the resolver function, given the source, the resolve info and graphql-core's coerced arguments
     call: Callable[[Any, Any, dict[str, Any]], Any] | None = None
     needs_info: bool = False
+    # The arguments' coercion from the field node (numplane.schema.compiled_coercion), None when graphql-core's
+    # `get_argument_values` does it.
+    coerce: Callable[[VariableValues], dict[str, Any]] | None = None
     # A leaf read from an attribute: run_fields reads and coerces it inline (None when not one).
     leaf: Any = None
     leaf_non_null: bool = False
@@ -198,11 +202,11 @@ class Planner:
         if call is not None:
             return FieldPlan(
                 response_name, name, parent, definition, details, [d.node for d in details], DIRECT, has_arguments,
-                completion, call=call, needs_info=True,
+                completion, call=call, needs_info=True, coerce=coercion(definition, node) if has_arguments else None,
             )
         return FieldPlan(
             response_name, name, parent, definition, details, [d.node for d in details], RESOLVER, has_arguments,
-            completion, needs_info=True,
+            completion, needs_info=True, coerce=coercion(definition, node) if has_arguments else None,
         )
 
     def completion(self, output: GraphQLOutputType, details: FieldDetailsList) -> Completion:

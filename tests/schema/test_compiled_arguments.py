@@ -3,10 +3,10 @@
 Two corpora of generated operations, rewritten the way clients write them (literals sent as variables,
 whole or inside input objects and lists, some variables declared and never sent):
 - numplane's own schema, every field with arguments of generated mutations (the fields of queries run on
-  both paths in tests/schema/test_compiled.py): the arguments
-  graphql-core coerces from each field node are converted by strawberry's `convert_arguments` and by the
-  plan's converter, and must be the same values (types, fields, defaults, lists) without running a
-  resolver, so mutations need no store;
+  both paths in tests/schema/test_compiled.py): each field node's arguments are coerced by graphql-core's
+  `get_argument_values` and by the plan's coercion (which must give up exactly where graphql-core
+  refuses), then converted by strawberry's `convert_arguments` and by the plan's converter, and must be
+  the same values (types, fields, defaults, lists) without running a resolver, so mutations need no store;
 - a small schema made for arguments (nested input objects, lists of them, enums, scalars that refuse
   values, defaults of every kind, an input type that refuses itself), executed on the compiled path
   and on graphql-core's executor: data and errors must be identical.
@@ -35,6 +35,7 @@ from strawberry.types.unset import UNSET
 
 from numplane.resolvers.context import Services
 from numplane.schema.compiled_arguments import arguments_converter
+from numplane.schema.compiled_coercion import GiveUp, coercion
 from numplane.schema.compiled_executor import PLANS, CompiledExecutor
 from numplane.schema.compiled_plan import DIRECT, STRAWBERRY_FIELD
 from numplane.schema.context import RequestContext
@@ -87,7 +88,9 @@ def field_arguments(document: graphql.DocumentNode) -> list[tuple[Any, FieldNode
 
 @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(operation=NUMPLANE_OPERATIONS, rng=st.randoms(use_true_random=False))
-def test_every_numplane_field_gets_the_arguments_strawberry_would_convert(operation: str, rng: random.Random) -> None:
+def test_every_numplane_field_gets_the_arguments_graphql_core_and_strawberry_would_make(
+    operation: str, rng: random.Random
+) -> None:
     rewrite = Rewrite(SCHEMA, rng)
     document = graphql.parse(rewrite.query(operation))
     operation_node = document.definitions[0]
@@ -96,10 +99,16 @@ def test_every_numplane_field_gets_the_arguments_strawberry_would_convert(operat
     if isinstance(variables, list):
         return  # refused before execution, on either path
     for definition, node in field_arguments(document):
+        planned = coercion(definition, node)
         try:
             coerced = get_argument_values(definition, node, variables)
         except graphql.GraphQLError:
-            continue  # refused before any conversion, on either path
+            if planned is not None:  # the plan gives up where graphql-core refuses, and lets it raise
+                with pytest.raises(GiveUp):
+                    planned(variables)
+            continue
+        if planned is not None:
+            assert shape(planned(variables)) == shape(coerced), (node.name.value, coerced)
         owner = definition.extensions[STRAWBERRY_FIELD]
         expected = convert_arguments(coerced, owner.arguments, REGISTRY, NUMPLANE.config)
         converted = arguments_converter(owner.arguments, REGISTRY, NUMPLANE.config)(coerced)
@@ -324,3 +333,21 @@ async def test_fields_with_arguments_call_their_resolvers_directly() -> None:
     assert draw.read == DIRECT
     assert draw.completion.inner.object.fields[1].read == DIRECT  # type: ignore[union-attr]
 
+
+
+@pytest.mark.parametrize(("variables", "expected"), [({}, ["ab", None]), ({"t": "Cd"}, ["ab", "cd"])])
+def test_an_unsent_variable_among_nullable_items_is_planned_as_a_null(
+    variables: dict[str, Any], expected: list[Any]
+) -> None:
+    schema = ECHO_COMPILED._schema
+    document = graphql.parse('query($t: Tag) { tags(tags: ["ab", $t]) }')
+    operation = document.definitions[0]
+    assert isinstance(operation, graphql.OperationDefinitionNode)
+    coerced = get_variable_values(schema, operation.variable_definitions, variables)
+    assert not isinstance(coerced, list)
+    node = operation.selection_set.selections[0]
+    assert isinstance(node, FieldNode)
+    definition = schema.query_type.fields["tags"]  # type: ignore[union-attr]
+    planned = coercion(definition, node)
+    assert planned is not None
+    assert planned(coerced) == get_argument_values(definition, node, coerced) == {"tags": expected}

@@ -9,7 +9,10 @@ on each store, then:
           bursts of `--changes`, one mutation after another; the same client measures `{ __typename }`
           from the first mutation until every subscriber has received every event.
 The subscribers run in a process of their own, so their own work does not delay the measuring client.
-It prints both p99s and their ratio (the goal: loaded within 2x of idle).
+It prints both p99s and their ratio (the goal: loaded within 2x of idle), then, from inside the server
+(benchmarks.loop_watch), the longest stretch of CPU time its event loop spent without a turn in each phase
+and its longest garbage collection: figures a busy machine distorts far less than the p99s.
+`--slow` runs the server on asyncio's loop instead and lists the callbacks that held it over 2 ms.
 """
 
 from __future__ import annotations
@@ -140,13 +143,16 @@ def measure(server: Server, args: argparse.Namespace) -> dict[str, float]:
     keys = tenant_keys(admin, args.keys + 1)
     prober = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {keys.pop()}"}, timeout=120)
     probe_until(prober, None, 200)  # warm up
+    phases = {"idle": time.time()}
     idle = probe_until(prober, None, args.probes)
+    phases["writes"] = time.time()
     # The same changes with nobody subscribed: what the writes alone cost the other tenant.
     alone = multiprocessing.Process(target=mutate, args=(base, server.admin_key, args.rounds, args.changes, "629"))
     writes_done = threading.Event()
     alone.start()
     threading.Thread(target=lambda: (alone.join(), writes_done.set()), daemon=True).start()
     writes_only = probe_until(prober, writes_done, 0)
+    phases["between"] = time.time()
 
     changes = args.changes * args.rounds
     expected = changes * args.keys * args.connections * args.subscriptions
@@ -169,8 +175,10 @@ def measure(server: Server, args: argparse.Namespace) -> dict[str, float]:
     assert server.process is not None and subscribers.pid is not None
     cpu = cpu_seconds(server.process.pid), cpu_seconds(subscribers.pid)
     started = time.perf_counter()
+    phases["loaded"] = time.time()
     mutator.start()
     loaded = probe_until(prober, stop, 0)
+    phases["after"] = time.time()
     delivered = time.perf_counter() - started
     server_cpu, subscribers_cpu = cpu_seconds(server.process.pid) - cpu[0], cpu_seconds(subscribers.pid) - cpu[1]
     mutator.join()
@@ -181,8 +189,35 @@ def measure(server: Server, args: argparse.Namespace) -> dict[str, float]:
         "writes_p99": p99(writes_only) if len(writes_only) > 1 else float("nan"),
         "loaded_p50": statistics.median(loaded), "loaded_max": max(loaded), "probes": len(loaded),
         "events": counter.value, "expected": expected, "delivered_s": delivered,
-        "server_cpu_s": server_cpu, "subscribers_cpu_s": subscribers_cpu,
+        "server_cpu_s": server_cpu, "subscribers_cpu_s": subscribers_cpu, **{f"at_{k}": v for k, v in phases.items()},
     }
+
+
+WINDOWS = {"idle": ("at_idle", "at_writes"), "writes": ("at_writes", "at_between"), "loaded": ("at_loaded", "at_after")}
+
+
+def stretches(watched: dict[str, list[list[float]]], result: dict[str, float]) -> dict[str, float]:
+    """The longest stretch the server held its loop in each phase, and its longest garbage collection."""
+    found = {}
+    for phase, (start, end) in WINDOWS.items():
+        cpu = [c for t, _late, c in watched["late"] if result[start] <= t <= result[end]]
+        collections = [s for t, s, *_ in watched["gc"] if result[start] <= t <= result[end]]
+        found[f"{phase}_stretch_ms"] = max(cpu, default=0.0) * 1000
+        found[f"{phase}_stretches_over_2ms"] = sum(1 for c in cpu if c > 0.002)
+        found[f"{phase}_gc_ms"] = max(collections, default=0.0) * 1000
+    return found
+
+
+def print_slow(store: str, watched: dict[str, list[list[Any]]], result: dict[str, float]) -> None:
+    """The callbacks that held the loop over 2 ms in the writes and loaded phases, longest first."""
+    for phase, (start, end) in list(WINDOWS.items())[1:]:
+        chosen = sorted((s for s in watched["slow"] if result[start] <= s[0] <= result[end]), key=lambda s: -s[1])
+        print(f"{store} {phase}: {len(chosen)} callbacks over 2 ms")
+        for _t, seconds, what in chosen[:25]:
+            print(f"  {seconds * 1000:7.1f} ms  {what}")
+        collections = sorted((g for g in watched["gc"] if result[start] <= g[0] <= result[end]), key=lambda g: -g[1])
+        listed = ", ".join(f"{s * 1000:.1f} ms (gen {g})" for _t, s, g, *_ in collections[:15])
+        print(f"  garbage collections over 0.5 ms: {listed}")
 
 
 def main() -> None:
@@ -195,6 +230,8 @@ def main() -> None:
     parser.add_argument("--probes", type=int, default=1000, help="idle probes")
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for every event")
     parser.add_argument("--stores", default="sqlite,couchdb")
+    parser.add_argument("--slow", action="store_true",
+                        help="on asyncio's loop, not uvloop: list the callbacks that held it over 2 ms")
     args = parser.parse_args()
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as scratch:
@@ -206,7 +243,10 @@ def main() -> None:
                 url = couch.url
             else:
                 url = f"sqlite:///{Path(scratch) / 'fanout.db'}"
-            server = Server(url, extra_env={"NUMPLANE_DEBUG": "0", "NUMPLANE_SCHEDULER": "0", **UNLIMITED_ENV})
+            watch_file = Path(scratch) / f"loop-{store}.json"
+            server = Server(url, extra_env={"NUMPLANE_DEBUG": "0", "NUMPLANE_SCHEDULER": "0", **UNLIMITED_ENV,
+                                            "LOOP_WATCH_ASYNCIO": "1" if args.slow else "0"},
+                            launcher=("-m", "benchmarks.loop_watch", str(watch_file), "--"))
             server.start()
             try:
                 results[store] = measure(server, args)
@@ -214,6 +254,10 @@ def main() -> None:
                 server.stop()
                 if couch is not None:
                     couch.close()
+            watched = json.loads(watch_file.read_text())
+            results[store].update(stretches(watched, results[store]))
+            if args.slow:
+                print_slow(store, watched, results[store])
     subscriptions = args.keys * args.connections * args.subscriptions
     print(f"{args.keys} keys x {args.connections} WebSockets x {args.subscriptions} subscriptions = {subscriptions};"
           f" {args.rounds} bursts of {args.changes} changes; `{{ __typename }}` from another tenant")
@@ -225,6 +269,12 @@ def main() -> None:
               f"{r['loaded_p99'] / r['idle_p99']:>7.2f}{r['idle_p50']:>8.1f}ms{r['loaded_p50']:>10.1f}ms"
               f"{r['loaded_max']:>7.0f}ms{r['probes']:>8.0f}{r['events']:>8.0f}/{r['expected']:<7.0f}"
               f"{r['delivered_s']:>13.1f}{r['server_cpu_s']:>14.1f}{r['subscribers_cpu_s']:>15.1f}")
+    print("The longest stretch the server's event loop was held (CPU time between two turns of a 1 ms timer; over"
+          " 2 ms: how many) and its longest garbage collection (CPU time):")
+    for store, r in results.items():
+        print(f"{store:<9}" + "".join(
+            f"{phase} {r[f'{phase}_stretch_ms']:.1f} ms ({r[f'{phase}_stretches_over_2ms']:.0f} over 2 ms,"
+            f" gc {r[f'{phase}_gc_ms']:.1f} ms)   " for phase in ("idle", "writes", "loaded")))
     print("idle: nothing else running; writes: the same changes, nobody subscribed; loaded: the changes fanned out;"
           " ratio: loaded p99 / idle p99")
 

@@ -1,9 +1,10 @@
-"""What the request line costs: the app in process (no sockets) with and without the RequestLog middleware.
+"""What the request line costs: the app in process (no sockets) with the line (INFO) and without (WARNING).
 
 Requests are ASGI calls straight into the app over an embedded store, logging configured as in production
-(INFO, JSON lines) but written to /dev/null, so the figure is numplane's own work: the request id, the
-header, the record the GraphQL endpoint fills in, and formatting the line. Rounds alternate between the two
-apps; the median of each is reported.
+(INFO, JSON lines) but written to /dev/null, so the figure is numplane's own work of building and writing
+the line; at WARNING nothing of it is built (the request id, its header and the record the GraphQL endpoint
+fills in are there either way: see benchmarks/shell.py for the whole request shell). Rounds alternate
+between the two levels; the median of each is reported.
 
 `python -m benchmarks.request_log [--requests 2000] [--rounds 5]`
 """
@@ -21,12 +22,12 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from benchmarks.budgets import UNLIMITED_SETTINGS
 from numplane.app import create_app
 from numplane.logs.setup import configure_logging
 from numplane.resolvers import keys
 from numplane.resolvers.context import Services
 from numplane.settings import Settings
-from numplane.web.request_log import RequestLog
 
 QUERIES = {
     "{ __typename }": b'{"query":"{ __typename }"}',
@@ -59,38 +60,34 @@ async def call(app: Starlette, path: str, method: str, headers: list[tuple[bytes
     return status
 
 
-def without_request_log(app: Starlette) -> Starlette:
-    app.user_middleware = [m for m in app.user_middleware if m.cls is not RequestLog]
-    app.middleware_stack = None
-    return app
-
-
 async def main(requests: int, rounds: int) -> None:
     configure_logging("INFO", "json")  # as `NUMPLANE_LOG_FORMAT=json numplane serve` does, but into /dev/null
     for handler in logging.getLogger().handlers:
         if isinstance(handler, logging.StreamHandler):
             handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the process
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(store=f"sqlite:///{folder}/bench.db", scheduler=False, webhooks=False)
+        settings = Settings(store=f"sqlite:///{folder}/bench.db", scheduler=False, webhooks=False, **UNLIMITED_SETTINGS)
         services = Services.from_settings(settings)
         await services.store.open()
         _root, key, _created = await keys.init_root(services)
         headers = [(b"authorization", f"Bearer {key}".encode()), (b"content-type", b"application/json")]
-        apps = {"with": create_app(services=services), "without": without_request_log(create_app(services=services))}
+        app = create_app(services=services)
+        levels = {"with": logging.INFO, "without": logging.WARNING}
         for name, body in QUERIES.items():
             timings: dict[str, list[float]] = {"with": [], "without": []}
-            for app in apps.values():  # warm caches (parser, validation, auth)
-                for _ in range(50):
-                    assert await call(app, "/graphql", "POST", headers, body) == 200
+            for _ in range(50):  # warm caches (parser, validation, auth)
+                assert await call(app, "/graphql", "POST", headers, body) == 200
             for _round in range(rounds):
-                for label, app in apps.items():
+                for label, level in levels.items():
+                    logging.getLogger().setLevel(level)
                     started = time.perf_counter()
                     for _ in range(requests):
                         await call(app, "/graphql", "POST", headers, body)
                     timings[label].append((time.perf_counter() - started) / requests * 1e6)
+            logging.getLogger().setLevel(logging.INFO)
             with_log, without = statistics.median(timings["with"]), statistics.median(timings["without"])
             print(
-                f"{name:16} without request log {without:7.1f} us/request, with {with_log:7.1f} us "
+                f"{name:16} without request line {without:7.1f} us/request, with {with_log:7.1f} us "
                 f"(+{with_log - without:5.1f} us, {100 * (with_log - without) / without:+.1f} %)",
                 flush=True,
             )

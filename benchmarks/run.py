@@ -16,6 +16,7 @@ SUITES: dict[str, list[str]] = {
     "merges": [],  # CONFLICTs among 20 concurrent updateNumber merges, on a real server per store
     "fairness": [],  # another key's p99 while one key hammers the API, with the production budgets and without
     "fanout": [],  # a trivial query's p99 idle and while 100 WebSockets x 20 subscriptions hear changes
+    "stretches": [],  # the longest the event loop is held by a 1,000-number addNumbers, the hub reading it, rate limits
     "jobs": ["--skip-million"],  # job time for 1,000 due numbers among 100,000
     "idempotency": [],  # an updateNumber with an Idempotency-Key beside the same without, per store
     "inventory": [],  # export, lossless import into a fresh store, and the same import again (45,000 numbers)
@@ -32,6 +33,7 @@ SUITES: dict[str, list[str]] = {
     "counts": [],  # totalCount over 1,000,000 numbers on the embedded store beside a page and a document scan
     "compiled": ["--profile"],  # compiled execution beside graphql-core's executor, in process, with a cProfile
     "transitions": [],  # numplane CPU per single-number transition in-process, per store (add --profile by hand)
+    "shell": [],  # CPU per request of the middleware shell (GET /hunt, { __typename }, a 429) beside bare Starlette
 }
 
 

@@ -22,9 +22,10 @@ from numplane.domain.numbers import Number
 from numplane.domain.port_requests import PortRequest
 from numplane.domain.states import State
 from numplane.domain.visibility import accounts_needed_for_change, number_before_change
+from numplane.loop_turns import in_turns
 from numplane.store.base import Change, ChangePage, Db, Doc, Store, StoreUnavailable
 from numplane.store.observed import ObservedStore
-from numplane.store.readable import read_or_skip, readable, readable_by_id
+from numplane.store.readable import read_or_skip, readable_by_id
 
 log = logging.getLogger(__name__)
 
@@ -391,12 +392,12 @@ class ChangeHub:
             _log_batch(Db.NUMBERS, numbers)
         if accounts.changes:
             self._learn_accounts(accounts.changes)
-            self._notify(Db.ACCOUNTS, accounts.changes)
+            await self._notify(Db.ACCOUNTS, accounts.changes)
         self._accounts_position = accounts.cursor
         ports = await self._poll_ports()
         if numbers.changes:
             entries = await self._decode(numbers.changes)
-            self._notify(Db.NUMBERS, numbers.changes)
+            await self._notify(Db.NUMBERS, numbers.changes)
             self._remember(entries, numbers.cursor)
             for subscription in list(self._subscriptions):
                 subscription.offer(entries)
@@ -422,12 +423,18 @@ class ChangeHub:
                 subscription.offer(entries)
         return len(found.changes)
 
-    def _notify(self, db: Db, changes: Sequence[Change]) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(db, changes)
-            except Exception:  # one faulty consumer must not stop the feed for the others
-                log.exception("change feed listener %r failed", listener)
+    async def _notify(self, db: Db, changes: Sequence[Change]) -> None:
+        # In slices, with a turn of the loop after each: a page of 500 changes is a long stretch of work
+        # for the listeners (the routing cache), and each still hears every change, in order.
+        for start in range(0, len(changes), LISTENER_SLICE):
+            if start:
+                await asyncio.sleep(0)
+            part = changes[start : start + LISTENER_SLICE]
+            for listener in list(self._listeners):
+                try:
+                    listener(db, part)
+                except Exception:  # one faulty consumer must not stop the feed for the others
+                    log.exception("change feed listener %r failed", listener)
 
     def _remember(self, entries: list[FeedEntry], cursor: str) -> None:
         for entry in entries:
@@ -465,7 +472,11 @@ class ChangeHub:
     async def _decode(self, changes: Sequence[Change]) -> list[FeedEntry]:
         # A change to a document that cannot be read is left out of the feed (and logged): its readers
         # could not be told what it is, and the changes after it must still reach them.
-        numbers = readable(lambda c: (c, _number(c)), changes, "change feed")
+        numbers: list[tuple[Change, Number]] = []
+        async for change in in_turns(changes):  # decoding a change costs ~0.1 ms: the loop gets turns
+            number = read_or_skip(_number, change, "change feed")
+            if number is not None:
+                numbers.append((change, number))
         needed = set().union(*(accounts_needed_for_change(n) for _c, n in numbers)) if numbers else set()
         missing = sorted(needed - self._ancestors.keys())
         if missing:  # one batched read per page, and only for accounts not seen before
@@ -476,13 +487,14 @@ class ChangeHub:
                 {i: a.tree for i, a in readable_by_id(Account.from_doc, docs, "change feed").items()}
             )
         entries = []
-        for change, number in numbers:
+        async for change, number in in_turns(numbers):
             ancestors = {i: self._ancestors[i] for i in accounts_needed_for_change(number) if i in self._ancestors}
             before = number_before_change(number, ancestors)
             entries.append(FeedEntry(change.cursor, change.id, change.deleted, number, before, ancestors))
         return entries
 
 
+LISTENER_SLICE = 50  # changes handed to the listeners between two turns of the loop
 LOGGED_IDS = 20  # of a batch of up to `batch` changes: enough to find a document, bounded in size
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,8 +23,8 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
 }
 
 
-def fields(record: logging.LogRecord) -> dict[str, Any]:
-    """The facts of a record beyond time, level, logger and message, in a stable order."""
+def context_fields() -> dict[str, Any]:
+    """The ids of the context a line is written in: the request being served, or the job run being worked."""
     found: dict[str, Any] = {}
     request = current_request.get()
     if request is not None:
@@ -31,48 +32,85 @@ def fields(record: logging.LogRecord) -> dict[str, Any]:
     job_run = current_job_run.get()
     if job_run is not None:
         found["job_run"] = job_run
+    return found
+
+
+def fields(record: logging.LogRecord) -> dict[str, Any]:
+    """The facts of a record beyond time, level, logger and message, in a stable order."""
+    found = context_fields()
     for name, value in record.__dict__.items():
         if name not in _STANDARD and value is not None:
             found[name] = value
     return found
 
 
-def _time(record: logging.LogRecord) -> str:
-    return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _time(created: float) -> str:
+    """`2026-01-01T12:00:00.123Z`: what datetime's isoformat says of `created` at milliseconds, with the
+    part up to the second made once a second rather than for every line."""
+    global _last_second
+    second = math.floor(created)
+    micro = round((created - second) * 1e6)  # rounded to microseconds as datetime.fromtimestamp rounds
+    if micro >= 1_000_000:
+        second, micro = second + 1, micro - 1_000_000
+    cached_second, text = _last_second  # one tuple: threads writing lines never see half of an update
+    if second != cached_second:
+        text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        _last_second = (second, text)
+    return f"{text}.{micro // 1000:03d}Z"
 
 
-class JsonLines(logging.Formatter):
-    """One JSON object per line (NUMPLANE_LOG_FORMAT=json), for log shippers."""
+_last_second: tuple[int, str] = (-1, "")
+
+
+class LineFormatter(logging.Formatter):
+    """A format that builds its line from the facts alone, so a line can be written without a LogRecord
+    (numplane.logs.direct) and read exactly as one that went through logging."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "time": _time(record),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            **fields(record),
-        }
+        exception = None
         if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
+            exception = self.formatException(record.exc_info)
         elif record.exc_text:
-            line["exception"] = record.exc_text
+            exception = record.exc_text
+        return self.line(record.created, record.levelname, record.name, record.getMessage(), fields(record), exception)
+
+    def line(
+        self, created: float, level: str, logger: str, message: str, facts: dict[str, Any], exception: str | None = None
+    ) -> str:
+        """One line of this format: no newline in it but the traceback's."""
+        raise NotImplementedError  # each format says how its lines read
+
+
+class JsonLines(LineFormatter):
+    """One JSON object per line (NUMPLANE_LOG_FORMAT=json), for log shippers."""
+
+    def line(
+        self, created: float, level: str, logger: str, message: str, facts: dict[str, Any], exception: str | None = None
+    ) -> str:
+        line: dict[str, Any] = {"time": _time(created), "level": level, "logger": logger, "message": message, **facts}
+        if exception is not None:
+            line["exception"] = exception
         return orjson.dumps(line, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-class ReadableLines(logging.Formatter):
+class ReadableLines(LineFormatter):
     """`time LEVEL logger: message key=value ...` for a person at a terminal (the default)."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        text = f"{_time(record)} {record.levelname} {record.name}: {record.getMessage()}"
-        extra = " ".join(f"{name}={_shown(value)}" for name, value in fields(record).items())
+    def line(
+        self, created: float, level: str, logger: str, message: str, facts: dict[str, Any], exception: str | None = None
+    ) -> str:
+        text = f"{_time(created)} {level} {logger}: {message}"
+        extra = " ".join(f"{name}={_shown(value)}" for name, value in facts.items())
         if extra:
             text += " " + extra
-        if record.exc_info:
-            text += "\n" + self.formatException(record.exc_info)
+        if exception is not None:
+            text += "\n" + exception
         return text
 
 
 def _shown(value: Any) -> str:
+    if type(value) is int or type(value) is float:
+        return str(value)  # nothing in a number to quote
     if isinstance(value, dict):
         return ",".join(f"{k}:{v}" for k, v in value.items()) or "-"
     text = str(value)

@@ -24,6 +24,7 @@ from numplane.domain.states import State
 from numplane.domain.text import excerpt
 from numplane.domain.transitions import SYSTEM_ACTOR, Actor, ensure_active
 from numplane.domain.visibility import can_see_number
+from numplane.loop_turns import in_turns
 from numplane.resolvers.accounts import load_accounts
 from numplane.resolvers.carrier_effects import CarrierCalls
 from numplane.resolvers.context import Requester, Services
@@ -73,14 +74,14 @@ def actor_of(requester: Requester | None) -> Actor:
     return SYSTEM_ACTOR if requester is None else Actor(requester.account, requester.is_admin)
 
 
-def normalize_refs(
+async def normalize_refs(
     refs: Sequence[NumberRef], region: str
 ) -> tuple[list[tuple[str, NumberRef]], dict[int, DomainError]]:
     """(e164, ref) for each distinct good number in input order, and errors by input position."""
     seen: set[str] = set()
     good: list[tuple[str, NumberRef]] = []
     errors: dict[int, DomainError] = {}
-    for index, ref in enumerate(refs):
+    async for index, ref in in_turns(enumerate(refs)):  # parsing a number costs ~0.1 ms
         try:
             number = e164.normalize(ref.number, region)
         except DomainError as error:
@@ -115,7 +116,7 @@ async def run(
             f"{len(refs)} numbers in one request; the limit is {config.max_batch}. Split the request.",
             field=("numbers",),
         )
-    good, early = normalize_refs(refs, config.default_region)
+    good, early = await normalize_refs(refs, config.default_region)
     outcome: dict[str, Number | DomainError] = {}
     accounts: dict[str, Account] = {} if requester is None else {requester.id: requester.account}
     # Large requests go in a few concurrent chunks: deciding one chunk overlaps the store's work on the
@@ -195,7 +196,7 @@ async def _round(
     """Decide and write every pending number once; return the ones to retry after a conflict."""
     docs = preread if preread is not None else await services.store.get_many(Db.NUMBERS, list(pending))
     numbers: dict[str, Number] = {}
-    for number_id, doc in docs.items():
+    async for number_id, doc in in_turns(docs.items()):
         try:
             numbers[number_id] = Number.from_doc(doc)
         except UnreadableDocument as error:
@@ -210,7 +211,7 @@ async def _round(
         accounts.update(await load_accounts(services, missing))
     decisions: dict[str, Decision] = {}
     decided_on: dict[str, Number] = {}  # the number each decision was made on (read, or just supplied)
-    for number_id, ref in pending.items():
+    async for number_id, ref in in_turns(pending.items()):
         if number_id in docs and number_id not in numbers:
             continue  # unreadable: answered above, never overwritten
         try:
@@ -304,7 +305,7 @@ async def _write(
     if not to_write:
         return {}
     docs = []
-    for _number_id, decision in to_write:
+    async for _number_id, decision in in_turns(to_write):  # a document's locality terms cost ~0.3 ms
         doc = decision.number.to_doc()
         if decision.delete:
             doc["_deleted"] = True

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 
 from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Scope, Send
 from strawberry.http.websocket_origin import normalize_origin
 
 
@@ -21,24 +22,34 @@ def origin_list(setting: str) -> list[str]:
 
 
 class ApiCors:
+    """The CORS policy of the API paths, for the request shell (numplane.web.shell) to apply: Starlette's
+    CORSMiddleware answers preflights and adds the headers, for the requests `applies` picks."""
+
     def __init__(self, app: ASGIApp, origins: Sequence[str]) -> None:
-        self.app = app
         self.origins = frozenset(origins)
-        self.cors = CORSMiddleware(
+        self.policy = CORSMiddleware(
             app, allow_origins=sorted(self.origins), allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"], max_age=600,
             expose_headers=["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"],
         )
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.applies(scope):
-            await self.cors(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
-
-    def applies(self, scope: Scope) -> bool:
-        path: str = scope["path"]
-        if not (path == "/graphql" or path.startswith("/hunt/")):
+    def applies(self, path: str, origin: bytes | None) -> bool:
+        """Whether a request to `path` with this Origin header (None: none) is a cross-origin API call from
+        an allowed origin."""
+        if origin is None or not (path == "/graphql" or path.startswith("/hunt/")):
             return False
-        origin = Headers(scope=scope).get("origin")
-        return origin is not None and ("*" in self.origins or normalize_origin(origin) in self.origins)
+        return "*" in self.origins or normalize_origin(origin.decode("latin-1")) in self.origins
+
+    def preflight(self, scope: Scope) -> Response | None:
+        """The answer to a preflight (CORSMiddleware's), or None for a request that is not one."""
+        headers = Headers(scope=scope)
+        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+            return self.policy.preflight_response(request_headers=headers)
+        return None
+
+    async def send(self, message: Message, send: Send, scope: Scope) -> None:
+        """Send `message`, the response's start with the CORS headers added."""
+        if message["type"] != "http.response.start":
+            await send(message)
+            return
+        await self.policy.send(message, send, Headers(scope=scope))

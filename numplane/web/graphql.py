@@ -31,7 +31,7 @@ from numplane.schema.request_errors import BAD_REQUEST
 from numplane.store.base import StoreUnavailable
 from numplane.web import body, idempotency, json_body, request_log
 from numplane.web.cors import origin_list
-from numplane.web.credentials import bearer
+from numplane.web.credentials import bearer, requester_of
 from numplane.web.errors import error_response
 from numplane.web.fanout import Broadcasts, Pacer
 from numplane.web.key_watch import KeyWatch
@@ -110,7 +110,7 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
         if self.graphql_ide and self.should_render_graphql_ide(self.request_adapter_class(request)):
             return await self.render_graphql_ide(request)  # the IDE page is static; its requests carry keys
         try:
-            requester = await self.requester(request.headers)
+            requester = await requester_of(self.services, request)
         except StoreUnavailable:
             return error_response(503, ErrorCode.STORE_UNAVAILABLE, "The database cannot be reached; retry shortly.")
         if requester is None:

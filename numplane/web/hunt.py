@@ -15,9 +15,8 @@ from starlette.routing import Route
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.resolvers.context import Services
 from numplane.resolvers.hunt import HuntResult, hunt_number
-from numplane.resolvers.keys import authenticate
 from numplane.store.base import StoreUnavailable
-from numplane.web.credentials import bearer
+from numplane.web.credentials import requester_of
 
 _STATUS = {
     ErrorCode.UNAUTHENTICATED: 401,
@@ -47,8 +46,7 @@ def _error(code: ErrorCode, message: str) -> JSONResponse:
 def hunt_route(services: Services) -> Route:
     async def hunt(request: Request) -> JSONResponse:
         try:
-            token = bearer(request.headers.get("authorization"))
-            requester = await authenticate(services, token) if token else None
+            requester = await requester_of(services, request)
             if requester is None:
                 return _error(ErrorCode.UNAUTHENTICATED, "Send Authorization: Bearer <key> with a valid API key.")
             caller = request.query_params.get("caller") or None

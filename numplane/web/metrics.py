@@ -6,7 +6,6 @@ Figures other parts keep as plain numbers (the hub's lag, the cache's hits, the 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 from prometheus_client import (
@@ -23,7 +22,6 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from numplane.changes.hub import ChangeHub
 from numplane.domain.webhook_deliveries import DeliveryStats
@@ -51,12 +49,29 @@ class Metrics:
             "numplane_store_errors", "Store calls that found the store unavailable, by operation", ["operation"],
             registry=self.registry,
         )
+        self._counted: dict[tuple[str, str, int], Counter] = {}
+        self._timed: dict[tuple[str, str], Histogram] = {}
         self.websockets = Gauge("numplane_websocket_connections", "Open WebSocket connections", registry=self.registry)
         # The collectors prometheus_client registers in its global registry, here in this app's.
         self.registry.register(PROCESS_COLLECTOR)
         self.registry.register(PLATFORM_COLLECTOR)
         if webhooks is not None:
             self.registry.register(WebhookCollector(webhooks))
+
+    def request(self, path: str, method: str, status: int, seconds: float) -> None:
+        """One HTTP request answered (the request shell, numplane.web.shell, reports every one)."""
+        # Paths are the few fixed routes of this app (unknown ones count as "other"), so labels stay bounded.
+        # The labelled children are kept: finding them anew (a lock, a tuple of label values) cost as much
+        # as counting.
+        route = _route(path)
+        counted = self._counted.get((route, method, status))
+        if counted is None:
+            counted = self._counted[(route, method, status)] = self.requests.labels(route, method, str(status))
+        timed = self._timed.get((route, method))
+        if timed is None:
+            timed = self._timed[(route, method)] = self.latency.labels(route, method)
+        counted.inc()
+        timed.observe(seconds)
 
     def store_call(self, operation: str, seconds: float, failed: bool) -> None:
         """An ObservedStore watcher: one call's latency, and whether it failed."""
@@ -130,40 +145,6 @@ class ServingCollector(Collector):
         for (job, outcome), count in sorted(self.services.job_runs.items()):
             runs.add_metric([job, outcome], count)
         yield runs
-
-
-class MetricsMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
-            self.metrics.websockets.inc()
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                self.metrics.websockets.dec()
-            return
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watch)
-        finally:
-            # Paths are the few fixed routes of this app (unknown ones count as "other"), so labels stay bounded.
-            path = _route(scope["path"])
-            self.metrics.requests.labels(path, scope["method"], str(status)).inc()
-            self.metrics.latency.labels(path, scope["method"]).observe(time.perf_counter() - started)
 
 
 KNOWN_PATHS = frozenset({"/graphql", "/healthz", "/readyz", "/metrics"})

@@ -9,10 +9,11 @@ the previous window's were admitted, so a burst comes back every window (the qui
 and it keeps a timestamp per request where the counter keeps two numbers per key. The fixed window lets
 twice the burst through across a window's edge. Every worker process (and replica) counts its own requests.
 
-A request's cost here is one lookup of its key in the authentication cache (which the handler's own key
-check then finds too) and one hit plus one read of the window; a key not in the cache is checked here (a
-store read) and cached. A request without a valid key spends its client address's budget. A refusal is
-held before it is sent (numplane.domain.fair_share.hold_seconds), a sleeping coroutine that costs no CPU.
+A request's cost here is one lookup of its key in the authentication cache (the requester found is left
+in the request's scope, numplane.web.credentials, so the route does not look again), one read of the
+counter's two windows and, when admitted, one increment; a key not in the cache is checked here (a store
+read) and cached. A request without a valid key spends its client address's budget. A refusal is held
+before it is sent (numplane.domain.fair_share.hold_seconds), a sleeping coroutine that costs no CPU.
 """
 
 from __future__ import annotations
@@ -22,13 +23,11 @@ import random
 import time
 from collections import Counter
 from dataclasses import dataclass
+from math import floor, inf
 
 from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.storage import MemoryStorage
-from limits.strategies import SlidingWindowCounterRateLimiter
-from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from numplane.domain.fair_share import Budget, Spender, hold_seconds, retry_after, spender
 from numplane.resolvers.context import Requester, Services
@@ -38,6 +37,7 @@ from numplane.settings import Settings
 from numplane.store.base import StoreUnavailable
 from numplane.web.credentials import bearer
 from numplane.web.errors import error_response
+from numplane.web.rate_counts import SweptMemoryStorage
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,32 +69,58 @@ def budgets(settings: Settings) -> dict[Spender, Budget]:
     }
 
 
+MAX_KEPT_KEYS = 10_000
+
+
 class RateLimits:
     """The process's request budgets, one per key (or address) and spender."""
 
     def __init__(self, budgets: dict[Spender, Budget]) -> None:
-        self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._counter = SweptMemoryStorage()
         # The namespace keeps a key's hunt budget apart from its other requests' even if both read alike.
         self._items: dict[Spender, RateLimitItem] = {
             who: RateLimitItemPerSecond(budget.burst, budget.window_seconds, namespace=who.value)
             for who, budget in budgets.items()
         }
+        self._keys: dict[tuple[Spender, str], str] = {}  # limits' key of a budget, made once (bounded below)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimits:
         return cls(budgets(settings))
 
     def hit(self, who: Spender, identity: str) -> Quota:
-        """Spend one request of `identity`'s budget (its key id, or its address) if one is left."""
+        """Spend one request of `identity`'s budget (its key id, or its address) if one is left.
+
+        What `limits`' SlidingWindowCounterRateLimiter does in `hit` and then `get_window_stats`, with one
+        read of the windows where those read them three times (its figures are the RateLimit-* headers)."""
         item = self._items[who]
-        allowed = self._limiter.hit(item, identity)
-        stats = self._limiter.get_window_stats(item, identity)
-        reset = max(0, round(stats.reset_time - time.time() + 0.5))  # whole seconds, rounded up
-        return Quota(allowed, item.amount, max(0, stats.remaining), reset)
+        expiry = item.get_expiry()
+        key = self._keys.get((who, identity))
+        if key is None:
+            if len(self._keys) >= MAX_KEPT_KEYS:
+                self._keys.clear()  # addresses come and go; the keys of the busy ones are made again at once
+            key = self._keys[(who, identity)] = item.key_for(identity)
+        previous, previous_ttl, current, current_ttl = self._counter.get_sliding_window(key, expiry)
+        allowed = floor(previous * previous_ttl / expiry + current) + 1 <= item.amount
+        if allowed:
+            _previous_key, current_key = self._counter.sliding_window_keys(key, expiry, time.time())
+            current = self._counter.incr(current_key, 2 * expiry)  # kept two windows, as limits keeps it
+        remaining = max(0, item.amount - floor(previous * previous_ttl / expiry + current))
+        return Quota(allowed, item.amount, remaining, _reset(expiry, previous, previous_ttl, current, current_ttl))
 
     def hit_requester(self, requester: Requester) -> Quota:
         """A request of an authenticated key outside HTTP (a WebSocket operation)."""
         return self.hit(spender(requester.role.value, hunt_route=False), key_identity(requester))
+
+
+def _reset(expiry: int, previous: int, previous_ttl: float, current: int, current_ttl: float) -> int:
+    """Whole seconds (rounded up) until the next request fits: when the previous window's weight has lost
+    one request or the current window ends, as limits' get_window_stats tells it."""
+    if not (previous or current):
+        return 0
+    previous_reset_in = previous_ttl % (expiry / previous) if previous else inf
+    current_reset_in = current_ttl % expiry if current else inf
+    return max(0, round(min(previous_reset_in, current_reset_in) + 0.5))
 
 
 def key_identity(requester: Requester) -> str:
@@ -105,36 +131,25 @@ def limited(path: str) -> bool:
     return path == "/graphql" or path.startswith("/hunt/")
 
 
-class RateLimitedRoutes:
-    """ASGI middleware: /graphql and /hunt spend their requester's budget first; 429 once it is spent."""
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """What the rate limits found of a request: whose budget it spent and how that went, and its requester."""
 
-    def __init__(self, app: ASGIApp, services: Services, limits: RateLimits) -> None:
-        self.app = app
+    identity: str  # the key id, or the client address without a valid key
+    quota: Quota
+    requester: Requester | None
+    checked: bool  # False when the store could not be reached to check the key: the route answers that
+
+
+class RateLimitedRoutes:
+    """/graphql and /hunt spend their requester's budget first; 429 once it is spent. The request shell
+    (numplane.web.shell) asks `admit` before the route runs, and answers a refusal with `refusal` after `hold`."""
+
+    def __init__(self, services: Services, limits: RateLimits) -> None:
         self.services = services
         self.limits = limits
         self.longest_hold = services.settings.rate_limit_hold_seconds
         self.held: Counter[str] = Counter()  # refusals being held, by key id (or address)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not limited(scope["path"]):
-            await self.app(scope, receive, send)
-            return
-        path: str = scope["path"]
-        identity, quota = await self.quota(scope)
-        if not quota.allowed:
-            await self.hold(identity)
-            refused = self.refusal(path, quota)
-            refused.raw_headers.extend(quota.headers())
-            await refused(scope, receive, send)
-            return
-        extra = quota.headers()
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *extra]
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
 
     async def hold(self, identity: str) -> None:
         """Wait before refusing (numplane.domain.fair_share): a client retrying at once spins no core."""
@@ -149,23 +164,26 @@ class RateLimitedRoutes:
             if not self.held[identity]:
                 del self.held[identity]
 
-    async def quota(self, scope: Scope) -> tuple[str, Quota]:
-        """Whose budget the request spends (key id or address), and what hitting it found."""
-        hunt_route = scope["path"] != "/graphql"
-        token = bearer(Headers(scope=scope).get("authorization"))
+    async def admit(self, path: str, authorization: bytes | None, scope: Scope) -> Admission:
+        """Spend one request of the budget of the key in `authorization` (the header's value), or of the
+        client's address without a valid one."""
+        hunt_route = path != "/graphql"
+        token = bearer(authorization.decode("latin-1")) if authorization is not None else None
         requester = cached_requester(self.services, token) if token else None
+        checked = True
         if requester is None and token:
             # Checked (one store read) before the address's budget is spent: a valid key is never refused
             # for what others sharing its address (a NAT, a proxy) sent without one.
             try:
                 requester = await authenticate(self.services, token)
             except StoreUnavailable:
-                requester = None  # the handler answers 503 itself
+                checked = False  # the route answers 503 itself
         if requester is None:
             address = client_address(scope)
-            return address, self.limits.hit(Spender.ANONYMOUS, address)
+            return Admission(address, self.limits.hit(Spender.ANONYMOUS, address), None, checked)
         identity = key_identity(requester)
-        return identity, self.limits.hit(spender(requester.role.value, hunt_route=hunt_route), identity)
+        quota = self.limits.hit(spender(requester.role.value, hunt_route=hunt_route), identity)
+        return Admission(identity, quota, requester, checked)
 
     @staticmethod
     def refusal(path: str, quota: Quota) -> Response:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
+import pytest
+
+from numplane.changes import hub
 from numplane.domain.states import State
+from numplane.loop_turns import UNITS_PER_TURN
 from numplane.resolvers import accounts, numbers
 from numplane.resolvers.changes import number_changes
 from numplane.store.base import Change, Db
@@ -53,3 +58,41 @@ async def test_a_failing_listener_does_not_stop_the_feed(feed: Feed) -> None:
     await stock(w, N)
     page = await number_changes(w.services, w.admin, after=cursor, wait_seconds=10)
     assert [(c.e164, c.state) for c in page.changes] == [(N, State.AVAILABLE)]
+
+
+async def test_a_page_of_many_changes_is_read_in_turns_of_the_event_loop(
+    feed: Feed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Decoding a change costs ~0.1 ms and a page holds up to 500: read in one go, it held every request.
+    log: list[str] = []
+    decode = hub._number
+
+    def decoding(change: Change) -> object:
+        log.append("decode")
+        return decode(change)
+
+    def listener(db: Db, changes: Sequence[Change]) -> None:
+        if db is Db.NUMBERS:
+            log.append(f"listen {len(changes)}")
+
+    reading = True
+
+    async def another_request() -> None:
+        while reading:
+            log.append("turn")
+            await asyncio.sleep(0)
+
+    monkeypatch.setattr(hub, "_number", decoding)
+    feed.hub.add_listener(listener)
+    other = asyncio.create_task(another_request())
+    try:
+        await stock(feed.world, *(f"+1415555{i:04d}" for i in range(120)))
+        await feed.hub.sync()
+    finally:
+        reading = False
+        await other
+    assert log.count("decode") == 120
+    runs = "".join("d" if entry == "decode" else " " for entry in log).split()
+    assert max(len(run) for run in runs) <= UNITS_PER_TURN
+    slices = [int(entry.split()[1]) for entry in log if entry.startswith("listen")]
+    assert sum(slices) == 120 and max(slices) <= hub.LISTENER_SLICE

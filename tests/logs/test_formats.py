@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -85,3 +86,12 @@ def test_configuring_again_replaces_the_handler_instead_of_doubling_lines(monkey
 )
 def test_a_client_request_id_is_kept_only_when_bounded_and_printable(sent: str, kept: bool) -> None:
     assert (accepted_request_id(sent) == sent) is kept
+
+
+@pytest.mark.parametrize(
+    "created", [0.0, 1_764_400_000.0005, 1_764_400_000.9999996, 1_764_400_001.25, 1_764_399_999.999]
+)
+def test_the_time_of_a_line_reads_as_datetime_writes_it_at_milliseconds(created: float) -> None:
+    expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    assert JsonLines().line(created, "INFO", "x", "m", {}).startswith(f'{{"time":"{expected}"')
+    assert ReadableLines().line(created, "INFO", "x", "m", {}) == f"{expected} INFO x: m"

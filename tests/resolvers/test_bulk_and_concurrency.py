@@ -6,8 +6,11 @@ import asyncio
 
 import pytest
 
+from numplane.domain import lifecycle
 from numplane.domain.errors import DomainError, ErrorCode
+from numplane.domain.lifecycle import Decision, DecisionContext
 from numplane.domain.states import State
+from numplane.loop_turns import UNITS_PER_TURN
 from numplane.resolvers import accounts, bulk, numbers
 from numplane.resolvers.bulk import NumberRef
 from numplane.resolvers.context import Requester, Role
@@ -70,6 +73,35 @@ async def test_bulk_of_many_numbers_reads_and_writes_in_batches(world: World) ->
     # 300 numbers in chunks of 250: one batched read and one batched write per chunk, not per number.
     assert bulk.CHUNK == 250, "the expected request counts below assume chunks of 250"
     assert calls == {"get_many": 2, "put_many": 2}
+
+
+async def test_a_bulk_request_gives_the_loop_back_every_few_numbers(world: World) -> None:
+    # Deciding a number costs up to half a millisecond: a 250-number chunk decided in one go held the
+    # event loop (every other request) for tens of milliseconds.
+    log: list[str] = []
+    deciding = True
+
+    async def another_request() -> None:
+        while deciding:
+            log.append("turn")
+            await asyncio.sleep(0)
+
+    def decide(_number: object, e164: str, ctx: DecisionContext, _accounts: object) -> Decision:
+        log.append("decide")
+        return lifecycle.create(e164, State.AVAILABLE, ctx, None, module="local")
+
+    other = asyncio.create_task(another_request())
+    try:
+        result = await bulk.run(
+            world.services, world.admin, refs(*(f"+1415555{i:04d}" for i in range(100))),
+            bulk.Plan(decide=decide, creates=True),
+        )
+    finally:
+        deciding = False
+        await other
+    assert len(result.numbers) == 100 and log.count("decide") == 100
+    runs = "".join("d" if entry == "decide" else " " for entry in log).split()
+    assert max(len(run) for run in runs) <= UNITS_PER_TURN
 
 
 async def test_twenty_buyers_racing_for_one_number_give_one_owner_and_nineteen_clean_errors(world: World) -> None:

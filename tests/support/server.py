@@ -24,9 +24,10 @@ def free_port() -> int:
 class Server:
     def __init__(
         self, store_url: str, *, extra_env: dict[str, str] | None = None, args: tuple[str, ...] = (),
-        capture_stderr: bool = False,
+        capture_stderr: bool = False, launcher: tuple[str, ...] = ("-m", "numplane.cli"),
     ) -> None:
         self.args = args
+        self.launcher = launcher  # what runs `serve` (a benchmark may wrap it: benchmarks.loop_watch)
         self.capture_stderr = capture_stderr
         self.stderr_lines: list[str] = []  # what the server logged, when capture_stderr
         self.port = free_port()
@@ -37,7 +38,7 @@ class Server:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "numplane.cli", "serve", "--port", str(self.port), "--init", *self.args],
+            [sys.executable, *self.launcher, "serve", "--port", str(self.port), "--init", *self.args],
             env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE if self.capture_stderr else subprocess.DEVNULL,
             text=True,
             cwd=Path(__file__).resolve().parents[2],

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from limits import RateLimitItemPerSecond
+from limits.storage import MemoryStorage
+from limits.strategies import SlidingWindowCounterRateLimiter
 
-from numplane.domain.fair_share import MAX_HELD
+from numplane.domain.fair_share import MAX_HELD, Budget, Spender
 from numplane.schema.request_errors import RATE_LIMITED
 from numplane.web.rate_limits import RateLimitedRoutes, RateLimits
 from tests.support.api import Api, services_for, settings_for
@@ -152,7 +155,7 @@ async def test_a_refusal_is_held_before_it_is_sent_while_other_keys_are_answered
 async def test_refusals_past_the_held_bound_are_sent_at_once(tmp_path: Path) -> None:
     settings = settings_for((f"sqlite:///{tmp_path / 'bound.db'}", "numplane"), rate_limit_hold_seconds=3600)
     services = services_for(settings)
-    routes = RateLimitedRoutes(app=None, services=services, limits=RateLimits.from_settings(settings))  # type: ignore[arg-type]
+    routes = RateLimitedRoutes(services, RateLimits.from_settings(settings))
     held = [asyncio.create_task(routes.hold("np_noisy")) for _ in range(MAX_HELD)]
     await asyncio.sleep(0)
     assert routes.held["np_noisy"] == MAX_HELD
@@ -170,3 +173,17 @@ async def test_a_page_on_an_allowed_origin_may_read_the_rate_limit_headers(store
         response = await api.client.post("/graphql", json={"query": ME}, headers=headers)
     exposed = {h.strip().lower() for h in response.headers["access-control-expose-headers"].split(",")}
     assert {"retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"} <= exposed
+
+
+def test_one_read_of_the_windows_tells_what_the_limits_packages_limiter_tells() -> None:
+    budget = Budget.parse("0.0001/3")
+    ours = RateLimits({Spender.USER: budget})
+    reference = SlidingWindowCounterRateLimiter(MemoryStorage())
+    item = RateLimitItemPerSecond(budget.burst, budget.window_seconds, namespace=Spender.USER.value)
+    for _ in range(5):
+        quota = ours.hit(Spender.USER, "np_key")
+        allowed = reference.hit(item, "np_key")
+        stats = reference.get_window_stats(item, "np_key")
+        assert (quota.allowed, quota.remaining) == (allowed, stats.remaining)
+        assert abs(quota.reset - (stats.reset_time - time.time())) <= 1
+    assert not quota.allowed and quota.reset > 0  # the last two were refused

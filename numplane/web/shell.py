@@ -1,0 +1,148 @@
+"""What every request passes through before its route, as one ASGI layer with one `send` wrapper.
+
+Its id and its line (numplane.web.request_log), its count and latency (numplane.web.metrics), and on the
+API paths the CORS policy (numplane.web.cors) and the rate limits (numplane.web.rate_limits). Four
+middleware layers did this, each with its own call, its own `send` wrapper and its own reading of the
+headers: about three quarters of a GET /hunt's CPU went to them. Here the headers are read once (X-Request-ID,
+Origin, Authorization), the answer's headers are added in one place, and the requester the rate limits
+found is left in the scope for the route (numplane.web.credentials.REQUESTER) instead of being looked up again.
+"""
+
+from __future__ import annotations
+
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from numplane.logs.ids import RequestRecord, current_request
+from numplane.resolvers.context import Services
+from numplane.schema.request_errors import INTERNAL_SERVER_ERROR
+from numplane.web.cors import ApiCors, origin_list
+from numplane.web.credentials import REQUESTER
+from numplane.web.errors import error_response
+from numplane.web.metrics import Metrics
+from numplane.web.rate_limits import RateLimitedRoutes, RateLimits, limited
+from numplane.web.request_log import HEADER, log_unhandled, note_requester, request_record, write_line
+
+HeaderList = list[tuple[bytes, bytes]]
+
+
+class RequestShell:
+    """ASGI middleware, outermost: the request id is on every line and every answer, errors included."""
+
+    def __init__(self, app: ASGIApp, services: Services, metrics: Metrics, limits: RateLimits) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.rate_limits = RateLimitedRoutes(services, limits)
+        self.cors = ApiCors(app, origin_list(services.settings.allowed_origins))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self.http(scope, receive, send)
+        elif kind == "websocket":
+            await self.websocket(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        sent_id = origin = authorization = None
+        for name, value in scope["headers"]:  # the first of each, as Starlette's Headers reads them
+            if name == HEADER:
+                sent_id = value if sent_id is None else sent_id
+            elif name == b"authorization":
+                authorization = value if authorization is None else authorization
+            elif name == b"origin":
+                origin = value if origin is None else origin
+        record = request_record(sent_id)
+        context = current_request.set(record)
+        added: HeaderList = [(HEADER, record.id.encode())]  # the rate limits add theirs
+        path: str = scope["path"]
+        cross_origin = self.cors.applies(path, origin)
+        started = time.perf_counter()
+        status = 0
+
+        async def answer(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), *added]
+            if cross_origin:
+                await self.cors.send(message, send, scope)
+            else:
+                await send(message)
+
+        try:
+            if not limited(path):
+                await self.app(scope, receive, answer)
+            elif cross_origin and (preflight := self.cors.preflight(scope)) is not None:
+                await preflight(scope, receive, answer)  # a preflight spends no budget
+            else:
+                await self.admitted(scope, receive, answer, authorization, added)
+        except Exception:
+            log_unhandled(scope["method"], path)
+            if status:
+                raise
+            # Answered here, not by Starlette's outer error handler, so even this answer names its request.
+            await error_response(500, INTERNAL_SERVER_ERROR, "Unexpected error.")(scope, receive, answer)
+        finally:
+            seconds = time.perf_counter() - started
+            self.metrics.request(path, scope["method"], status or 500, seconds)
+            write_line(scope["method"], path, status, seconds, record)
+            current_request.reset(context)
+
+    async def admitted(
+        self, scope: Scope, receive: Receive, send: Send, authorization: bytes | None, added: HeaderList
+    ) -> None:
+        """The route, if the request's budget has one left; otherwise HTTP 429 after a hold."""
+        path: str = scope["path"]
+        admission = await self.rate_limits.admit(path, authorization, scope)
+        if admission.checked:
+            scope[REQUESTER] = admission.requester
+        note_requester(admission.requester)
+        quota = admission.quota
+        added.extend(quota.headers())
+        if quota.allowed:
+            await self.app(scope, receive, send)
+            return
+        await self.rate_limits.hold(admission.identity)
+        await self.rate_limits.refusal(path, quota)(scope, receive, send)
+
+    async def websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        record = _websocket_record(scope)
+        context = current_request.set(record)
+        returned = (HEADER, record.id.encode())
+        path: str = scope["path"]
+        started = time.perf_counter()
+        status = 0
+
+        async def answer(message: Message) -> None:
+            nonlocal status
+            kind = message["type"]
+            if kind == "websocket.http.response.start":
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", ()), returned]}
+            elif kind == "websocket.accept":
+                status = 101
+                message = {**message, "headers": [*message.get("headers", ()), returned]}
+            elif kind == "websocket.close" and not status:
+                status = 403  # refused before the handshake completed
+            await send(message)
+
+        self.metrics.websockets.inc()
+        try:
+            await self.app(scope, receive, answer)
+        except Exception:
+            log_unhandled("WS", path)
+            raise
+        finally:
+            self.metrics.websockets.dec()
+            write_line("WS", path, status, time.perf_counter() - started, record)
+            current_request.reset(context)
+
+
+def _websocket_record(scope: Scope) -> RequestRecord:
+    for name, value in scope["headers"]:
+        if name == HEADER:
+            return request_record(value)
+    return request_record(None)

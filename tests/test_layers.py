@@ -15,11 +15,12 @@ ROOT = Path(numplane.__file__).parent
 ALLOWED = {
     "domain": set(),
     "logs": set(),  # logging set-up and the ids of lines: usable by every layer
+    # loop_turns.py (long loops in turns of the event loop) imports nothing of numplane: any shell may use it
     "store": {"domain"},
     "carriers": {"domain", "settings"},
     "routing": {"domain", "store"},
-    "resolvers": {"domain", "store", "carriers", "routing", "settings", "changes"},
-    "changes": {"domain", "store", "settings"},
+    "resolvers": {"domain", "store", "carriers", "routing", "settings", "changes", "loop_turns"},
+    "changes": {"domain", "store", "settings", "loop_turns"},
     "jobs": {"domain", "store", "carriers", "routing", "resolvers", "settings", "changes", "logs"},
     "schema": {"domain", "store", "resolvers", "settings", "changes"},
     "web": {"domain", "store", "resolvers", "schema", "settings", "routing", "changes", "logs"},

@@ -9,11 +9,15 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime, timedelta
 
-_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # what format_time writes (from the year 1000)
 
 
 def format_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime(_FORMAT)
+    # isoformat rather than strftime(_FORMAT): the same text (and fixed width below the year 1000 too) at
+    # a third of the cost; a listing page formats a few hundred times, one for each time it shows.
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_time(text: str) -> datetime:

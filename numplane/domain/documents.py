@@ -60,6 +60,8 @@ class Fields:
     def text(self, key: str) -> str | None:
         """Text, or None when absent, null or empty."""
         value = self.doc.get(key)
+        if type(value) is str:  # the usual case first: a listing reads six of these per number
+            return value or None
         if value is None or value == "":
             return None
         if not isinstance(value, str):

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from numplane.domain.clock import format_time, read_time
+from numplane.domain.deferred import Unread, deferrable
 from numplane.domain.documents import Fields, UnreadableDocument
 from numplane.domain.holds import Hold
 from numplane.domain.locality import Locality, describe
@@ -63,6 +64,8 @@ _MODELLED = frozenset(
 )
 
 
+# A listing page converts these when first read (`Number.from_doc(doc, deferred=True)`), see from_doc.
+@deferrable("public", "history_docs", "extra_private")
 @dataclass(frozen=True, slots=True)
 class Number:
     e164: str
@@ -158,22 +161,27 @@ class Number:
         return doc
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> Number:
+    def from_doc(cls, doc: dict[str, Any], *, deferred: bool = False) -> Number:
         """The number a stored document holds; UnreadableDocument (naming the field) when a field has the
-        wrong type or an unknown value, so one bad document fails alone instead of with its page."""
-        fields = Fields(doc, number=True)
-        # One pass over the keys: listings convert a hundred documents per page.
-        public: dict[str, Any] = {}
-        extra: dict[str, Any] = {}
-        for key, value in doc.items():
-            if key.startswith("pvt_"):
-                if key not in _MODELLED:
-                    extra[key] = value
-            elif not key.startswith("_"):
-                public[key] = value
+        wrong type or an unknown value, so one bad document fails alone instead of with its page.
 
-        def when(key: str) -> datetime | None:
-            return read_time(doc.get(key))
+        `deferred` is for a listing page, which shows a few fields of a hundred numbers: the audit trail,
+        the public fields and the kept private fields are then converted, and the trail checked, when
+        first read (numplane.domain.deferred); a listing that shows the trail reads it before it lists
+        the number (numplane.resolvers.reading), so a bad trail still skips its row. Checking the trail
+        was most of the cost of reading a document, and most pages never show it. Everything else is
+        checked here either way, since every page reads it: the state, owner and trees (visibility and
+        the listing's filters), the clocks and flags each row shows, and the hold. Only a listing defers:
+        a document read alone, for a write or by a job is checked whole, so it is never overwritten."""
+        fields = Fields(doc, number=True)
+        public: Any  # their values, or Unread (typing.cast would cost a call each)
+        extra: Any
+        history: Any
+        if deferred:
+            public, extra, history = Unread(_public, doc), Unread(_extra_private, doc), Unread(_history, fields)
+        else:
+            public, extra = _public_and_extra(doc)
+            history = _history(fields)
 
         # pvt_number_state: the key Kazoo's older documents keep the state under.
         state_key = "pvt_state" if doc.get("pvt_state") is not None else "pvt_number_state"
@@ -191,17 +199,38 @@ class Number:
             features=dict(fields.mapping("pvt_features")),
             features_denied=fields.texts("pvt_features_denied"),
             carrier_data=dict(fields.mapping("pvt_carrier_data")),
-            public=readable(public),
-            created=when("pvt_created"),
-            modified=when("pvt_modified"),
-            state_changed_at=when("pvt_state_changed_at"),
-            history_docs=_history(fields),
+            public=public,
+            created=read_time(doc.get("pvt_created")),
+            modified=read_time(doc.get("pvt_modified")),
+            state_changed_at=read_time(doc.get("pvt_state_changed_at")),
+            history_docs=history,
             rev=fields.text("_rev"),
             port_request=fields.text("pvt_port_request"),
             extra_private=extra,
             stored_locality=locality if isinstance(locality, dict) else None,
             hold=_hold(fields),
         )
+
+
+def _public_and_extra(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The public fields (over-deep parts cut) and the pvt_ keys numplane does not model, in one pass."""
+    public: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for key, value in doc.items():
+        if key.startswith("pvt_"):
+            if key not in _MODELLED:
+                extra[key] = value
+        elif not key.startswith("_"):
+            public[key] = value
+    return readable(public), extra
+
+
+def _public(doc: dict[str, Any]) -> dict[str, Any]:
+    return readable({k: v for k, v in doc.items() if not k.startswith(("pvt_", "_"))})
+
+
+def _extra_private(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k.startswith("pvt_") and k not in _MODELLED}
 
 
 _KNOWN_STATES = frozenset({*(s.value for s in State), None, ""})  # an entry's from/to: a state or none

@@ -100,13 +100,11 @@ def redact_transition(
         visible = can_see_account(viewer, account_id, ancestors.get(account_id), is_admin=is_admin)
         return account_id if visible else None
 
-    redacted = replace(
-        transition,
-        requester=shown(transition.requester),
-        owner_before=shown(transition.owner_before),
-        owner_after=shown(transition.owner_after),
-    )
-    return transition if redacted == transition else redacted
+    named = (transition.requester, transition.owner_before, transition.owner_after)
+    requester, owner_before, owner_after = shown_names = tuple(shown(account_id) for account_id in named)
+    if shown_names == named:
+        return transition  # the usual case: no copy (a page shows a few entries of each of a hundred numbers)
+    return replace(transition, requester=requester, owner_before=owner_before, owner_after=owner_after)
 
 
 def redact_history(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from numplane.domain import e164
 from numplane.domain.accounts import Account
@@ -72,10 +73,14 @@ async def list_numbers(
     include_descendants: bool = True,
     first: int = 50,
     after: str | None = None,
+    shows_history: bool = True,
 ) -> Page[Number]:
     """Numbers owned by an account (and, by default, its descendants), ordered by E.164, keyset-paged.
 
-    Without `account`: the requester's own listing; for admins every number in the store.
+    Without `account`: the requester's own listing; for admins every number in the store. The numbers
+    are read deferred (Number.from_doc): a caller that will show their audit trail says so
+    (`shows_history`), and the trail is checked here, so a number whose trail cannot be read is skipped
+    (and logged) like any other unreadable one rather than failing the page when the trail is shown.
     """
     size = page_size(first)
     position = decode_cursor(after)
@@ -97,7 +102,7 @@ async def list_numbers(
     )
     merged = list(heapq.merge(*ranges, key=lambda row: row.id))
     shown = merged[:size]
-    items = readable(lambda row: Number.from_doc(row.doc), shown, "numbers listing")
+    items = readable(lambda row: _listed(row.doc, shows_history), shown, "numbers listing")
 
     async def total() -> int:
         # The same ranges without the cursor; a number has one state, so the facets' counts never overlap.
@@ -110,6 +115,13 @@ async def list_numbers(
         items, [encode_cursor(n.e164) for n in items], has_next=len(merged) > size, total=total,
         resume=encode_cursor(shown[-1].id) if shown else None,
     )
+
+
+def _listed(doc: dict[str, Any], shows_history: bool) -> Number:
+    number = Number.from_doc(doc, deferred=True)
+    if shows_history:
+        _ = number.history_docs  # converted now, so that UnreadableDocument skips the row here
+    return number
 
 
 def _facets(states: Sequence[State] | None, carrier: str | None) -> list[str]:

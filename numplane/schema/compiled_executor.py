@@ -32,6 +32,7 @@ from numplane.schema.compiled_plan import (
     LEAF,
     LIST,
     NON_NULL,
+    NOT_HELD,
     OBJECT,
     TYPENAME,
     Completion,
@@ -215,10 +216,12 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
                 result = field.value
             elif read is DIRECT:
                 assert field.call is not None
-                info = self.build_resolve_info(field.definition, field.nodes, field.parent_type, path)
-                result = field.call(source, info, self.argument_values(field))
-                if self.is_awaitable(result):
-                    return self.complete_awaitable(field, info, path, result)
+                result = field.held(source) if field.held is not None else NOT_HELD
+                if result is NOT_HELD:
+                    info = self.build_resolve_info(field.definition, field.nodes, field.parent_type, path)
+                    result = field.call(source, info, self.argument_values(field))
+                    if self.is_awaitable(result):
+                        return self.complete_awaitable(field, info, path, result)
             else:
                 info = self.build_resolve_info(field.definition, field.nodes, field.parent_type, path)
                 result = field.definition.resolve(source, info, **self.argument_values(field))  # type: ignore[misc]

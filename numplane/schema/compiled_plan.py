@@ -45,6 +45,11 @@ from numplane.schema.compiled_arguments import NotPlanned, arguments_converter
 from numplane.schema.compiled_coercion import coercion
 
 STRAWBERRY_FIELD = "strawberry-definition"  # where strawberry keeps its field on graphql-core's
+# A strawberry field's metadata key for `held(source)`: the field's value when its object already holds
+# it, else NOT_HELD. The plan reads such a value without building the field's resolve info (a listing's
+# preloaded owners: a hundred infos a page), and runs the resolver only for NOT_HELD.
+HELD = "numplane-held"
+NOT_HELD = object()
 CONDITIONS = frozenset({"skip", "include"})
 WRAPPERS = ("from_resolver.<locals>._resolver", "from_resolver.<locals>._async_resolver")  # strawberry's
 
@@ -87,6 +92,7 @@ class FieldPlan:
     getter: Callable[[Any, str], Any] | None = None  # ATTRIBUTE: strawberry's default resolver
     # DIRECT: the resolver function, given the source, the resolve info and graphql-core's coerced arguments
     call: Callable[[Any, Any, dict[str, Any]], Any] | None = None
+    held: Callable[[Any], Any] | None = None  # DIRECT: the value its object holds, or NOT_HELD (see HELD)
     needs_info: bool = False
     # The arguments' coercion from the field node (numplane.schema.compiled_coercion), None when graphql-core's
     # `get_argument_values` does it.
@@ -200,9 +206,11 @@ class Planner:
             raise Unsupported(f"{parent.name}.{name} has no resolver")  # graphql-core's default resolver
         call = direct_call(owner, resolve, definition, getattr(self.schema, "_strawberry_schema", None))
         if call is not None:
+            assert owner is not None  # direct_call needs strawberry's field
             return FieldPlan(
                 response_name, name, parent, definition, details, [d.node for d in details], DIRECT, has_arguments,
-                completion, call=call, needs_info=True, coerce=coercion(definition, node) if has_arguments else None,
+                completion, call=call, held=owner.metadata.get(HELD), needs_info=completion.needs_info,
+                coerce=coercion(definition, node) if has_arguments else None,
             )
         return FieldPlan(
             response_name, name, parent, definition, details, [d.node for d in details], RESOLVER, has_arguments,

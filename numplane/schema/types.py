@@ -10,7 +10,9 @@ How a type resolves its fields (new types follow this; it decides a listing page
 - A field that may need a load is a plain `def` returning `Loaded[T]`: the value itself when the caller
   already loaded it (a listing loads the owners of a whole page once), else the loader's coroutine.
   graphql-core awaits only what is awaitable, so a page of a hundred nodes costs no asyncio task per
-  node; `async def` is for fields that always load (`children`, `numbers`).
+  node; `async def` is for fields that always load (`children`, `numbers`). When the object may hold
+  the value already (a listing's owners), `loaded_field(..., held=...)` reads it without the resolver's
+  info on the compiled path.
 - Whatever leaves the server about another account goes through `visible_account(s)` (or the page's
   `listed_owners`): the one place a visibility filter lives.
 """
@@ -38,12 +40,14 @@ from numplane.domain.visibility import (
 from numplane.resolvers import accounts, numbers
 from numplane.resolvers.paging import Page
 from numplane.resolvers.search import NumberCandidate as DomainCandidate
+from numplane.schema.compiled_plan import HELD, NOT_HELD
 from numplane.schema.context import Info
 from numplane.schema.enums import HuntDisposition, NumberState, NumberType
 from numplane.schema.errors import or_query_error
 from numplane.schema.inputs import NumberFilter
 from numplane.schema.node_ids import to_global_id
 from numplane.schema.scalars import JSONObject
+from numplane.schema.selection import selects
 
 if TYPE_CHECKING:
     from numplane.schema.port_types import PortRequest
@@ -56,10 +60,13 @@ Loaded: TypeAlias = T | Awaitable[T]
 Resolver = TypeVar("Resolver", bound=Callable[..., Any])
 
 
-def loaded_field(graphql_type: object) -> Callable[[Resolver], Resolver]:
+def loaded_field(graphql_type: object, held: Callable[[Any], object] | None = None) -> Callable[[Resolver], Resolver]:
     """`strawberry.field` for a resolver returning `Loaded[T]`: its GraphQL type is given here, since the
-    annotation also names the awaitable."""
-    decorate: Callable[[Resolver], Resolver] = strawberry.field(graphql_type=graphql_type)
+    annotation also names the awaitable. `held(self)` is the value when the object already holds it (else
+    NOT_HELD): the compiled path then reads it without the resolver's info (numplane.schema.compiled_plan)."""
+    decorate: Callable[[Resolver], Resolver] = strawberry.field(
+        graphql_type=graphql_type, metadata={HELD: held} if held is not None else None
+    )
     return decorate
 
 
@@ -229,7 +236,7 @@ class PhoneNumber(Node):
             number=n, listed_owner=listed_owner,
         )
 
-    @loaded_field(Account | None)
+    @loaded_field(Account | None, held=lambda n: n.listed_owner[0] if n.listed_owner is not None else NOT_HELD)
     def account(self, info: Info) -> Loaded[Account | None]:
         if self.listed_owner is not None:
             return self.listed_owner[0]
@@ -343,6 +350,7 @@ async def number_connection(
         numbers.list_numbers(
             info.context.services, requester, account=account, states=f.state_list(), prefix=f.prefix,
             carrier=f.carrier, include_descendants=f.include_descendants is not False, first=first, after=after,
+            shows_history=selects(info, "edges", "node", "history"),
         )
     )
     # Listings are already scoped by the resolver; filtering again costs nothing and means a listing

@@ -71,3 +71,41 @@ def test_an_older_history_entry_shaped_like_a_date_but_not_one_fails_when_the_hi
     assert number.last_transition is not None
     with pytest.raises(UnreadableDocument):
         _ = number.history
+
+
+HISTORY_KINDS = sorted(kind for kind, fields in BAD_NUMBER_FIELDS.items() if "pvt_history" in fields)
+
+
+def test_a_listed_number_reads_as_the_whole_document_does() -> None:
+    doc = {**GOOD_NUMBER, "label": {"deep": [1, {"er": 2}]}, "pvt_kazoo_only": 7, "_rev": "2-b"}
+    listed = Number.from_doc(doc, deferred=True)
+    assert listed == Number.from_doc(doc)
+    assert (listed.public, listed.extra_private) == ({"label": {"deep": [1, {"er": 2}]}}, {"pvt_kazoo_only": 7})
+    assert listed.to_doc() == Number.from_doc(doc).to_doc()
+
+
+@pytest.mark.parametrize("kind", HISTORY_KINDS)
+def test_a_listed_number_finds_its_unreadable_history_when_the_history_is_read(kind: str) -> None:
+    listed = Number.from_doc({**GOOD_NUMBER, **BAD_NUMBER_FIELDS[kind]}, deferred=True)
+    assert listed.state is State.IN_SERVICE and listed.owner == "c"  # what a page shows of every row
+    for read in (lambda: listed.history_docs, lambda: listed.history, lambda: listed.last_transition):
+        with pytest.raises(UnreadableDocument) as raised:
+            read()
+        assert "pvt_history" in raised.value.problem
+
+
+@pytest.mark.parametrize("kind", HISTORY_KINDS)
+def test_a_listed_number_with_an_unreadable_history_is_never_written_over(kind: str) -> None:
+    listed = Number.from_doc({**GOOD_NUMBER, **BAD_NUMBER_FIELDS[kind]}, deferred=True)
+    with pytest.raises(UnreadableDocument):
+        listed.to_doc()
+    with pytest.raises(UnreadableDocument):
+        listed.with_changes(state=State.AVAILABLE)
+
+
+@pytest.mark.parametrize("kind", sorted(set(BAD_NUMBER_FIELDS) - set(HISTORY_KINDS)))
+def test_a_listed_number_is_still_checked_for_every_field_a_page_reads(kind: str) -> None:
+    fields = BAD_NUMBER_FIELDS[kind]
+    with pytest.raises(UnreadableDocument) as raised:
+        Number.from_doc({**GOOD_NUMBER, **fields}, deferred=True)
+    assert next(iter(fields)) in raised.value.problem

@@ -30,7 +30,7 @@ from numplane.domain.numbers import Number, Transition
 from numplane.domain.states import State
 from numplane.resolvers import accounts, keys
 from numplane.resolvers.context import Requester, Role, Services
-from numplane.schema.compiled_executor import PLANS
+from numplane.schema.compiled_executor import PLANS, CompiledExecutor
 from numplane.schema.context import RequestContext
 from numplane.schema.node_ids import to_global_id
 from numplane.schema.schema import build_schema
@@ -163,3 +163,26 @@ async def test_a_condition_on_a_variable_is_planned_per_value(store: Store, quer
         compiled = await answer(COMPILED, world, world.tenants[1], query, {"with": value})
         assert compiled == await answer(EXECUTOR, world, world.tenants[1], query, {"with": value})
         assert ("numbers" in compiled[0]["me"]) is value
+
+
+async def test_a_listing_reads_its_preloaded_owners_without_a_resolve_info_per_number(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = await seed(store)
+    query = "{ me { numbers(first: 100) { edges { node { e164 account { name } previousAccount { name } } } } } }"
+    built: list[str] = []
+    build = CompiledExecutor.build_resolve_info
+
+    def counted(self: CompiledExecutor, definition: Any, nodes: Any, parent: Any, path: Any) -> Any:
+        built.append(nodes[0].name.value)
+        return build(self, definition, nodes, parent, path)
+
+    monkeypatch.setattr(CompiledExecutor, "build_resolve_info", counted)
+    for tenant in world.tenants[:3]:  # owners hidden from some of them, and numbers without one
+        built.clear()
+        compiled = await answer(COMPILED, world, tenant, query, {})
+        assert compiled == await answer(EXECUTOR, world, tenant, query, {})
+        listed = len(compiled[0]["me"]["numbers"]["edges"])
+        assert listed > 1
+        # previousAccount still runs its resolver per number; account comes from the page's owners.
+        assert built.count("account") == 0 and built.count("previousAccount") == listed

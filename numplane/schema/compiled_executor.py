@@ -25,6 +25,7 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, gather_with_cancel, is_iterable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from numplane.schema.compiled_coercion import GiveUp
 from numplane.schema.compiled_plan import (
     ATTRIBUTE,
     DIRECT,
@@ -218,7 +219,7 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
                 result = field.held(source) if field.held is not None else NOT_HELD
                 if result is NOT_HELD:
                     info = self.build_resolve_info(field.definition, field.nodes, field.parent_type, path)
-                    result = field.call(source, info)
+                    result = field.call(source, info, self.argument_values(field))
                     if self.is_awaitable(result):
                         return self.complete_awaitable(field, info, path, result)
             else:
@@ -241,6 +242,13 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         if not field.has_arguments:
             return {}
         found = self.arguments.get(field)
+        if found is None and field.coerce is not None:
+            try:
+                found = field.coerce(self.variable_values)
+            except GiveUp:  # graphql-core refuses the value: it raises its own error below
+                found = None
+            else:
+                self.arguments[field] = found
         if found is None:
             try:
                 found = get_argument_values(

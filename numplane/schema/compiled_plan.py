@@ -41,6 +41,9 @@ from graphql.execution.collect_fields import FieldDetailsList, collect_fields, c
 from graphql.execution.values import VariableValues
 from graphql.language import DirectiveNode, Visitor
 
+from numplane.schema.compiled_arguments import NotPlanned, arguments_converter
+from numplane.schema.compiled_coercion import coercion
+
 STRAWBERRY_FIELD = "strawberry-definition"  # where strawberry keeps its field on graphql-core's
 # A strawberry field's metadata key for `held(source)`: the field's value when its object already holds
 # it, else NOT_HELD. The plan reads such a value without building the field's resolve info (a listing's
@@ -87,9 +90,13 @@ class FieldPlan:
     completion: Completion
     value: Any = None  # TYPENAME: the type's name; ATTRIBUTE: the attribute's name
     getter: Callable[[Any, str], Any] | None = None  # ATTRIBUTE: strawberry's default resolver
-    call: Callable[[Any, Any], Any] | None = None  # DIRECT: the resolver function, given source and info
+    # DIRECT: the resolver function, given the source, the resolve info and graphql-core's coerced arguments
+    call: Callable[[Any, Any, dict[str, Any]], Any] | None = None
     held: Callable[[Any], Any] | None = None  # DIRECT: the value its object holds, or NOT_HELD (see HELD)
     needs_info: bool = False
+    # The arguments' coercion from the field node (numplane.schema.compiled_coercion), None when graphql-core's
+    # `get_argument_values` does it.
+    coerce: Callable[[VariableValues], dict[str, Any]] | None = None
     # A leaf read from an attribute: run_fields reads and coerces it inline (None when not one).
     leaf: Any = None
     leaf_non_null: bool = False
@@ -197,16 +204,17 @@ class Planner:
             )
         if resolve is None:
             raise Unsupported(f"{parent.name}.{name} has no resolver")  # graphql-core's default resolver
-        call = direct_call(owner, resolve) if not has_arguments else None
+        call = direct_call(owner, resolve, definition, getattr(self.schema, "_strawberry_schema", None))
         if call is not None:
             assert owner is not None  # direct_call needs strawberry's field
             return FieldPlan(
-                response_name, name, parent, definition, details, [d.node for d in details], DIRECT, False,
+                response_name, name, parent, definition, details, [d.node for d in details], DIRECT, has_arguments,
                 completion, call=call, held=owner.metadata.get(HELD), needs_info=completion.needs_info,
+                coerce=coercion(definition, node) if has_arguments else None,
             )
         return FieldPlan(
             response_name, name, parent, definition, details, [d.node for d in details], RESOLVER, has_arguments,
-            completion, needs_info=True,
+            completion, needs_info=True, coerce=coercion(definition, node) if has_arguments else None,
         )
 
     def completion(self, output: GraphQLOutputType, details: FieldDetailsList) -> Completion:
@@ -238,11 +246,14 @@ def is_strawberry_own(is_type_of: Callable[..., Any]) -> bool:
     )
 
 
-def direct_call(owner: Any, resolve: Callable[..., Any]) -> Callable[[Any, Any], Any] | None:
-    """The resolver function itself, for a strawberry field without arguments, extensions or exception
-    handlers: what strawberry's wrapper would do (convert no arguments, pass the source as `self`, `root`
-    or `parent` and its Info as the info parameter) without its layers. None for any other field."""
-    if owner is None or owner.base_resolver is None or owner.extensions or owner.arguments:
+def direct_call(
+    owner: Any, resolve: Callable[..., Any], definition: GraphQLField, strawberry_schema: Any
+) -> Callable[[Any, Any, dict[str, Any]], Any] | None:
+    """The resolver function itself, for a strawberry field without extensions or exception handlers:
+    what strawberry's wrapper would do (convert the arguments, pass the source as `self`, `root` or
+    `parent` and its Info as the info parameter) without its layers, given the source, the resolve info
+    and graphql-core's coerced arguments. None for any other field."""
+    if owner is None or owner.base_resolver is None or owner.extensions:
         return None
     if not resolve.__qualname__.endswith(WRAPPERS):
         return None
@@ -254,20 +265,57 @@ def direct_call(owner: Any, resolve: Callable[..., Any]) -> Callable[[Any, Any],
     function = resolver.wrapped_func
     if not callable(function):
         return None
+    convert = arguments_of(owner, definition, strawberry_schema)
+    if convert is NOT_PLANNED:
+        return None
     sources = tuple(p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None)
     info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
     passes_self = resolver.self_parameter is not None
-    if passes_self and not sources and info_name is not None:  # the common shape: (self, info)
+    if convert is None and passes_self and not sources and info_name is not None:  # the common shape: (self, info)
 
-        def call_with_info(source: Any, info: Any) -> Any:
+        def call_with_info(source: Any, info: Any, _arguments: dict[str, Any]) -> Any:
             return function(source, **{info_name: make_info(info)})
 
         return call_with_info
+    deferred = owner.is_async  # strawberry's async wrapper converts when awaited: a failure surfaces then
 
-    def call(source: Any, info: Any) -> Any:
-        kwargs = dict.fromkeys(sources, source)
+    def call(source: Any, info: Any, arguments: dict[str, Any]) -> Any:
+        strawberry_info = make_info(info)
+        if convert is None:
+            kwargs = {}
+        elif deferred:
+            try:
+                kwargs = convert(arguments)
+            except Exception as error:
+                return raise_later(error)
+        else:
+            kwargs = convert(arguments)
+        for name in sources:
+            kwargs[name] = source
         if info_name is not None:
-            kwargs[info_name] = make_info(info)
+            kwargs[info_name] = strawberry_info
         return function(source, **kwargs) if passes_self else function(**kwargs)
 
     return call
+
+
+NOT_PLANNED: Any = object()
+
+
+def arguments_of(owner: Any, definition: GraphQLField, strawberry_schema: Any) -> Any:
+    """The field's argument conversion (numplane.schema.compiled_arguments), None when it takes no
+    arguments, NOT_PLANNED when strawberry must convert them."""
+    if not owner.arguments:
+        return None
+    if strawberry_schema is None or any(argument.out_name for argument in definition.args.values()):
+        return NOT_PLANNED
+    try:
+        return arguments_converter(
+            owner.arguments, strawberry_schema.schema_converter.scalar_registry, strawberry_schema.config
+        )
+    except NotPlanned:
+        return NOT_PLANNED
+
+
+async def raise_later(error: Exception) -> Any:
+    raise error

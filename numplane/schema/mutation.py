@@ -233,7 +233,7 @@ def hunt_result_from_domain(found: Any) -> HuntResult:
     return HuntResult(
         number=found.number,
         disposition=HuntDisposition[found.disposition.name],
-        account=Account.from_domain(found.account) if found.account is not None else None,
+        owner=found.account,
         force_outbound=bool(found.force_outbound),
         port_completed=bool(found.port_completed),
     )

@@ -429,13 +429,19 @@ class NumberCandidate:
         )
 
 
+def _owner_account(root: Any) -> Account | None:
+    # Routers seldom ask a hunt for the account: built only when asked.
+    return Account.from_domain(root.owner) if root.owner is not None else None
+
+
 @strawberry.type
 class HuntResult:
     number: str
     disposition: HuntDisposition
-    account: Account | None
+    account: Account | None = strawberry.field(resolver=_owner_account)
     force_outbound: bool
     port_completed: bool
+    owner: strawberry.Private[DomainAccount | None]
 
 
 @strawberry.type

@@ -4,7 +4,8 @@ execution path (tests/schema/test_compiled*.py).
 hypothesis-graphql writes each operation plainly: literal arguments, no aliases but where fields clash,
 inline fragments only on abstract types, no directives. `Rewrite` turns one into what real documents
 hold, at random: aliases, a field asked twice (merged into one), named fragments (spread with
-conditions too), `@skip`/`@include` on variables and on literals, literal arguments sent as variables,
+conditions too), `@skip`/`@include` on variables and on literals, literal arguments sent as variables
+(whole, or fields and items of input objects and lists, some of them declared and never sent),
 and string arguments that name things pointed at values the caller chooses (seeded data).
 """
 
@@ -23,10 +24,15 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLInputObjectType,
+    GraphQLList,
     GraphQLSchema,
     InlineFragmentNode,
+    ListValueNode,
     NamedTypeNode,
     NameNode,
+    ObjectFieldNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     StringValueNode,
@@ -124,7 +130,30 @@ class Rewrite:
         if self.rng.random() < 0.3:  # sent as a variable instead of a literal
             variable = self.variable(str(definition.type), value_from_ast_untyped(value))
             value = VariableNode(name=NameNode(value=variable))
+        else:
+            value = self.value(value, definition.type)
         return ArgumentNode(name=node.name, value=value)
+
+    def value(self, node: Any, type_: Any) -> Any:
+        """Within a literal input object or list: some fields and items sent as variables (`{number: $n}`),
+        some of those variables left unsent (the field then counts as omitted)."""
+        named = graphql.get_nullable_type(type_)
+        if isinstance(node, ObjectValueNode) and isinstance(named, GraphQLInputObjectType):
+            return ObjectValueNode(fields=tuple(
+                ObjectFieldNode(name=f.name, value=self.part(f.value, named.fields[f.name.value].type))
+                for f in node.fields
+            ))
+        if isinstance(node, ListValueNode) and isinstance(named, GraphQLList):
+            return ListValueNode(values=tuple(self.part(item, named.of_type) for item in node.values))
+        return node
+
+    def part(self, node: Any, type_: Any) -> Any:
+        if self.rng.random() >= 0.25:
+            return self.value(node, type_)
+        variable = self.variable(str(type_), value_from_ast_untyped(node))
+        if self.rng.random() < 0.1:
+            del self.variables[variable]  # declared, never sent
+        return VariableNode(name=NameNode(value=variable))
 
     def variable(self, type_text: str, value: Any) -> str:
         name = f"v{len(self.definitions)}"

@@ -201,11 +201,15 @@ async def test_a_410_disables_the_endpoint_with_the_reason_shown(store_url: tupl
         await create_webhook(api, receiver, "R")
         await add_numbers(api, ["+14155550151", "+14155550152"], "R")
         await receiver.wait_for(lambda r: len(r.received) >= 1)
+        webhooks: list[dict[str, object]] = []
         for _ in range(100):
-            (webhook,) = (await api.data(listing, {"a": api.id("R")}))["webhooks"]
-            if not webhook["enabled"]:
+            # pouchdb-server's view has been seen to answer an empty range right after the endpoint was
+            # rewritten (1 run in 2 on some days, not reproduced in isolation): read again, as for `enabled`.
+            webhooks = (await api.data(listing, {"a": api.id("R")}))["webhooks"]
+            if webhooks and not webhooks[0]["enabled"]:
                 break
             await asyncio.sleep(0.05)
+        (webhook,) = webhooks
         assert webhook["disabledReason"] == "The receiver answered 410 Gone."
 
 

@@ -35,6 +35,7 @@ import httpx
 from benchmarks import wrk
 from benchmarks.budgets import UNLIMITED_ENV
 from benchmarks.figures import Column, cpu_seconds, table
+from benchmarks.seeding import gql
 from tests.support.couch import CouchServer
 from tests.support.server import Server, free_port
 
@@ -63,14 +64,6 @@ POOL = [f"+1628555{t:04d}" for t in range(CLIENTS)]
 
 def body(query: str, variables: dict[str, Any] | None = None) -> str:
     return json.dumps({"query": query, "variables": variables or {}})
-
-
-def gql(client: httpx.Client, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    response = client.post("/graphql", content=body(query, variables), headers={"content-type": "application/json"})
-    data: dict[str, Any] = response.json()
-    if response.status_code != 200 or data.get("errors"):
-        raise RuntimeError(f"seeding failed: {response.status_code} {data}")
-    return data["data"]
 
 
 def admin_client(server: Server) -> httpx.Client:

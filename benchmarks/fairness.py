@@ -21,27 +21,19 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from benchmarks import wrk
 from benchmarks.budgets import UNLIMITED_ENV
 from benchmarks.figures import Column, p50, p99, table
+from benchmarks.seeding import gql
 from tests.support.server import Server
 
 PAGE = "{ me { numbers(first: %d) { edges { node { e164 state } } } } }"
 PROBE = json.dumps({"query": PAGE % 10})
 ADD = "mutation($n: [NumberRef!]!, $a: String) { addNumbers(input: {numbers: $n, state: IN_SERVICE, accountId: $a})" \
       " { userErrors { code } } }"
-
-
-def gql(client: httpx.Client, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    response = client.post("/graphql", json={"query": query, "variables": variables or {}})
-    body: dict[str, Any] = response.json()
-    if response.status_code != 200 or body.get("errors"):
-        raise RuntimeError(f"seeding failed: {response.status_code} {body}")
-    return body["data"]
 
 
 def tenant(admin: httpx.Client, name: str, area: str) -> str:

@@ -33,20 +33,13 @@ import websockets
 
 from benchmarks.budgets import UNLIMITED_ENV
 from benchmarks.figures import Column, cpu_seconds, p50, p99, table
+from benchmarks.seeding import gql
 from tests.support.couch import CouchServer
 from tests.support.server import Server
 
 SUBSCRIPTION = "subscription { numberChanged(filter: {states: [AVAILABLE]}) { e164 state number { e164 state } } }"
 ADD = "mutation($n: [NumberRef!]!) { addNumbers(input: {numbers: $n, state: AVAILABLE}) { userErrors { code } } }"
 PROBE = json.dumps({"query": "{ __typename }"})
-
-
-def gql(client: httpx.Client, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-    response = client.post("/graphql", json={"query": query, "variables": variables or {}})
-    body: dict[str, Any] = response.json()
-    if response.status_code != 200 or body.get("errors"):
-        raise RuntimeError(f"seeding failed: {response.status_code} {body}")
-    return body["data"]
 
 
 def tenant_keys(admin: httpx.Client, count: int) -> list[str]:

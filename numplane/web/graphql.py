@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -204,14 +204,10 @@ class NumplaneGraphQL(GraphQL[RequestContext, None]):
             response.status_code = sub_response.status_code
         return response
 
-    async def requester(self, headers: Mapping[str, str]) -> Requester | None:
-        token = bearer(headers.get("authorization"))
-        return await authenticate(self.services, token) if token else None
-
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> RequestContext:
         # Only WebSockets get here: HTTP requests arrive with their context built in `handle`.
         try:
-            requester = await self.requester(request.headers)
+            requester = await requester_of(self.services, request)
         except StoreUnavailable:
             requester = None
         context = RequestContext.build(self.services, requester)

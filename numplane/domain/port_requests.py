@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -334,12 +334,27 @@ def normalize_numbers(numbers: Sequence[str], region: str) -> tuple[list[str], l
     return good, errors
 
 
-def held_elsewhere(number: str, request_id: str, holder: PortRequest | None) -> bool:
-    """True when `holder` (the request named by the number's claim) is another active request listing it.
-    A claim left by a finished request, or by a write that never completed, holds nothing."""
-    return (
-        holder is not None and holder.id != request_id and holder.state in ACTIVE and number in holder.numbers
-    )
+CLAIM_GRACE = timedelta(minutes=1)
+"""How long a claim holds its number while the request it names does not list it: a request claims its
+numbers before its document lists them (a new draft is saved, an edit's list is saved, after the claims),
+so a racer that reads the claim in between must not take it over; far longer than a save takes."""
+
+
+def held_elsewhere(
+    number: str, request_id: str, holder: PortRequest | None, claimed_at: datetime | None, now: datetime
+) -> bool:
+    """True when the number's claim, naming `holder` and made at `claimed_at`, keeps `request_id` from it.
+
+    A claim named by another active request listing the number holds it. So does a young claim whose
+    request is not saved yet or does not list the number yet. A claim left by a finished request, or by a
+    write that never completed (older than the grace), holds nothing."""
+    if holder is not None and holder.id == request_id:
+        return False
+    if holder is not None and holder.state not in ACTIVE:
+        return False
+    if holder is not None and number in holder.numbers:
+        return True
+    return claimed_at is not None and now - claimed_at < CLAIM_GRACE
 
 
 def in_other_request(number: str) -> DomainError:

@@ -24,7 +24,7 @@ from datetime import datetime
 
 from numplane.domain import port_requests as domain
 from numplane.domain.accounts import Account
-from numplane.domain.clock import format_time
+from numplane.domain.clock import format_time, parse_time
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.lifecycle import Decision, DecisionContext
 from numplane.domain.numbers import Number
@@ -197,6 +197,7 @@ async def _claim(
     holders = {r.id: r for r in [PortRequest.from_doc(d) for d in
                                  (await services.store.get_many(Db.PORTS, sorted(holder_ids))).values()
                                  if d.get("pvt_type") == "port_request"]}
+    now = services.clock()
     mine: list[str] = []
     errors: list[DomainError] = []
     writes: list[tuple[str, Doc]] = []
@@ -204,10 +205,13 @@ async def _claim(
         claim = claims.get(claim_id(number))
         if claim is not None and claim.get("pvt_request") == request.id:
             mine.append(number)
-        elif claim is not None and domain.held_elsewhere(number, request.id, holders.get(claim["pvt_request"])):
+        elif claim is not None and domain.held_elsewhere(
+            number, request.id, holders.get(claim["pvt_request"]), _claimed_at(claim), now
+        ):
             errors.append(domain.in_other_request(number))
         else:
-            doc: Doc = {"_id": claim_id(number), "pvt_type": "port_claim", "pvt_request": request.id}
+            doc: Doc = {"_id": claim_id(number), "pvt_type": "port_claim", "pvt_request": request.id,
+                        "pvt_claimed": format_time(now)}
             if claim is not None:
                 doc["_rev"] = claim["_rev"]  # a stale claim: taken over with a revision check
             writes.append((number, doc))
@@ -217,6 +221,15 @@ async def _claim(
     mine.extend(n for n, _doc in writes if n in won)
     order = {n: i for i, n in enumerate(numbers)}
     return sorted(mine, key=order.__getitem__), errors
+
+
+def _claimed_at(claim: Doc) -> datetime | None:
+    """When the claim was made; None for a claim written before claims carried their time, or unreadable
+    (such a claim is judged by its request alone)."""
+    try:
+        return parse_time(str(claim["pvt_claimed"]))
+    except (KeyError, ValueError):
+        return None
 
 
 async def _release(services: Services, request_id: str, numbers: Sequence[str]) -> None:

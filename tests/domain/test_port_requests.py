@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -98,6 +98,24 @@ def test_descendants_and_unrelated_accounts_cannot_see_a_request() -> None:
     grandchild = Account("c" * 32, "G", tree=(ROOT.id, RESELLER.id, CHILD.id))
     other = Account("d" * 32, "U", tree=(ROOT.id,))
     assert not pr.can_see(made, grandchild, is_admin=False) and not pr.can_see(made, other, is_admin=False)
+
+
+def test_a_claim_holds_its_number_while_its_request_lists_it_and_is_unfinished() -> None:
+    holder, number, long_ago = request(), "+14155550100", NOW - timedelta(days=30)
+    assert pr.held_elsewhere(number, "y" * 32, holder, long_ago, NOW)
+    assert pr.held_elsewhere(number, "y" * 32, holder, None, NOW)  # a claim from before claims had a time
+    for finished in (PortState.COMPLETED, PortState.CANCELED):
+        assert not pr.held_elsewhere(number, "y" * 32, holder.with_changes(state=finished), NOW, NOW)
+    assert not pr.held_elsewhere(number, holder.id, holder, NOW, NOW)  # one's own claim keeps nobody out
+
+
+def test_a_young_claim_holds_its_number_before_its_request_is_saved_or_lists_it() -> None:
+    # The claimer saves its request after claiming: a racer reading the claim in between must keep out.
+    number, unlisting = "+14155550199", request()
+    for holder in (None, unlisting):
+        assert pr.held_elsewhere(number, "y" * 32, holder, NOW - pr.CLAIM_GRACE + timedelta(seconds=1), NOW)
+        assert not pr.held_elsewhere(number, "y" * 32, holder, NOW - pr.CLAIM_GRACE, NOW)
+        assert not pr.held_elsewhere(number, "y" * 32, holder, None, NOW)
 
 
 def test_an_admin_only_comment_is_news_for_admins_only() -> None:

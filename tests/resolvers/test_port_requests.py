@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 
+from numplane.domain import port_requests as domain_port_requests
+from numplane.domain.clock import format_time
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.numbers import Number
 from numplane.domain.port_requests import Details, DocumentKind, PortRequest, PortState
@@ -317,6 +319,22 @@ async def test_requests_racing_for_one_number_let_exactly_one_hold_it(world: Wor
     holders = [o for o in outcomes if o.request is not None and o.request.numbers == (A,)]
     assert len(holders) == 1
     assert sorted(e.code.value for o in outcomes for e in o.errors) == ["NUMBER_EXISTS"] * 2
+
+
+async def test_a_claim_whose_request_is_not_saved_yet_keeps_racers_out_until_it_is_clearly_abandoned(
+    world: World,
+) -> None:
+    # What a racer reads between another request's claim and its save (or after a process died there).
+    claim = {"_id": port_requests.claim_id(A), "pvt_type": "port_claim", "pvt_request": "f" * 32,
+             "pvt_claimed": format_time(world.clock.now)}
+    [written] = await world.services.store.put_many(Db.SYSTEM, [claim])
+    assert written.ok
+    kept_out = await port_requests.create_port_request(world.services, world.child, Details(), [A])
+    assert kept_out.request is not None and kept_out.request.numbers == ()
+    assert [(e.code, e.number) for e in kept_out.errors] == [(ErrorCode.NUMBER_EXISTS, A)]
+    world.clock.advance(seconds=domain_port_requests.CLAIM_GRACE.total_seconds())
+    taken = await port_requests.create_port_request(world.services, world.child, Details(), [A])
+    assert taken.request is not None and taken.request.numbers == (A,) and not taken.errors
 
 
 async def test_numbers_are_normalized_deduplicated_and_bounded(world: World) -> None:

@@ -20,6 +20,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -38,6 +39,7 @@ from numplane.store.base import (
     WriteResult,
 )
 from numplane.store.views import VIEWS_VERSION, views_of
+from numplane.store.written_rows import ViewRow, Written, WrittenRows
 
 T = TypeVar("T")
 
@@ -45,8 +47,9 @@ _SEPARATOR = "\x00"  # below every character a key may hold, so a shorter tuple 
 _BUSY_TIMEOUT_SECONDS = 10.0
 _IN_CHUNK = 500  # ids per `IN (...)`, well under SQLite's bound-parameter limit
 _REBUILD_BATCH = 1000
+_ROWS_PER_STATEMENT = 100  # view rows per DELETE or INSERT: 300 parameters, one prepared statement per size
 
-ViewRow = tuple[str, str, str]  # (view name, encoded key, doc id)
+_NOTHING = Written("", frozenset(), {})  # what a creation (or a write over a tombstone) replaces
 
 
 def encode_key(key: Key) -> str:
@@ -118,16 +121,29 @@ class _IndexWrites:
         self.deletes: list[ViewRow] = []
         self.inserts: list[ViewRow] = []
 
-    def replace(self, old: set[ViewRow], new: set[ViewRow]) -> None:
+    def replace(self, old: AbstractSet[ViewRow], new: AbstractSet[ViewRow]) -> None:
         self.deletes.extend(old - new)
         self.inserts.extend(new - old)
 
     def flush(self, conn: sqlite3.Connection) -> None:
-        if self.deletes:
-            conn.executemany(f"DELETE FROM {self._table} WHERE view = ? AND key = ? AND doc_id = ?", self.deletes)
-        if self.inserts:
-            conn.executemany(f"INSERT OR REPLACE INTO {self._table} (view, key, doc_id) VALUES (?, ?, ?)", self.inserts)
+        # A few statements of many rows each, not one statement per row: every statement sqlite3 runs
+        # gives up the GIL and takes it back from the event loop's thread, and a transition changes ~35
+        # rows each way, so the handovers cost more CPU than the index writes themselves.
+        for chunk in _chunks(self.deletes):
+            terms = " OR ".join(["(view = ? AND key = ? AND doc_id = ?)"] * len(chunk))  # each a key lookup
+            conn.execute(f"DELETE FROM {self._table} WHERE {terms}", [part for row in chunk for part in row])
+        for chunk in _chunks(self.inserts):
+            values = ", ".join(["(?, ?, ?)"] * len(chunk))
+            conn.execute(
+                f"INSERT OR REPLACE INTO {self._table} (view, key, doc_id) VALUES {values}",
+                [part for row in chunk for part in row],
+            )
         self.deletes, self.inserts = [], []
+
+
+def _chunks(rows: list[ViewRow]) -> Iterator[list[ViewRow]]:
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        yield rows[start : start + _ROWS_PER_STATEMENT]
 
 
 class SqliteStore:
@@ -138,6 +154,7 @@ class SqliteStore:
         self._executor: ThreadPoolExecutor | None = None
         self._conn: sqlite3.Connection | None = None
         self._instance = ""
+        self._written = WrittenRows()
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -254,6 +271,7 @@ class SqliteStore:
         return instance
 
     def _close(self) -> None:
+        self._written.forget()
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -332,9 +350,8 @@ class SqliteStore:
             return WriteResult(doc_id, ok=False, error="conflict")
         deleted = bool(doc.get("_deleted"))
         body = {k: v for k, v in doc.items() if k not in ("_id", "_rev", "_deleted", "_attachments")}
-        # The live document being replaced, parsed once: its attachments and its view rows both need it.
-        previous = {**_body(current[2]), "_id": doc_id} if current is not None and not current[1] else None
-        stubs = self._attachments(conn, db, doc_id, doc.get("_attachments"), previous, deleted)
+        replaced = self._replaced(db, doc_id, current)
+        stubs = self._attachments(conn, db, doc_id, doc.get("_attachments"), replaced.attachments, deleted)
         if stubs is None:
             return WriteResult(doc_id, ok=False, error="bad_request")
         if stubs:
@@ -345,19 +362,30 @@ class SqliteStore:
             f"INSERT OR REPLACE INTO {db.value}_docs (id, rev, deleted, body) VALUES (?, ?, ?, ?)",
             (doc_id, rev, int(deleted), text),
         )
-        old_rows = _view_rows(db, previous) if previous is not None else set()
-        new_rows = set() if deleted else _view_rows(db, {**body, "_id": doc_id})
-        writes.replace(old_rows, new_rows)
+        new_rows = frozenset() if deleted else frozenset(_view_rows(db, {**body, "_id": doc_id}))
+        writes.replace(replaced.rows, new_rows)
+        self._written.wrote(db, doc_id, None if deleted else Written(rev, new_rows, stubs))
         # REPLACE drops the document's previous change row: the feed holds each document once, at its latest.
         conn.execute(f"INSERT OR REPLACE INTO {db.value}_changes (id) VALUES (?)", (doc_id,))
         return WriteResult(doc_id, ok=True, rev=rev)
 
+    def _replaced(self, db: Db, doc_id: str, current: tuple[str, int, str] | None) -> Written:
+        """The view rows and attachments of the live revision a write replaces: remembered from this
+        store's own write of it (numplane.store.written_rows), else found by parsing its body."""
+        if current is None or current[1]:
+            return _NOTHING
+        remembered = self._written.of(db, doc_id, current[0])
+        if remembered is not None:
+            return remembered
+        previous = {**_body(current[2]), "_id": doc_id}
+        return Written(current[0], frozenset(_view_rows(db, previous)), previous.get("_attachments") or {})
+
     def _attachments(
-        self, conn: sqlite3.Connection, db: Db, doc_id: str, wanted: Any, previous: Doc | None, deleted: bool
+        self, conn: sqlite3.Connection, db: Db, doc_id: str, wanted: Any, kept: dict[str, Any], deleted: bool
     ) -> dict[str, Any] | None:
-        """Store new attachments, keep stubbed ones, drop the others (as CouchDB does); the stubs to keep in
-        the body, or None when the request names a stub the document does not have or is malformed."""
-        kept: dict[str, Any] = (previous.get("_attachments") or {}) if previous is not None else {}
+        """Store new attachments, keep stubbed ones (`kept`: those of the revision replaced), drop the
+        others (as CouchDB does); the stubs to keep in the body, or None when the request names a stub the
+        document does not have or is malformed."""
         wanted = {} if deleted or not isinstance(wanted, dict) else wanted
         stubs: dict[str, Any] = {}
         new: list[tuple[str, str, bytes]] = []  # written only once every entry proved good
@@ -377,7 +405,8 @@ class SqliteStore:
             stubs[name] = {"content_type": str(attachment.get("content_type") or "application/octet-stream"),
                            "length": len(data), "digest": "md5-" + digest, "stub": True}
             new.append((doc_id, name, data))
-        conn.executemany(f"INSERT OR REPLACE INTO {db.value}_blobs (doc_id, name, data) VALUES (?, ?, ?)", new)
+        if new:  # skipped when empty: even an empty executemany hands the GIL over and back
+            conn.executemany(f"INSERT OR REPLACE INTO {db.value}_blobs (doc_id, name, data) VALUES (?, ?, ?)", new)
         for name in kept.keys() - stubs.keys():
             conn.execute(f"DELETE FROM {db.value}_blobs WHERE doc_id = ? AND name = ?", (doc_id, name))
         return stubs

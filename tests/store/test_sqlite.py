@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from numplane.domain.numbers import Number
+from numplane.domain.states import State
 from numplane.store.base import HIGH, Db, InvalidCursor, StoreUnavailable
 from numplane.store.sqlite import SqliteStore, decode_key, encode_key
 
@@ -112,3 +114,49 @@ def test_encoded_keys_sort_like_tuples(lower: tuple[str, ...], higher: tuple[str
     assert lower < higher
     assert encode_key(lower) < encode_key(higher)
     assert decode_key(encode_key(higher)) == higher
+
+
+async def test_a_rewrite_after_another_process_wrote_the_document_replaces_that_process_rows(tmp_path: Path) -> None:
+    # The store remembers the rows of its own last write of each document: a revision written by another
+    # process in between must be read, or its rows would stay behind in the index.
+    path = str(tmp_path / "numplane.db")
+    one, other = SqliteStore(path), SqliteStore(path)
+    await one.open()
+    await other.open()
+    try:
+        [first] = await one.put_many(Db.NUMBERS, [NUMBER])
+        owned = {**NUMBER, "_rev": first.rev, "pvt_state": "in_service", "pvt_assigned_to": "acct",
+                 "pvt_assigned_tree": ["acct"]}
+        [second] = await other.put_many(Db.NUMBERS, [owned])
+        [third] = await one.put_many(Db.NUMBERS, [{**NUMBER, "_rev": second.rev, "pvt_state": "reserved"}])
+        assert third.ok
+
+        rows = await one.query(Db.NUMBERS, "tree", start=("",), end=(HIGH,), limit=100)
+        assert sorted((row.key[0], row.key[1]) for row in rows) == [
+            ("*", ""), ("*", "c:local"), ("*", "s:reserved"), ("*", "sc:reserved:local")
+        ]
+        clock = await one.query(Db.NUMBERS, "clock", start=("",), end=(HIGH,), limit=100)
+        assert [row.key[0] for row in clock] == ["reserved"]
+    finally:
+        await one.close()
+        await other.close()
+
+
+async def test_a_batch_moving_hundreds_of_index_rows_leaves_exactly_the_new_rows(tmp_path: Path) -> None:
+    # An available number has ~17 search rows beside its tree rows: twenty of them changed in one batch
+    # delete and insert several statements' worth of rows.
+    store = SqliteStore(str(tmp_path / "numplane.db"))
+    await store.open()
+    try:
+        numbers = [Number(e164=f"+1415555{n:04d}", state=State.AVAILABLE).to_doc() for n in range(20)]
+        written = await store.put_many(Db.NUMBERS, [{k: v for k, v in d.items() if k != "_rev"} for d in numbers])
+        assert await store.count(Db.NUMBERS, "search", ("",), (HIGH,)) > 300
+        sold = [{**doc, "_rev": result.rev, "pvt_state": "in_service"} for doc, result in zip(numbers, written)]
+        assert all(result.ok for result in await store.put_many(Db.NUMBERS, sold))
+
+        assert await store.count(Db.NUMBERS, "search", ("",), (HIGH,)) == 0
+        assert await store.count(Db.NUMBERS, "tree", ("*", "s:available"), ("*", "s:available", HIGH)) == 0
+        assert await store.count(Db.NUMBERS, "tree", ("*", "s:in_service"), ("*", "s:in_service", HIGH)) == 20
+        assert await store.count(Db.NUMBERS, "tree", ("",), (HIGH,)) == 20 * 4
+    finally:
+        await store.close()

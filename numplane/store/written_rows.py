@@ -1,0 +1,50 @@
+"""What the SQLite store wrote last for each document: its revision, view rows and attachment stubs.
+
+Replacing a document means deleting the view rows of the revision it replaces and keeping that revision's
+attachments, both found in its body. Parsing that body (a number carries up to a hundred audit entries)
+and emitting its rows again was a third of a write's CPU, spent on what the same store computed when it
+wrote that revision. A revision names its content (the store derives it from a digest of the body), so
+rows remembered for the revision found in the table are that body's rows, whichever process wrote it
+since: a revision that does not match is simply parsed again. Used only by the store's worker thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from numplane.store.base import Db
+
+ViewRow = tuple[str, str, str]  # (view name, encoded key, doc id)
+
+REMEMBERED = 4096  # documents; a row set is ~35 short tuples, so about 10 MB at most
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    rev: str
+    rows: frozenset[ViewRow]
+    attachments: dict[str, Any]  # the stubs the body holds
+
+
+class WrittenRows:
+    def __init__(self, size: int = REMEMBERED) -> None:
+        self._size = size
+        self._by_doc: dict[tuple[Db, str], Written] = {}
+
+    def of(self, db: Db, doc_id: str, rev: str) -> Written | None:
+        """What was written at `rev`, if it is remembered."""
+        written = self._by_doc.get((db, doc_id))
+        return written if written is not None and written.rev == rev else None
+
+    def wrote(self, db: Db, doc_id: str, written: Written | None) -> None:
+        """Remember the revision just written (None: a deletion, whose rows are gone)."""
+        key = (db, doc_id)
+        self._by_doc.pop(key, None)  # re-inserted last: the oldest entries are the first evicted
+        if written is not None:
+            self._by_doc[key] = written
+            if len(self._by_doc) > self._size:
+                del self._by_doc[next(iter(self._by_doc))]
+
+    def forget(self) -> None:
+        self._by_doc.clear()

@@ -151,7 +151,8 @@ async def test_a_batch_moving_hundreds_of_index_rows_leaves_exactly_the_new_rows
         numbers = [Number(e164=f"+1415555{n:04d}", state=State.AVAILABLE).to_doc() for n in range(20)]
         written = await store.put_many(Db.NUMBERS, [{k: v for k, v in d.items() if k != "_rev"} for d in numbers])
         assert await store.count(Db.NUMBERS, "search", ("",), (HIGH,)) > 300
-        sold = [{**doc, "_rev": result.rev, "pvt_state": "in_service"} for doc, result in zip(numbers, written)]
+        sold = [{**doc, "_rev": result.rev, "pvt_state": "in_service"}
+                for doc, result in zip(numbers, written, strict=True)]
         assert all(result.ok for result in await store.put_many(Db.NUMBERS, sold))
 
         assert await store.count(Db.NUMBERS, "search", ("",), (HIGH,)) == 0

@@ -65,7 +65,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         max_tokens=settings.max_tokens, max_document_chars=settings.max_document_chars,
     )
     graphql = NumplaneGraphQL(schema, services)
-    hub = services.hub = services.hub or ChangeHub(services.store, poll_interval=settings.feed_poll_seconds)
+    hub = services.hub = services.hub or ChangeHub(
+        services.store, poll_interval=settings.feed_poll_seconds, checked_trails=services.checked_trails
+    )
     if services.routing is not None:
         hub.add_listener(services.routing.apply_changes)
     metrics = Metrics(services.webhook_stats)

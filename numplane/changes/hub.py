@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from numplane.domain.accounts import Account
+from numplane.domain.checked_trails import CheckedTrails
 from numplane.domain.numbers import Number
 from numplane.domain.port_requests import PortRequest
 from numplane.domain.states import State
@@ -145,8 +146,11 @@ class ChangeHub:
         retain: int = 10_000,
         queue_limit: int = 1_000,
         max_backoff: float = 5.0,
+        checked_trails: CheckedTrails | None = None,
     ) -> None:
         self.store = store
+        # This process's own writes come back through the feed: their trails need no second check.
+        self.checked_trails = checked_trails or CheckedTrails(size=0)
         self.poll_interval = poll_interval
         self.batch = batch
         self.retain = retain
@@ -502,7 +506,7 @@ class ChangeHub:
         # could not be told what it is, and the changes after it must still reach them.
         numbers: list[tuple[Change, Number]] = []
         async for change in in_turns(changes):  # decoding a change costs ~0.1 ms: the loop gets turns
-            number = read_or_skip(_number, change, "change feed")
+            number = read_or_skip(self._number, change, "change feed")
             if number is not None:
                 numbers.append((change, number))
         needed = set().union(*(accounts_needed_for_change(n) for _c, n in numbers)) if numbers else set()
@@ -520,6 +524,13 @@ class ChangeHub:
             before = number_before_change(number, ancestors)
             entries.append(FeedEntry(change.cursor, change.id, change.deleted, number, before, ancestors))
         return entries
+
+    def _number(self, change: Change) -> Number:
+        if not change.deleted:
+            return Number.from_doc(change.doc, trail_checked=self.checked_trails.knows(change.doc))
+        # A tombstone without a body (deleted outside numplane) tells nothing but the id: admins only hear of it.
+        doc = change.doc if "pvt_state" in change.doc else {"_id": change.id}
+        return Number.from_doc(doc).with_changes(state=State.DELETED)
 
 
 LISTENER_SLICE = 50  # changes handed to the listeners between two turns of the loop
@@ -542,11 +553,3 @@ def _port_entries(changes: Sequence[Change]) -> list[PortRequestEntry]:
         for c in changes
         if not c.deleted and c.doc.get("pvt_type") == "port_request"
     ]
-
-
-def _number(change: Change) -> Number:
-    if not change.deleted:
-        return Number.from_doc(change.doc)
-    # A tombstone without a body (deleted outside numplane) tells nothing but the id: admins only hear of it.
-    doc = change.doc if "pvt_state" in change.doc else {"_id": change.id}
-    return Number.from_doc(doc).with_changes(state=State.DELETED)

@@ -161,7 +161,7 @@ class Number:
         return doc
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any], *, deferred: bool = False) -> Number:
+    def from_doc(cls, doc: dict[str, Any], *, deferred: bool = False, trail_checked: bool = False) -> Number:
         """The number a stored document holds; UnreadableDocument (naming the field) when a field has the
         wrong type or an unknown value, so one bad document fails alone instead of with its page.
 
@@ -172,7 +172,10 @@ class Number:
         was most of the cost of reading a document, and most pages never show it. Everything else is
         checked here either way, since every page reads it: the state, owner and trees (visibility and
         the listing's filters), the clocks and flags each row shows, and the hold. Only a listing defers:
-        a document read alone, for a write or by a job is checked whole, so it is never overwritten."""
+        a document read alone, for a write or by a job is checked whole, so it is never overwritten.
+
+        `trail_checked`: the caller knows this revision's trail to be readable (numplane.domain.checked_trails),
+        so it is taken as stored; everything else is checked as ever."""
         fields = Fields(doc, number=True)
         public: Any  # their values, or Unread (typing.cast would cost a call each)
         extra: Any
@@ -181,7 +184,7 @@ class Number:
             public, extra, history = Unread(_public, doc), Unread(_extra_private, doc), Unread(_history, fields)
         else:
             public, extra = _public_and_extra(doc)
-            history = _history(fields)
+            history = tuple(doc.get("pvt_history") or ()) if trail_checked else _history(fields)
 
         # pvt_number_state: the key Kazoo's older documents keep the state under.
         state_key = "pvt_state" if doc.get("pvt_state") is not None else "pvt_number_state"

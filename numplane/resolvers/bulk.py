@@ -198,7 +198,7 @@ async def _round(
     numbers: dict[str, Number] = {}
     async for number_id, doc in in_turns(docs.items()):
         try:
-            numbers[number_id] = Number.from_doc(doc)
+            numbers[number_id] = Number.from_doc(doc, trail_checked=services.checked_trails.knows(doc))
         except UnreadableDocument as error:
             skipped(error, "bulk change")
             if number_id in pending:
@@ -315,6 +315,8 @@ async def _write(
     for (number_id, decision), result in zip(to_write, results, strict=True):
         if result.ok:
             outcome[number_id] = decision.number.with_changes(rev=result.rev)
+            if not decision.delete and result.rev is not None:  # its trail: read checked, plus the domain's entry
+                services.checked_trails.wrote(number_id, result.rev)
         elif pending[number_id].expected_revision is not None:
             outcome[number_id] = DomainError(
                 ErrorCode.CONFLICT, f"{number_id} changed since revision {pending[number_id].expected_revision}.",

@@ -15,6 +15,7 @@ from cachetools import TTLCache
 from numplane.carriers.registry import CarrierSet
 from numplane.changes.hub import ChangeHub
 from numplane.domain.accounts import Account
+from numplane.domain.checked_trails import CheckedTrails
 from numplane.domain.config import SystemConfig
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.webhook_deliveries import DeliveryStats
@@ -99,6 +100,8 @@ class Services:
     config: TTLCache[str, SystemConfig] = field(default_factory=lambda: TTLCache(1, CONFIG_CACHE_SECONDS))
     # Their refills: one store read per entry however many requests find it expired at once.
     flights: SingleFlight = field(default_factory=SingleFlight)
+    # Number revisions this process wrote with a trail it knows readable: read again, not checked again.
+    checked_trails: CheckedTrails = field(default_factory=CheckedTrails)
     # The process's one reader of the change feed (started and stopped by the app's lifespan).
     hub: ChangeHub | None = None
     # The hunt's in-memory view of numbers and accounts; built on first use over `store` (see

@@ -99,7 +99,7 @@ async def test_a_page_of_many_changes_is_read_in_turns_of_the_event_loop(
 ) -> None:
     # Decoding a change costs ~0.1 ms and a page holds up to 500: read in one go, it held every request.
     log: list[str] = []
-    decode = hub._number
+    decode = feed.hub._number
 
     def decoding(change: Change) -> object:
         log.append("decode")
@@ -116,7 +116,7 @@ async def test_a_page_of_many_changes_is_read_in_turns_of_the_event_loop(
             log.append("turn")
             await asyncio.sleep(0)
 
-    monkeypatch.setattr(hub, "_number", decoding)
+    monkeypatch.setattr(feed.hub, "_number", decoding)
     feed.hub.add_listener(listener)
     other = asyncio.create_task(another_request())
     try:

@@ -572,6 +572,24 @@ async def test_accounts_are_not_indexed_by_the_number_views(store: Store) -> Non
     assert await query_ids(store, Db.ACCOUNTS, "tree", ("",), (HIGH,)) == [ROOT]
 
 
+async def test_documents_with_foreign_field_types_are_stored_and_indexed_by_their_text_parts(store: Store) -> None:
+    # What a hand edit or another tool can leave: the write must land and index only what is text.
+    odd = {**number("+14155550190", owner_lineage=(ROOT, RESELLER)), "pvt_assigned_to": 5,
+           "pvt_assigned_tree": [ROOT, {"id": RESELLER}, 7],
+           "pvt_locality": {"national": "4155550190", "terms": {"city": ["springfield", 3], "state": "CA"}}}
+    stray = {**number("+14155550191"), "pvt_assigned_to": {"id": RESELLER}, "pvt_assigned_tree": RESELLER,
+             "pvt_locality": {"terms": ["city"]}}
+    await put_ok(store, Db.NUMBERS, odd, stray)
+    await put_ok(store, Db.ACCOUNTS, {**account(CUSTOMER, ROOT), "pvt_tree": [ROOT, None]})
+    everyone = await query_ids(store, Db.NUMBERS, "tree", ("*",), ("*", HIGH))
+    assert {"+14155550190", "+14155550191"} <= set(everyone)
+    assert "+14155550190" in await query_ids(store, Db.NUMBERS, "tree", (ROOT,), (ROOT, HIGH))
+    for nobody in (RESELLER, "=" + RESELLER, "=5"):
+        assert await query_ids(store, Db.NUMBERS, "tree", (nobody,), (nobody, HIGH)) == []
+    assert await query_ids(store, Db.NUMBERS, "search", ("city",), ("city", HIGH)) == ["+14155550190"]
+    assert await query_ids(store, Db.ACCOUNTS, "tree", ("d:" + ROOT,), ("d:" + ROOT, HIGH)) == [CUSTOMER]
+
+
 # -- lifecycle ------------------------------------------------------------------------------------
 
 

@@ -161,7 +161,7 @@ class Number:
         return doc
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any], *, deferred: bool = False) -> Number:
+    def from_doc(cls, doc: dict[str, Any], *, deferred: bool = False, listing_form: bool = False) -> Number:
         """The number a stored document holds; UnreadableDocument (naming the field) when a field has the
         wrong type or an unknown value, so one bad document fails alone instead of with its page.
 
@@ -174,10 +174,14 @@ class Number:
         the listing's filters), the clocks and flags each row shows, and the hold. Only a listing defers:
         a document read alone, for a write or by a job is checked whole, so it is never overwritten.
 
+        `listing_form`: the document is what a listing that does not show the trail reads of it (the
+        store may leave the trail and the place out: numplane.store.listing); reading the number's trail
+        raises TrailNotRead then, instead of finding none, and so does a write of the number.
+
         A document in the shape numplane writes is read by `_as_written` (one exact type test a field);
         any other goes on to the field-by-field reading below, which names what is wrong."""
         if type(doc) is dict:
-            written = _as_written(doc, deferred)
+            written = _as_written(doc, deferred, listing_form)
             if written is not None:
                 return written
         fields = Fields(doc, number=True)
@@ -189,6 +193,8 @@ class Number:
         else:
             public, extra = _public_and_extra(doc)
             history = _history(fields)
+        if listing_form:
+            history = Unread(_trail_not_read, fields.id)
 
         # pvt_number_state: the key Kazoo's older documents keep the state under.
         state_key = "pvt_state" if doc.get("pvt_state") is not None else "pvt_number_state"
@@ -222,7 +228,7 @@ class Number:
 _STATES: dict[str, State] = {s.value: s for s in State}
 
 
-def _as_written(doc: dict[str, Any], deferred: bool) -> Number | None:
+def _as_written(doc: dict[str, Any], deferred: bool, listing_form: bool = False) -> Number | None:
     """`from_doc` of a document whose fields all hold the types numplane writes, read with one exact type
     test each; None as soon as one does not (a subclass, a wrong type, Kazoo's state key, a hold), and
     `from_doc` reads it field by field, checking and naming the fault. A listing converts a hundred
@@ -269,6 +275,8 @@ def _as_written(doc: dict[str, Any], deferred: bool) -> Number | None:
     else:
         public, extra = _public_and_extra(doc)
         history = _history_of(doc)
+    if listing_form:
+        history = Unread(_trail_not_read, doc_id)
     module, owner, previous_owner, used_by, rev, port_request = texts
     assigned_tree, reserve_history, features_denied = lists
     locality = get("pvt_locality")
@@ -288,6 +296,15 @@ def _as_written(doc: dict[str, Any], deferred: bool) -> Number | None:
 _TEXT_KEYS = ("pvt_module_name", "pvt_assigned_to", "pvt_previously_assigned_to", "pvt_used_by", "_rev",
               "pvt_port_request")
 _LIST_KEYS = ("pvt_assigned_tree", "pvt_reserve_history", "pvt_features_denied")
+
+
+class TrailNotRead(LookupError):
+    """A number read from a listing form was asked for its audit trail, which the listing did not read:
+    a reader's mistake (it should have asked the store for whole documents), never a client's."""
+
+
+def _trail_not_read(e164: str) -> tuple[dict[str, Any], ...]:
+    raise TrailNotRead(f"{e164} was listed without its audit trail")
 
 
 def _history_of(doc: dict[str, Any]) -> tuple[dict[str, Any], ...]:

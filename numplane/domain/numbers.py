@@ -12,6 +12,7 @@ from numplane.domain.documents import Fields, UnreadableDocument
 from numplane.domain.holds import Hold
 from numplane.domain.locality import Locality, describe
 from numplane.domain.public_bounds import readable
+from numplane.domain.slot_builder import builder
 from numplane.domain.states import State
 
 
@@ -280,17 +281,16 @@ def _as_written(doc: dict[str, Any], deferred: bool, listing_form: bool = False)
     module, owner, previous_owner, used_by, rev, port_request = texts
     assigned_tree, reserve_history, features_denied = lists
     locality = get("pvt_locality")
-    return Number(
-        e164=doc_id, state=_STATES[state], module=module or "local", owner=owner, previous_owner=previous_owner,
-        assigned_tree=assigned_tree, reserve_history=reserve_history, ported_in=ported_in or False,
-        used_by=used_by, features=dict(features) if features else {}, features_denied=features_denied,
-        carrier_data=dict(carrier_data) if carrier_data else {}, public=public,
-        created=read_time(get("pvt_created")), modified=read_time(get("pvt_modified")),
-        state_changed_at=read_time(get("pvt_state_changed_at")), history_docs=history, rev=rev,
-        port_request=port_request, extra_private=extra,
-        stored_locality=locality if isinstance(locality, dict) else None, hold=None,
-    )
+    return _build_number((  # every field of Number, in its order
+        doc_id, _STATES[state], module or "local", owner, previous_owner, assigned_tree, reserve_history,
+        ported_in or False, used_by, dict(features) if features else {}, features_denied,
+        dict(carrier_data) if carrier_data else {}, public, read_time(get("pvt_created")),
+        read_time(get("pvt_modified")), read_time(get("pvt_state_changed_at")), history, rev, port_request,
+        extra, locality if isinstance(locality, dict) else None, None,
+    ))
 
+
+_build_number = builder(Number)
 
 # The text fields and the lists of text `_as_written` reads, in the order it unpacks them.
 _TEXT_KEYS = ("pvt_module_name", "pvt_assigned_to", "pvt_previously_assigned_to", "pvt_used_by", "_rev",

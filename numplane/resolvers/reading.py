@@ -104,7 +104,7 @@ async def list_numbers(
     )
     merged = list(heapq.merge(*ranges, key=lambda row: row.id))
     shown = merged[:size]
-    items = readable(lambda row: _listed(row.doc, shows_history), shown, "numbers listing")
+    items = readable(lambda row: _listed(services, row.doc, shows_history), shown, "numbers listing")
 
     async def total() -> int:
         # The same ranges without the cursor; a number has one state, so the facets' counts never overlap.
@@ -119,10 +119,10 @@ async def list_numbers(
     )
 
 
-def _listed(doc: dict[str, Any], shows_history: bool) -> Number:
+def _listed(services: Services, doc: dict[str, Any], shows_history: bool) -> Number:
     if not shows_history:  # the store was asked for the listing form, which may lack the trail
-        return Number.from_doc(doc, deferred=True, listing_form=True)
-    number = Number.from_doc(doc, deferred=True)
+        return services.listed.read(doc, listing_form=True)
+    number = services.listed.read(doc, listing_form=False)
     _ = number.history_docs  # converted now, so that UnreadableDocument skips the row here
     return number
 

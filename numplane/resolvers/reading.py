@@ -102,7 +102,7 @@ async def list_numbers(
             for facet in facets
         )
     )
-    merged = list(heapq.merge(*ranges, key=lambda row: row.id))
+    merged = ranges[0] if len(ranges) == 1 else list(heapq.merge(*ranges, key=lambda row: row.id))
     shown = merged[:size]
     items = readable(lambda row: _listed(services, row.doc, shows_history), shown, "numbers listing")
 

@@ -286,6 +286,30 @@ async def test_number_tree_rows_carry_their_key_and_document(store: Store) -> No
     assert REV.match(row.doc["_rev"])
 
 
+async def test_a_listing_reads_every_key_of_a_number_but_its_trail_and_place_and_follows_its_writes(
+    store: Store,
+) -> None:
+    doc = {**number("+14155550100", State.IN_SERVICE, owner_lineage=(ROOT,)), "label": {"a": [1]},
+           "pvt_history": [{"at": format_time(T0), "action": "add", "to": "in_service"}]}
+    [rev] = await put_ok(store, Db.NUMBERS, doc)
+    [rev] = await put_ok(store, Db.NUMBERS, {**doc, "_rev": rev, "label": "changed"})
+    await put_ok(store, Db.NUMBERS, number("+14155550101"))
+    await put_ok(store, Db.NUMBERS, {**number("+14155550101"), "_rev": (await store.get_many(
+        Db.NUMBERS, ["+14155550101"]))["+14155550101"]["_rev"], "_deleted": True})
+
+    [row] = await store.query(Db.NUMBERS, "tree", start=("*", "", "+"), end=("*", "", HIGH), limit=5, listing=True)
+
+    whole = (await store.get_many(Db.NUMBERS, [row.id]))[row.id]
+    def listed_part(doc: Doc) -> Doc:
+        return {k: v for k, v in doc.items() if k not in ("pvt_history", "pvt_locality")}
+
+    assert listed_part(row.doc) == listed_part(whole)
+    assert row.doc["_rev"] == rev and row.doc["label"] == "changed"
+    # Without `listing`, the whole document, as ever.
+    [row] = await store.query(Db.NUMBERS, "tree", start=("*", "", "+"), end=("*", "", HIGH), limit=5)
+    assert row.doc == whole
+
+
 async def test_number_tree_prefix_range_selects_numbers_starting_with_those_digits(store: Store) -> None:
     await seed_numbers(store)
     await put_ok(store, Db.NUMBERS, number("+1415", State.AVAILABLE), number("+1414", State.AVAILABLE))

@@ -83,6 +83,11 @@ class Dispatcher:
 
     # -- lifecycle --------------------------------------------------------------------------------
 
+    @property
+    def feed_cursor(self) -> str:
+        """The number feed cursor this process's feed reader has read up to ("" until it holds the lease)."""
+        return self._read_up_to[0]
+
     def start(self) -> None:
         self._client = http_client(self.settings.webhooks_timeout_seconds)
         self._unlisten_ports = self.hub.add_port_listener(lambda _entries: self._port_news.set())

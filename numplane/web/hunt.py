@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.resolvers.context import Services
-from numplane.resolvers.hunt import HuntResult, hunt_number
+from numplane.resolvers.hunt import HuntResult, hunt_from_memory, hunt_number
 from numplane.store.base import StoreUnavailable
 from numplane.web.credentials import requester_of
 
@@ -50,7 +50,10 @@ def hunt_route(services: Services) -> Route:
             if requester is None:
                 return _error(ErrorCode.UNAUTHENTICATED, "Send Authorization: Bearer <key> with a valid API key.")
             caller = request.query_params.get("caller") or None
-            result = await hunt_number(services, requester, request.path_params["number"], caller)
+            number = request.path_params["number"]
+            result = hunt_from_memory(services, requester, number, caller) or await hunt_number(
+                services, requester, number, caller
+            )
         except DomainError as error:
             return _error(error.code, error.message)
         except StoreUnavailable:

@@ -12,6 +12,7 @@ from numplane.domain.documents import Fields, UnreadableDocument
 from numplane.domain.holds import Hold
 from numplane.domain.locality import Locality, describe
 from numplane.domain.public_bounds import readable
+from numplane.domain.slot_builder import builder
 from numplane.domain.states import State
 
 
@@ -161,7 +162,7 @@ class Number:
         return doc
 
     @classmethod
-    def from_doc(cls, doc: dict[str, Any], *, deferred: bool = False) -> Number:
+    def from_doc(cls, doc: dict[str, Any], *, deferred: bool = False, listing_form: bool = False) -> Number:
         """The number a stored document holds; UnreadableDocument (naming the field) when a field has the
         wrong type or an unknown value, so one bad document fails alone instead of with its page.
 
@@ -172,7 +173,18 @@ class Number:
         was most of the cost of reading a document, and most pages never show it. Everything else is
         checked here either way, since every page reads it: the state, owner and trees (visibility and
         the listing's filters), the clocks and flags each row shows, and the hold. Only a listing defers:
-        a document read alone, for a write or by a job is checked whole, so it is never overwritten."""
+        a document read alone, for a write or by a job is checked whole, so it is never overwritten.
+
+        `listing_form`: the document is what a listing that does not show the trail reads of it (the
+        store may leave the trail and the place out: numplane.store.listing); reading the number's trail
+        raises TrailNotRead then, instead of finding none, and so does a write of the number.
+
+        A document in the shape numplane writes is read by `_as_written` (one exact type test a field);
+        any other goes on to the field-by-field reading below, which names what is wrong."""
+        if type(doc) is dict:
+            written = _as_written(doc, deferred, listing_form)
+            if written is not None:
+                return written
         fields = Fields(doc, number=True)
         public: Any  # their values, or Unread (typing.cast would cost a call each)
         extra: Any
@@ -182,6 +194,8 @@ class Number:
         else:
             public, extra = _public_and_extra(doc)
             history = _history(fields)
+        if listing_form:
+            history = Unread(_trail_not_read, fields.id)
 
         # pvt_number_state: the key Kazoo's older documents keep the state under.
         state_key = "pvt_state" if doc.get("pvt_state") is not None else "pvt_number_state"
@@ -210,6 +224,91 @@ class Number:
             stored_locality=locality if isinstance(locality, dict) else None,
             hold=_hold(fields),
         )
+
+
+_STATES: dict[str, State] = {s.value: s for s in State}
+
+
+def _as_written(doc: dict[str, Any], deferred: bool, listing_form: bool = False) -> Number | None:
+    """`from_doc` of a document whose fields all hold the types numplane writes, read with one exact type
+    test each; None as soon as one does not (a subclass, a wrong type, Kazoo's state key, a hold), and
+    `from_doc` reads it field by field, checking and naming the fault. A listing converts a hundred
+    documents a page: the reading through `Fields` (a method call, an isinstance and an error path a
+    field) was most of that. tests/domain/test_documents.py checks both readings agree."""
+    get = doc.get
+    doc_id = get("_id")
+    state = get("pvt_state")
+    if type(doc_id) is not str or not doc_id or type(state) is not str or state not in _STATES:
+        return None
+    hold = get("pvt_hold")
+    if hold is not None and hold != {}:  # a hold is checked by Hold.from_doc, on the careful path
+        return None
+    texts: list[str | None] = []
+    for key in _TEXT_KEYS:
+        value = get(key)
+        if type(value) is str:
+            texts.append(value or None)
+        elif value is None:
+            texts.append(None)
+        else:
+            return None
+    lists: list[tuple[str, ...]] = []
+    for key in _LIST_KEYS:
+        value = get(key)
+        if value is None:
+            lists.append(())
+        elif type(value) is list and all(type(item) is str for item in value):
+            lists.append(tuple(value))
+        else:
+            return None
+    features, carrier_data, ported_in = get("pvt_features"), get("pvt_carrier_data"), get("pvt_ported_in")
+    if not (
+        (features is None or type(features) is dict)
+        and (carrier_data is None or type(carrier_data) is dict)
+        and (ported_in is None or type(ported_in) is bool)
+    ):
+        return None
+    public: Any  # their values, or Unread (typing.cast would cost a call each)
+    extra: Any
+    history: Any
+    if deferred:
+        public, extra, history = Unread(_public, doc), Unread(_extra_private, doc), Unread(_history_of, doc)
+    else:
+        public, extra = _public_and_extra(doc)
+        history = _history_of(doc)
+    if listing_form:
+        history = Unread(_trail_not_read, doc_id)
+    module, owner, previous_owner, used_by, rev, port_request = texts
+    assigned_tree, reserve_history, features_denied = lists
+    locality = get("pvt_locality")
+    return _build_number((  # every field of Number, in its order
+        doc_id, _STATES[state], module or "local", owner, previous_owner, assigned_tree, reserve_history,
+        ported_in or False, used_by, dict(features) if features else {}, features_denied,
+        dict(carrier_data) if carrier_data else {}, public, read_time(get("pvt_created")),
+        read_time(get("pvt_modified")), read_time(get("pvt_state_changed_at")), history, rev, port_request,
+        extra, locality if isinstance(locality, dict) else None, None,
+    ))
+
+
+_build_number = builder(Number)
+
+# The text fields and the lists of text `_as_written` reads, in the order it unpacks them.
+_TEXT_KEYS = ("pvt_module_name", "pvt_assigned_to", "pvt_previously_assigned_to", "pvt_used_by", "_rev",
+              "pvt_port_request")
+_LIST_KEYS = ("pvt_assigned_tree", "pvt_reserve_history", "pvt_features_denied")
+
+
+class TrailNotRead(LookupError):
+    """A number read from a listing form was asked for its audit trail, which the listing did not read:
+    a reader's mistake (it should have asked the store for whole documents), never a client's."""
+
+
+def _trail_not_read(e164: str) -> tuple[dict[str, Any], ...]:
+    raise TrailNotRead(f"{e164} was listed without its audit trail")
+
+
+def _history_of(doc: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    return _history(Fields(doc, number=True))
 
 
 def _public_and_extra(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

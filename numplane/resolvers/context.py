@@ -18,6 +18,7 @@ from numplane.domain.accounts import Account
 from numplane.domain.config import SystemConfig
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.webhook_deliveries import DeliveryStats
+from numplane.resolvers.listed_numbers import ListedNumbers
 from numplane.resolvers.single_flight import SingleFlight
 from numplane.routing.cache import RoutingCache
 from numplane.settings import Settings
@@ -109,6 +110,8 @@ class Services:
     webhook_stats: DeliveryStats = field(default_factory=DeliveryStats)
     # Job runs in this process by (job, outcome): done, refused, lost or failed (for /metrics).
     job_runs: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # Numbers read from listed documents, by revision (numplane.resolvers.listed_numbers).
+    listed: ListedNumbers = field(default_factory=ListedNumbers)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -38,6 +39,8 @@ async def none_listed() -> int:
     return 0
 
 
+# A pure function of its text: a listing page makes a hundred, mostly the ones the page before made.
+@functools.lru_cache(maxsize=4096)
 def encode_cursor(position: str) -> str:
     return base64.urlsafe_b64encode(("k:" + position).encode()).decode().rstrip("=")
 

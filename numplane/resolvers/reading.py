@@ -81,6 +81,8 @@ async def list_numbers(
     are read deferred (Number.from_doc): a caller that will show their audit trail says so
     (`shows_history`), and the trail is checked here, so a number whose trail cannot be read is skipped
     (and logged) like any other unreadable one rather than failing the page when the trail is shown.
+    Otherwise the store is asked for the documents' listing forms (numplane.store.listing), without the
+    trails a page would decode only to drop.
     """
     size = page_size(first)
     position = decode_cursor(after)
@@ -95,14 +97,14 @@ async def list_numbers(
         *(
             store.query(
                 Db.NUMBERS, "tree", start=(scope, facet, low), end=(scope, facet, low + HIGH),
-                after=(scope, facet, position) if position else None, limit=size + 1,
+                after=(scope, facet, position) if position else None, limit=size + 1, listing=not shows_history,
             )
             for facet in facets
         )
     )
-    merged = list(heapq.merge(*ranges, key=lambda row: row.id))
+    merged = ranges[0] if len(ranges) == 1 else list(heapq.merge(*ranges, key=lambda row: row.id))
     shown = merged[:size]
-    items = readable(lambda row: _listed(row.doc, shows_history), shown, "numbers listing")
+    items = readable(lambda row: _listed(services, row.doc, shows_history), shown, "numbers listing")
 
     async def total() -> int:
         # The same ranges without the cursor; a number has one state, so the facets' counts never overlap.
@@ -117,10 +119,11 @@ async def list_numbers(
     )
 
 
-def _listed(doc: dict[str, Any], shows_history: bool) -> Number:
-    number = Number.from_doc(doc, deferred=True)
-    if shows_history:
-        _ = number.history_docs  # converted now, so that UnreadableDocument skips the row here
+def _listed(services: Services, doc: dict[str, Any], shows_history: bool) -> Number:
+    if not shows_history:  # the store was asked for the listing form, which may lack the trail
+        return services.listed.read(doc, listing_form=True)
+    number = services.listed.read(doc, listing_form=False)
+    _ = number.history_docs  # converted now, so that UnreadableDocument skips the row here
     return number
 
 

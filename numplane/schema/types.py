@@ -356,9 +356,8 @@ async def number_connection(
     # Listings are already scoped by the resolver; filtering again costs nothing and means a listing
     # bug can never hand out another tenant's number.
     visible = [n for n in page.items if numbers.requester_can_see_number(requester, n)]
-    return PhoneNumberConnection.from_page(
-        page, lambda n: numbers.requester_can_see_number(requester, n), await listed_owners(info, visible)
-    )
+    shown = {n.e164 for n in visible}  # decided once a number: the edges keep the same ones
+    return PhoneNumberConnection.from_page(page, lambda n: n.e164 in shown, await listed_owners(info, visible))
 
 
 async def listed_owners(info: Info, listed: list[DomainNumber]) -> dict[str, Account | None]:

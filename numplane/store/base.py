@@ -129,11 +129,13 @@ class Store(Protocol):
         end: Key,
         after: Key | None = None,
         limit: int,
+        listing: bool = False,
     ) -> list[Row]:
         """Rows of `view` with start <= key < end (and key > after, for keyset paging), ascending.
 
         Keys are tuples of strings compared element by element; a shorter tuple sorts before any longer
-        one it prefixes. Documents are included.
+        one it prefixes. Documents are included; with `listing`, a document may come without the parts
+        no listing shows (numplane.store.listing), every other key as stored.
         """
 
     async def count(self, db: Db, view: str, start: Key, end: Key) -> int:

@@ -125,6 +125,7 @@ class CouchStore:
         end: Key,
         after: Key | None = None,
         limit: int,
+        listing: bool = False,  # answered with whole documents: the view's rows carry no listing form
     ) -> list[Row]:
         # Keyset paging: start at `after` itself and drop its row (keys are unique: they end with the id).
         lower, skip = (after, after) if after is not None and after >= start else (start, None)

@@ -87,10 +87,10 @@ class ObservedStore:
         return await self._timed("get_attachment", db, self.inner.get_attachment(db, doc_id, name))
 
     async def query(
-        self, db: Db, view: str, *, start: Key, end: Key, after: Key | None = None, limit: int
+        self, db: Db, view: str, *, start: Key, end: Key, after: Key | None = None, limit: int, listing: bool = False
     ) -> list[Row]:
         return await self._timed(
-            "query", db, self.inner.query(db, view, start=start, end=end, after=after, limit=limit)
+            "query", db, self.inner.query(db, view, start=start, end=end, after=after, limit=limit, listing=listing)
         )
 
     async def count(self, db: Db, view: str, start: Key, end: Key) -> int:

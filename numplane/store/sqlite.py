@@ -1,8 +1,9 @@
 """The embedded store: one SQLite file (or `:memory:`) holding the three databases.
 
 Per database there are four tables: `<db>_docs` (the latest revision of each document, tombstones
-included), `<db>_rows` (view rows, key encoded so that SQLite's text order is tuple order, so every query
-is an index range read), `<db>_changes` (the change feed: each document once, at its latest change,
+included, and its listing form when listings read less than all of it: numplane.store.listing),
+`<db>_rows` (view rows, key encoded so that SQLite's text order is tuple order, so every query is an
+index range read), `<db>_changes` (the change feed: each document once, at its latest change,
 like CouchDB's `_changes`) and `<db>_blobs` (attachments; the document keeps CouchDB-shaped stubs).
 
 sqlite3 blocks, so all work runs in one dedicated worker thread that owns the connection: calls from the
@@ -37,6 +38,7 @@ from numplane.store.base import (
     StoreUnavailable,
     WriteResult,
 )
+from numplane.store.listing import LEFT_OUT, listing_form
 from numplane.store.views import VIEWS_VERSION, views_of
 
 T = TypeVar("T")
@@ -92,6 +94,11 @@ def _as_doc(doc_id: str, rev: str, deleted: int, body_text: str) -> Doc:
     if deleted:
         doc["_deleted"] = True
     return doc
+
+
+def _listing_text(db: Db, body: Doc) -> str | None:
+    form = listing_form(db, body)
+    return _body_text(form) if form is not None else None
 
 
 def _view_rows(db: Db, doc: Doc) -> set[ViewRow]:
@@ -190,11 +197,12 @@ class SqliteStore:
         end: Key,
         after: Key | None = None,
         limit: int,
+        listing: bool = False,
     ) -> list[Row]:
         self._check_view(db, view)
         if limit <= 0:
             return []
-        return await self._run(self._query, db, view, start, end, after, limit)
+        return await self._run(self._query, db, view, start, end, after, limit, listing)
 
     async def count(self, db: Db, view: str, start: Key, end: Key) -> int:
         self._check_view(db, view)
@@ -266,6 +274,7 @@ class SqliteStore:
                 f"CREATE TABLE IF NOT EXISTS {db.value}_docs ("
                 " id TEXT PRIMARY KEY, rev TEXT NOT NULL, deleted INTEGER NOT NULL, body TEXT NOT NULL)"
             )
+            self._add_listing_column(conn, db)
             conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {db.value}_rows ("
                 " view TEXT NOT NULL, key TEXT NOT NULL, doc_id TEXT NOT NULL,"
@@ -284,6 +293,20 @@ class SqliteStore:
             self._rebuild_views(conn)
             conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES ('views_version', ?)", (VIEWS_VERSION,))
         return str(conn.execute("SELECT value FROM meta WHERE name = 'instance'").fetchone()[0])
+
+    @staticmethod
+    def _add_listing_column(conn: sqlite3.Connection, db: Db) -> None:
+        """Give a file written before listing forms existed its `listing` column, filled in for every
+        live document (documents written from now on get theirs with the write)."""
+        if any(column[1] == "listing" for column in conn.execute(f"PRAGMA table_info({db.value}_docs)")):
+            return
+        conn.execute(f"ALTER TABLE {db.value}_docs ADD COLUMN listing TEXT")
+        if db not in LEFT_OUT:
+            return
+        cursor = conn.execute(f"SELECT id, body FROM {db.value}_docs WHERE deleted = 0")
+        while batch := cursor.fetchmany(_REBUILD_BATCH):
+            forms = [(_listing_text(db, _body(body)), doc_id) for doc_id, body in batch]
+            conn.executemany(f"UPDATE {db.value}_docs SET listing = ? WHERE id = ?", forms)
 
     def _rebuild_views(self, conn: sqlite3.Connection) -> None:
         # View definitions changed (or the tables are new): re-emit every live document.
@@ -342,8 +365,8 @@ class SqliteStore:
         text = _body_text(body)
         rev = _next_rev(current[0] if current else None, text, deleted)
         conn.execute(
-            f"INSERT OR REPLACE INTO {db.value}_docs (id, rev, deleted, body) VALUES (?, ?, ?, ?)",
-            (doc_id, rev, int(deleted), text),
+            f"INSERT OR REPLACE INTO {db.value}_docs (id, rev, deleted, body, listing) VALUES (?, ?, ?, ?, ?)",
+            (doc_id, rev, int(deleted), text, None if deleted else _listing_text(db, body)),
         )
         old_rows = _view_rows(db, previous) if previous is not None else set()
         new_rows = set() if deleted else _view_rows(db, {**body, "_id": doc_id})
@@ -399,12 +422,15 @@ class SqliteStore:
         )
         return [_as_doc(*row) for row in self._connection().execute(sql, (lower, end, limit))]
 
-    def _query(self, db: Db, view: str, start: Key, end: Key, after: Key | None, limit: int) -> list[Row]:
+    def _query(
+        self, db: Db, view: str, start: Key, end: Key, after: Key | None, limit: int, listing: bool
+    ) -> list[Row]:
         lower, op = encode_key(start), ">="
         if after is not None and encode_key(after) >= lower:
             lower, op = encode_key(after), ">"
+        body = "COALESCE(d.listing, d.body)" if listing else "d.body"  # NULL: the whole document is its form
         sql = (
-            f"SELECT r.key, d.id, d.rev, d.deleted, d.body FROM {db.value}_rows AS r"
+            f"SELECT r.key, d.id, d.rev, d.deleted, {body} FROM {db.value}_rows AS r"
             f" JOIN {db.value}_docs AS d ON d.id = r.doc_id"
             f" WHERE r.view = ? AND r.key {op} ? AND r.key < ? ORDER BY r.key, r.doc_id LIMIT ?"
         )

@@ -56,14 +56,22 @@ from typing import Any
 from numplane.domain.search import MIN_SUFFIX
 from numplane.store.base import Db, Doc, Key
 
-VIEWS_VERSION = "5"  # 5: holds, idempotency expiry (4: search; 3: "sc:" facet, `_count` reduces; 2: ports)
+# 6: text-only scopes and terms; 5: holds, idempotency expiry (4: search; 3: "sc:" facet, `_count` reduces;
+# 2: ports)
+VIEWS_VERSION = "6"
+
+
+def _texts(value: object) -> list[str]:
+    """The text items of a list field: documents written by other tools (a Kazoo import, a hand edit) may
+    hold anything, and indexing one must neither fail its write nor index garbage under an account."""
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def _number_tree(doc: Doc) -> Iterator[Key]:
     number_id = doc["_id"]
     owner = doc.get("pvt_assigned_to")
-    scopes = ["*", *(doc.get("pvt_assigned_tree") or [])]
-    if owner:
+    scopes = ["*", *_texts(doc.get("pvt_assigned_tree"))]
+    if owner and isinstance(owner, str):
         scopes.append("=" + owner)
     state, carrier = str(doc.get("pvt_state", "")), str(doc.get("pvt_module_name", ""))
     facets = ["", "s:" + state, "c:" + carrier, "sc:" + state + ":" + carrier]
@@ -82,8 +90,9 @@ def _number_search(doc: Doc) -> Iterator[Key]:
         yield ("x", national[start:], number_id)
     if national:
         yield ("n", national, number_id)
-    for facet, terms in sorted((place.get("terms") or {}).items()):
-        for term in terms:
+    terms = place.get("terms")
+    for facet, values in sorted(terms.items()) if isinstance(terms, dict) else ():
+        for term in _texts(values):
             yield (facet, term, number_id)
 
 
@@ -104,7 +113,7 @@ def _system_expiry(doc: Doc) -> Iterator[Key]:
 
 
 def _account_tree(doc: Doc) -> Iterator[Key]:
-    tree = doc.get("pvt_tree") or []
+    tree = _texts(doc.get("pvt_tree"))
     yield ("*", "", doc["_id"])
     if tree:
         yield ("c:" + tree[-1], "", doc["_id"])
@@ -114,7 +123,7 @@ def _account_tree(doc: Doc) -> Iterator[Key]:
 
 def _port_tree(doc: Doc) -> Iterator[Key]:
     facets = ["", "s:" + str(doc.get("pvt_state", ""))]
-    for scope in ["*", *(doc.get("pvt_account_tree") or [])]:
+    for scope in ["*", *_texts(doc.get("pvt_account_tree"))]:
         for facet in facets:
             yield (scope, facet, doc["_id"])
 
@@ -125,7 +134,8 @@ def _port_cutover(doc: Doc) -> Iterator[Key]:
 
 _PORT_TREE_JS = """function (doc) {
   if (doc.pvt_type !== 'port_request') return;
-  var scopes = ['*'].concat(doc.pvt_account_tree || []);
+  function texts(v) { return Array.isArray(v) ? v.filter(function (x) { return typeof x === 'string'; }) : []; }
+  var scopes = ['*'].concat(texts(doc.pvt_account_tree));
   var facets = ['', 's:' + (doc.pvt_state || '')];
   for (var i = 0; i < scopes.length; i++) {
     for (var j = 0; j < facets.length; j++) emit([scopes[i], facets[j], doc._id], null);
@@ -153,8 +163,9 @@ def _deliveries(doc: Doc) -> Iterator[Key]:
 
 _NUMBER_TREE_JS = """function (doc) {
   if (doc.pvt_type !== 'number') return;
-  var scopes = ['*'].concat(doc.pvt_assigned_tree || []);
-  if (doc.pvt_assigned_to) scopes.push('=' + doc.pvt_assigned_to);
+  function texts(v) { return Array.isArray(v) ? v.filter(function (x) { return typeof x === 'string'; }) : []; }
+  var scopes = ['*'].concat(texts(doc.pvt_assigned_tree));
+  if (doc.pvt_assigned_to && typeof doc.pvt_assigned_to === 'string') scopes.push('=' + doc.pvt_assigned_to);
   var state = String(doc.pvt_state || ''), carrier = String(doc.pvt_module_name || '');
   var facets = ['', 's:' + state, 'c:' + carrier, 'sc:' + state + ':' + carrier];
   for (var i = 0; i < scopes.length; i++) {
@@ -174,10 +185,12 @@ _NUMBER_SEARCH_JS = """function (doc) {
   var national = String(place.national || '');
   for (var i = 0; i + MIN_SUFFIX <= national.length; i++) emit(['x', national.slice(i), doc._id], null);
   if (national) emit(['n', national, doc._id], null);
-  var terms = place.terms || {};
+  function texts(v) { return Array.isArray(v) ? v.filter(function (x) { return typeof x === 'string'; }) : []; }
+  var terms = place.terms && typeof place.terms === 'object' && !Array.isArray(place.terms) ? place.terms : {};
   var facets = Object.keys(terms).sort();
   for (var f = 0; f < facets.length; f++) {
-    for (var t = 0; t < terms[facets[f]].length; t++) emit([facets[f], terms[facets[f]][t], doc._id], null);
+    var values = texts(terms[facets[f]]);
+    for (var t = 0; t < values.length; t++) emit([facets[f], values[t], doc._id], null);
   }
 }""".replace("MIN_SUFFIX", str(MIN_SUFFIX))
 
@@ -197,7 +210,8 @@ _SYSTEM_EXPIRY_JS = """function (doc) {
 
 _ACCOUNT_TREE_JS = """function (doc) {
   if (doc.pvt_type !== 'account') return;
-  var tree = doc.pvt_tree || [];
+  function texts(v) { return Array.isArray(v) ? v.filter(function (x) { return typeof x === 'string'; }) : []; }
+  var tree = texts(doc.pvt_tree);
   emit(['*', '', doc._id], null);
   if (tree.length) emit(['c:' + tree[tree.length - 1], '', doc._id], null);
   for (var i = 0; i < tree.length; i++) emit(['d:' + tree[i], '', doc._id], null);

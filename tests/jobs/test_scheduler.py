@@ -87,7 +87,8 @@ async def test_a_replica_firing_late_in_the_same_period_does_not_run_it_again(st
 
 class FailingStore(CountingStore):
     async def query(
-        self, db: Db, view: str, *, start: Key, end: Key, after: Key | None = None, limit: int
+        self, db: Db, view: str, *, start: Key, end: Key, after: Key | None = None, limit: int,
+        listing: bool = False,
     ) -> list[Row]:
         raise StoreUnavailable("the database went away")
 
@@ -111,13 +112,14 @@ async def test_a_run_that_stalls_past_its_lease_stops_when_another_replica_takes
         """After the first page, the replica stalls for 10 minutes and another one takes the lease."""
 
         async def query(
-            self, db: Db, view: str, *, start: Key, end: Key, after: Key | None = None, limit: int
+            self, db: Db, view: str, *, start: Key, end: Key, after: Key | None = None, limit: int,
+            listing: bool = False,
         ) -> list[Row]:
             if after is not None and clock.now == start_time:
                 clock.advance(minutes=10)
                 other = await claims.claim(store, "discovery-expiry", holder="B", now=clock.now)
                 assert isinstance(other, claims.Lease)
-            return await super().query(db, view, start=start, end=end, after=after, limit=limit)
+            return await super().query(db, view, start=start, end=end, after=after, limit=limit, listing=listing)
 
     start_time = clock.now
     outcome = await run_job(services_on(Stalling(store), clock), "discovery-expiry", holder="A")

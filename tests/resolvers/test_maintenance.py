@@ -190,9 +190,10 @@ class MeddlingStore(CountingStore):
         self.reclaim, self.delete = reclaim, delete
 
     async def query(
-        self, db: Db, view: str, *, start: Key, end: Key, after: Key | None = None, limit: int
+        self, db: Db, view: str, *, start: Key, end: Key, after: Key | None = None, limit: int,
+        listing: bool = False,
     ) -> list[Row]:
-        rows = await super().query(db, view, start=start, end=end, after=after, limit=limit)
+        rows = await super().query(db, view, start=start, end=end, after=after, limit=limit, listing=listing)
         if view == "clock":
             docs = await self.inner.get_many(Db.NUMBERS, [self.reclaim, self.delete])
             changes: Sequence[Doc] = [

@@ -89,9 +89,10 @@ class NumberReads(CountingStore):
     number_documents = 0
 
     async def query(
-        self, db: Db, view: str, *, start: Key, end: Key, after: Key | None = None, limit: int
+        self, db: Db, view: str, *, start: Key, end: Key, after: Key | None = None, limit: int,
+        listing: bool = False,
     ) -> list[Row]:
-        rows = await super().query(db, view, start=start, end=end, after=after, limit=limit)
+        rows = await super().query(db, view, start=start, end=end, after=after, limit=limit, listing=listing)
         if db is Db.NUMBERS:
             self.number_documents += len(rows)
         return rows

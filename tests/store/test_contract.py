@@ -286,6 +286,30 @@ async def test_number_tree_rows_carry_their_key_and_document(store: Store) -> No
     assert REV.match(row.doc["_rev"])
 
 
+async def test_a_listing_reads_every_key_of_a_number_but_its_trail_and_place_and_follows_its_writes(
+    store: Store,
+) -> None:
+    doc = {**number("+14155550100", State.IN_SERVICE, owner_lineage=(ROOT,)), "label": {"a": [1]},
+           "pvt_history": [{"at": format_time(T0), "action": "add", "to": "in_service"}]}
+    [rev] = await put_ok(store, Db.NUMBERS, doc)
+    [rev] = await put_ok(store, Db.NUMBERS, {**doc, "_rev": rev, "label": "changed"})
+    await put_ok(store, Db.NUMBERS, number("+14155550101"))
+    await put_ok(store, Db.NUMBERS, {**number("+14155550101"), "_rev": (await store.get_many(
+        Db.NUMBERS, ["+14155550101"]))["+14155550101"]["_rev"], "_deleted": True})
+
+    [row] = await store.query(Db.NUMBERS, "tree", start=("*", "", "+"), end=("*", "", HIGH), limit=5, listing=True)
+
+    whole = (await store.get_many(Db.NUMBERS, [row.id]))[row.id]
+    def listed_part(doc: Doc) -> Doc:
+        return {k: v for k, v in doc.items() if k not in ("pvt_history", "pvt_locality")}
+
+    assert listed_part(row.doc) == listed_part(whole)
+    assert row.doc["_rev"] == rev and row.doc["label"] == "changed"
+    # Without `listing`, the whole document, as ever.
+    [row] = await store.query(Db.NUMBERS, "tree", start=("*", "", "+"), end=("*", "", HIGH), limit=5)
+    assert row.doc == whole
+
+
 async def test_number_tree_prefix_range_selects_numbers_starting_with_those_digits(store: Store) -> None:
     await seed_numbers(store)
     await put_ok(store, Db.NUMBERS, number("+1415", State.AVAILABLE), number("+1414", State.AVAILABLE))
@@ -570,6 +594,24 @@ async def test_accounts_are_not_indexed_by_the_number_views(store: Store) -> Non
 
     assert await query_ids(store, Db.NUMBERS, "tree", ("",), (HIGH,)) == []
     assert await query_ids(store, Db.ACCOUNTS, "tree", ("",), (HIGH,)) == [ROOT]
+
+
+async def test_documents_with_foreign_field_types_are_stored_and_indexed_by_their_text_parts(store: Store) -> None:
+    # What a hand edit or another tool can leave: the write must land and index only what is text.
+    odd = {**number("+14155550190", owner_lineage=(ROOT, RESELLER)), "pvt_assigned_to": 5,
+           "pvt_assigned_tree": [ROOT, {"id": RESELLER}, 7],
+           "pvt_locality": {"national": "4155550190", "terms": {"city": ["springfield", 3], "state": "CA"}}}
+    stray = {**number("+14155550191"), "pvt_assigned_to": {"id": RESELLER}, "pvt_assigned_tree": RESELLER,
+             "pvt_locality": {"terms": ["city"]}}
+    await put_ok(store, Db.NUMBERS, odd, stray)
+    await put_ok(store, Db.ACCOUNTS, {**account(CUSTOMER, ROOT), "pvt_tree": [ROOT, None]})
+    everyone = await query_ids(store, Db.NUMBERS, "tree", ("*",), ("*", HIGH))
+    assert {"+14155550190", "+14155550191"} <= set(everyone)
+    assert "+14155550190" in await query_ids(store, Db.NUMBERS, "tree", (ROOT,), (ROOT, HIGH))
+    for nobody in (RESELLER, "=" + RESELLER, "=5"):
+        assert await query_ids(store, Db.NUMBERS, "tree", (nobody,), (nobody, HIGH)) == []
+    assert await query_ids(store, Db.NUMBERS, "search", ("city",), ("city", HIGH)) == ["+14155550190"]
+    assert await query_ids(store, Db.ACCOUNTS, "tree", ("d:" + ROOT,), ("d:" + ROOT, HIGH)) == [CUSTOMER]
 
 
 # -- lifecycle ------------------------------------------------------------------------------------

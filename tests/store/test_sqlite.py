@@ -79,6 +79,31 @@ async def test_views_are_rebuilt_when_the_stored_index_version_differs(tmp_path:
         await store.close()
 
 
+async def test_a_file_from_before_listing_forms_gets_them_and_its_listings_leave_the_trail_out(
+    tmp_path: Path,
+) -> None:
+    path = str(tmp_path / "numplane.db")
+    store = SqliteStore(path)
+    await store.open()
+    trail = [{"at": "2026-11-26T12:00:00.000000Z", "action": "add", "to": "available"}]
+    await store.put_many(Db.NUMBERS, [{**NUMBER, "pvt_history": trail, "pvt_locality": {"v": 1}}])
+    await store.close()
+    with sqlite3.connect(path) as raw:  # the file as an older numplane left it
+        raw.execute("ALTER TABLE numbers_docs DROP COLUMN listing")
+    raw.close()
+
+    await store.open()
+    try:
+        [row] = await store.query(Db.NUMBERS, "clock", start=("available",), end=("available", HIGH), limit=10,
+                                  listing=True)
+        assert "pvt_history" not in row.doc and "pvt_locality" not in row.doc
+        assert row.doc["pvt_state"] == "available" and row.doc["_rev"].startswith("1-")
+        whole = (await store.get_many(Db.NUMBERS, [NUMBER["_id"]]))[NUMBER["_id"]]
+        assert whole["pvt_history"] == trail  # the document itself is untouched
+    finally:
+        await store.close()
+
+
 async def test_a_file_that_is_not_a_database_makes_the_store_unavailable(tmp_path: Path) -> None:
     path = tmp_path / "numplane.db"
     path.write_bytes(b"this is not an SQLite database, just some bytes" * 100)

@@ -46,10 +46,11 @@ class CountingStore:
         return await self.inner.put_many(db, docs)
 
     async def query(
-        self, db: Db, view: str, *, start: Key, end: Key, after: Key | None = None, limit: int
+        self, db: Db, view: str, *, start: Key, end: Key, after: Key | None = None, limit: int,
+        listing: bool = False,
     ) -> list[Row]:
         self.calls["query:" + db.value] += 1
-        rows = await self.inner.query(db, view, start=start, end=end, after=after, limit=limit)
+        rows = await self.inner.query(db, view, start=start, end=end, after=after, limit=limit, listing=listing)
         self.documents_read += len(rows)
         return rows
 

@@ -11,7 +11,10 @@ on each store, then:
 The subscribers run in a process of their own, so their own work does not delay the measuring client.
 It prints both p99s and their ratio (the goal: loaded within 2x of idle), then, from inside the server
 (benchmarks.loop_watch), the longest stretch of CPU time its event loop spent without a turn in each phase
-and its longest garbage collection: figures a busy machine distorts far less than the p99s.
+and its longest garbage collection: figures a busy machine distorts far less than the p99s. On CouchDB it
+also prints how long the loop waited inside its writes to pouchdb-server without using CPU: the kernel may
+give the core to the store a request wakes (or to another process) before the write returns, and meanwhile no
+request of numplane's runs.
 `--slow` runs the server on asyncio's loop instead and lists the callbacks that held it over 2 ms.
 """
 
@@ -194,6 +197,9 @@ def stretches(watched: dict[str, list[list[float]]], result: dict[str, float]) -
         found[f"{phase}_stretch_ms"] = max(cpu, default=0.0) * 1000
         found[f"{phase}_stretches_over_2ms"] = sum(1 for c in cpu if c > 0.002)
         found[f"{phase}_gc_ms"] = max(collections, default=0.0) * 1000
+        writes = [(s, c) for t, s, c in watched["writes"] if result[start] <= t <= result[end]]
+        found[f"{phase}_store_writes_ms"] = sum(s - c for s, c in writes) * 1000
+        found[f"{phase}_store_writes_over_1ms"] = sum(1 for s, _c in writes if s > 0.001)
     return found
 
 
@@ -262,6 +268,13 @@ def main() -> None:
         print(f"{store:<9}" + "".join(
             f"{phase} {r[f'{phase}_stretch_ms']:.1f} ms ({r[f'{phase}_stretches_over_2ms']:.0f} over 2 ms,"
             f" gc {r[f'{phase}_gc_ms']:.1f} ms)   " for phase in ("idle", "writes", "loaded")))
+    print("The time the loop waited inside its writes to CouchDB without using CPU (its core went to the store it"
+          " woke, or to another process; writes over 0.5 ms; how many took over 1 ms):")
+    for store, r in results.items():
+        if store == "couchdb":
+            print(f"{store:<9}" + "".join(
+                f"{phase} {r[f'{phase}_store_writes_ms']:.0f} ms ({r[f'{phase}_store_writes_over_1ms']:.0f} over"
+                f" 1 ms, in {r[end] - r[begin]:.1f} s)   " for phase, (begin, end) in WINDOWS.items()))
     print("idle: nothing else running; writes: the same changes, nobody subscribed; loaded: the changes fanned out;"
           " ratio: loaded p99 / idle p99")
 

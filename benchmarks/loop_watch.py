@@ -10,6 +10,12 @@ stretches of each phase by time. The CPU time of a stretch barely depends on how
 machine is, unlike a wall-clock p99 seen from another process (or the lateness, which includes waits for
 a core).
 
+Every request written to CouchDB is also timed (`"writes": [[unix time, seconds, CPU seconds], ...]`, only
+over half a millisecond): with pouchdb-server on the same cores, the kernel may give the core to the store
+the write wakes (or to another process) before the write returns, and the loop waits, using no CPU, until
+it gets a core back. Wall time far above CPU
+time there is the store's own work taken out of numplane's loop, which no CPU stretch above shows.
+
 `LOOP_WATCH_ASYNCIO=1` swaps uvloop for asyncio's own loop and also notes, for each callback that used over
 2 ms of CPU, what it ran (`"slow": [[unix time, seconds, description], ...]`): for finding the stretches, not for
 the figures, since the asyncio loop is slower.
@@ -39,6 +45,7 @@ class Watch:
         self.gc: list[tuple[float, float, int, int, tuple[int, int, int]]] = []
         self._count = (0, 0, 0)
         self.slow: list[tuple[float, float, str]] = []
+        self.writes: list[tuple[float, float, float]] = []
         self._gc_started = 0.0
 
     async def beat(self) -> None:
@@ -78,8 +85,26 @@ class Watch:
 
         asyncio.events.Handle._run = timed  # type: ignore[method-assign]
 
+    def time_store_writes(self) -> None:
+        """Wrap the CouchDB client's socket write to note the slow ones (wall and CPU time)."""
+        from numplane.store import couch_wire
+
+        original = couch_wire._Connection.send
+        writes = self.writes
+
+        def timed(connection: couch_wire._Connection, data: bytes) -> Any:
+            started, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return original(connection, data)
+            finally:
+                took = time.perf_counter() - started
+                if took > NOTED_AFTER:
+                    writes.append((time.time(), took, time.thread_time() - cpu))
+
+        couch_wire._Connection.send = timed  # type: ignore[method-assign]
+
     def write(self, path: Path) -> None:
-        path.write_text(json.dumps({"late": self.late, "gc": self.gc, "slow": self.slow}))
+        path.write_text(json.dumps({"late": self.late, "gc": self.gc, "slow": self.slow, "writes": self.writes}))
 
 
 def where(task: asyncio.Task[Any]) -> str:
@@ -128,6 +153,7 @@ def main() -> None:
 
     watch = Watch()
     gc.callbacks.append(watch.on_gc)
+    watch.time_store_writes()
     numplane.app.served_app = watched(numplane.app.served_app, watch, Path(output))  # type: ignore[method-assign]
     if os.environ.get("LOOP_WATCH_ASYNCIO") == "1":
         watch.time_callbacks()

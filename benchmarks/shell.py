@@ -6,15 +6,22 @@ serve` does (INFO, text by default) but written to /dev/null. Three requests, ea
 
   GET /hunt/{number} (router key)   numplane  vs  Starlette with only the hunt route (no middleware)
   { __typename } (router key)       numplane  vs  Starlette with only numplane's /graphql endpoint
+  huntNumber over GraphQL           numplane  vs  Starlette with only numplane's /graphql endpoint
   429 refusal of GET /hunt          numplane  vs  Starlette with a route answering the same 429 body
 
 The difference is what the middleware (request id and line, metrics, CORS check, rate limit) costs a
 request; the ratio is numplane ÷ bare. Rounds alternate between the two apps; medians are reported.
-`--profile hunt`
-(or typename, refusal) adds a cProfile of numplane serving that request, sorted by own time.
 
-`make bench BENCH_ARGS=shell`, or
-`python -m benchmarks.shell [--requests 3000] [--rounds 5] [--log-format json] [--profile hunt]`
+Then issue 18's ratios by CPU, all on numplane's app: `{ __typename }` ÷ GraphQL hunt (the GraphQL hunt's
+rate over `{ __typename }`'s, target >= 0.8) and GraphQL hunt ÷ GET /hunt (GET /hunt's lead, target >= 3).
+The three requests run in short batches taking turns (`--batches` turns of `--batch` requests each), so a
+neighbour's burst on a shared machine lands on all three alike; the fastest batch of each and the median
+are reported, and the ratios of both. `--ratios-only` skips the comparison with bare Starlette.
+`--profile hunt` (or typename, graphql_hunt, refusal) adds a cProfile of numplane serving that request,
+sorted by own time.
+
+`make bench BENCH_ARGS=shell`, or `python -m benchmarks.shell [--requests 3000] [--rounds 5]
+[--batch 200] [--batches 20] [--ratios-only] [--log-format json] [--profile hunt]`
 """
 
 from __future__ import annotations
@@ -54,6 +61,7 @@ from numplane.web.graphql import NumplaneGraphQL
 from numplane.web.hunt import hunt_route
 
 NUMBER = "+14155550001"
+HUNT = "mutation($n: String!) { huntNumber(input: {number: $n}) { result { disposition } userErrors { code } } }"
 ADD = (
     "mutation($n: [NumberRef!]!, $a: String) "
     "{ addNumbers(input: {numbers: $n, state: IN_SERVICE, accountId: $a}) { userErrors { code } } }"
@@ -136,10 +144,15 @@ def bare_refusal() -> Starlette:
     return Starlette(routes=[Route("/hunt/{number}", refused, methods=["GET"])])
 
 
-CASES = {"hunt": "GET /hunt", "typename": "{ __typename }", "refusal": "429 refusal"}
+CASES = {"hunt": "GET /hunt", "typename": "{ __typename }", "graphql_hunt": "GraphQL hunt", "refusal": "429 refusal"}
 
 
-async def measure(folder: Path, requests: int, rounds: int, profile: str | None) -> list[tuple[str, float, float]]:
+RATIO_CASES = ("typename", "graphql_hunt", "hunt")
+
+
+async def measure(
+    folder: Path, requests: int, rounds: int, batch: int, batches: int, profile: str | None
+) -> tuple[list[tuple[str, float, float]], dict[str, list[float]]]:
     settings = Settings(store=f"sqlite:///{folder}/shell.db", scheduler=False, webhooks=False, **UNLIMITED_SETTINGS)
     services = Services.from_settings(settings)
     numplane = create_app(services=services)
@@ -159,10 +172,13 @@ async def measure(folder: Path, requests: int, rounds: int, profile: str | None)
         bare_hunt = Starlette(routes=[hunt_route(services)])
         hunt_path = "/hunt/" + NUMBER
         typename = b'{"query":"{ __typename }"}'
+        graphql_hunt = f'{{"query":"{HUNT}","variables":{{"n":"{NUMBER}"}}}}'.encode()
         cases = {
             "hunt": ("GET", hunt_path, b"", 200, Driver(numplane, router_key), Driver(bare_hunt, router_key)),
             "typename": ("POST", "/graphql", typename, 200, Driver(numplane, router_key),
                          Driver(bare_graphql, router_key)),
+            "graphql_hunt": ("POST", "/graphql", graphql_hunt, 200, Driver(numplane, router_key),
+                             Driver(bare_graphql, router_key)),
             "refusal": ("GET", hunt_path, b"", 429, Driver(limited_app, router_key),
                         Driver(bare_refusal(), router_key)),
         }
@@ -175,11 +191,18 @@ async def measure(folder: Path, requests: int, rounds: int, profile: str | None)
         for name, (method, path, body, status, ours, bare) in cases.items():
             for driver in (ours, bare):  # warm caches (auth, parser, validation, routes)
                 await cpu_us(driver, method, path, body, 200, status)
+            if not rounds:
+                continue
             timings: dict[str, list[float]] = {"ours": [], "bare": []}
             for _round in range(rounds):
                 timings["ours"].append(await cpu_us(ours, method, path, body, requests, status))
                 timings["bare"].append(await cpu_us(bare, method, path, body, requests, status))
             results.append((CASES[name], statistics.median(timings["ours"]), statistics.median(timings["bare"])))
+        turns: dict[str, list[float]] = {name: [] for name in RATIO_CASES}
+        for _turn in range(batches):
+            for name in RATIO_CASES:
+                method, path, body, status, ours, _bare = cases[name]
+                turns[name].append(await cpu_us(ours, method, path, body, batch, status))
         if profile is not None:
             method, path, body, status, ours, _bare = cases[profile]
             profiler = cProfile.Profile(time.process_time)
@@ -187,13 +210,16 @@ async def measure(folder: Path, requests: int, rounds: int, profile: str | None)
             await cpu_us(ours, method, path, body, requests, status)
             profiler.disable()
             pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
-    return results
+    return results, turns
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000, help="requests per round and app")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=200, help="requests per batch of the ratios")
+    parser.add_argument("--batches", type=int, default=20, help="batches of each request for the ratios")
+    parser.add_argument("--ratios-only", action="store_true", help="skip the comparison with bare Starlette")
     parser.add_argument("--log-format", choices=("text", "json"), default="text")
     parser.add_argument("--profile", choices=list(CASES), help="print a cProfile of numplane serving this request")
     args = parser.parse_args()
@@ -202,12 +228,25 @@ def main() -> None:
         if isinstance(handler, logging.StreamHandler):
             handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the process
     with tempfile.TemporaryDirectory() as folder:
-        results = uvloop.run(measure(Path(folder), args.requests, args.rounds, args.profile))
-    print(f"process CPU per request, in process, median of {args.rounds} rounds of {args.requests} "
-          f"(log {args.log_format}, load average {os.getloadavg()[0]:.1f})")
+        rounds = 0 if args.ratios_only else args.rounds
+        results, turns = uvloop.run(
+            measure(Path(folder), args.requests, rounds, args.batch, args.batches, args.profile)
+        )
+    if results:
+        print(f"process CPU per request, in process, median of {args.rounds} rounds of {args.requests} "
+              f"(log {args.log_format}, load average {os.getloadavg()[0]:.1f})")
     for name, ours, bare in results:
         print(f"  {name:<15} numplane {ours:6.1f} us, bare Starlette {bare:6.1f} us: "
               f"shell +{ours - bare:5.1f} us, numplane ÷ bare {ours / bare:4.2f}")
+    print(f"issue 18's ratios: process CPU per request on numplane's app, {args.batches} turns of {args.batch} "
+          f"requests each (load average {os.getloadavg()[0]:.1f})")
+    for statistic, pick in (("fastest batch", min), ("median batch", statistics.median)):
+        cpu = {name: pick(turns[name]) for name in RATIO_CASES}
+        print(f"  {statistic:<13}  {{ __typename }} {cpu['typename']:6.1f} us, "
+              f"GraphQL hunt {cpu['graphql_hunt']:6.1f} us, GET /hunt {cpu['hunt']:6.1f} us: "
+              f"GraphQL hunt ÷ {{ __typename }} (rate) "
+              f"{cpu['typename'] / cpu['graphql_hunt']:4.2f}, GET /hunt ÷ GraphQL hunt (rate) "
+              f"{cpu['graphql_hunt'] / cpu['hunt']:4.2f}")
 
 
 if __name__ == "__main__":

@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     ide_build = console_dir(settings) / "ide-dist"
     api: ASGIApp = WithGraphiQL(graphql, ide_build) if settings.debug else graphql
     store = services.store
+    hunt = hunt_route(services)
 
     async def healthz(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -113,7 +114,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         routes=[
             Route("/graphql", api),  # every method: a wrong one is answered as a coded GraphQL error
             WebSocketRoute("/graphql", graphql),
-            hunt_route(services),
+            hunt,
             port_documents_route(services),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
@@ -122,7 +123,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             *console_routes(settings),  # last: the console's files answer every other path
         ],
         # Request id and line, metrics, CORS and rate limits in one layer (numplane.web.shell).
-        middleware=[Middleware(RequestShell, services=services, metrics=metrics, limits=graphql.rate_limits)],
+        middleware=[Middleware(RequestShell, services=services, metrics=metrics, limits=graphql.rate_limits,
+                               direct=hunt)],
         lifespan=lifespan,
     )
 

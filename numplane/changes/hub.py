@@ -281,7 +281,14 @@ class ChangeHub:
 
     async def read_ports(self, after: str, limit: int) -> PortPage:
         """Port request changes after `after`, oldest first, from the store: for a reader that saves its
-        own cursor (webhooks) and must resume after a restart, which the listeners' push cannot give."""
+        own cursor (webhooks) and must resume after a restart, which the listeners' push cannot give.
+
+        A reader that has caught up with the hub is answered without a store read: the webhook dispatcher
+        asks after every page of number changes, and on CouchDB that was a feed request per mutation for a
+        feed that rarely moves. Whatever the hub reads later reaches the port listeners, which wake it."""
+        await self.sync()
+        if self.running and after == self._ports_position:
+            return PortPage([], after, has_more=False)
         found = await self.store.changes(Db.PORTS, after, limit)
         return PortPage(_port_entries(found.changes), found.cursor, has_more=len(found.changes) >= limit)
 

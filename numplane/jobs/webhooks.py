@@ -4,9 +4,9 @@ Two loops per process, both safe to run on every replica:
 
 - the feed reader holds the lease `job:webhooks-feed` (numplane.jobs.claims); only the holder reads the
   number and port request feeds from the cursors saved in `webhooks:feed`, writes a delivery per (event,
-  endpoint) that hears it, and then saves the cursors. A crash between the two re-reads the pages and
-  rewrites the same deliveries (their ids are the event's and the endpoint's), which conflict harmlessly:
-  nothing twice, nothing lost.
+  endpoint) that hears it, and then saves the cursors (after pages that wrote none, every few seconds). A
+  crash between the two re-reads the pages and rewrites the same deliveries (their ids are the event's and
+  the endpoint's), which conflict harmlessly: nothing twice, nothing lost.
 - a sender per endpoint reads the endpoint's queue in feed order, claims each number's first unfinished
   delivery (a revision-checked write: one replica wins) and sends it. Each endpoint has its own task and
   at most `webhooks_concurrency_per_endpoint` attempts in flight, so a slow receiver only slows itself.
@@ -55,6 +55,10 @@ CURSOR_ID = "webhooks:feed"
 FEED_LEASE_SECONDS = 10
 """A replica that dies holding the feed stops new deliveries at most this long; another takes over."""
 FEED_PAGE = 200
+CURSOR_SAVE_SECONDS = 2.0
+"""Pages that wrote no delivery move the saved cursor at most this often (and at a clean stop): on CouchDB
+that write after every mutation was a third of the store's work for a writer nobody had subscribed to. After
+a crash they are read again and, as before, write what they write only once."""
 QUEUE_PAGE = 200
 ERROR_PAUSE_SECONDS = 1.0
 
@@ -74,8 +78,15 @@ class Dispatcher:
         self._client: httpx.AsyncClient | None = None
         self._port_news = asyncio.Event()  # the hub read a port request change: read the ports feed
         self._unlisten_ports: Callable[[], None] | None = None
+        self._saved: dict[str, Any] | None = None  # the cursor document as last written (while holding the lease)
+        self._read_up_to: tuple[str, str] = ("", "")  # the numbers and port request cursors read up to
 
     # -- lifecycle --------------------------------------------------------------------------------
+
+    @property
+    def feed_cursor(self) -> str:
+        """The number feed cursor this process's feed reader has read up to ("" until it holds the lease)."""
+        return self._read_up_to[0]
 
     def start(self) -> None:
         self._client = http_client(self.settings.webhooks_timeout_seconds)
@@ -100,6 +111,8 @@ class Dispatcher:
         self._senders.clear()
         self._retired.clear()
         if self._lease is not None:  # hand the feed over at once rather than after the lease expires
+            with contextlib.suppress(Exception):
+                await self._save_position()  # the next holder starts where this one stopped
             with contextlib.suppress(Exception):
                 await claims.finish(self.services.store, self._lease, self.services.clock(), "stopped", {})
             self._lease = None
@@ -195,20 +208,33 @@ class Dispatcher:
             saved = {"_id": CURSOR_ID, "pvt_type": "webhook_cursor", "cursor": self.hub.position}
         if "ports_cursor" not in saved:  # and of port requests from now on (also a cursor saved before them)
             saved = await self._save_cursor({**saved, "ports_cursor": self.hub.ports_position})
+        self._saved, self._read_up_to = saved, (saved["cursor"], saved["ports_cursor"])
+        loop = asyncio.get_running_loop()
+        saved_at = loop.time()
         while True:
             assert self._lease is not None
             self._lease = await claims.renew(store, self._lease, self.services.clock(), FEED_LEASE_SECONDS)
             self._port_news.clear()  # before the read: a change read by the hub after it wakes the wait below
-            page = await self.hub.read(saved["cursor"], FEED_PAGE)
-            ports = await self.hub.read_ports(saved["ports_cursor"], FEED_PAGE)
+            page = await self.hub.read(self._read_up_to[0], FEED_PAGE)
+            ports = await self.hub.read_ports(self._read_up_to[1], FEED_PAGE)
+            delivered = 0
             if page.entries or ports.entries:
                 # Read after the pages, so an endpoint created before a change surely hears of it.
                 await self.refresh_endpoints()
-                await self._write_deliveries(page.entries, ports.entries)
-            if (page.cursor, ports.cursor) != (saved["cursor"], saved["ports_cursor"]):
-                saved = await self._save_cursor({**saved, "cursor": page.cursor, "ports_cursor": ports.cursor})
+                delivered = await self._write_deliveries(page.entries, ports.entries)
+            self._read_up_to = (page.cursor, ports.cursor)
+            if delivered or loop.time() - saved_at >= CURSOR_SAVE_SECONDS:
+                await self._save_position()
+                saved_at = loop.time()
             if not page.has_more and not ports.has_more:
                 await self._wait_for_news(page.cursor, min(self.settings.webhooks_poll_seconds, FEED_LEASE_SECONDS / 4))
+
+    async def _save_position(self) -> None:
+        """Save the cursors read up to, when they moved since the last save."""
+        saved = self._saved
+        if saved is not None and self._read_up_to != (saved["cursor"], saved["ports_cursor"]):
+            cursor, ports_cursor = self._read_up_to
+            self._saved = await self._save_cursor({**saved, "cursor": cursor, "ports_cursor": ports_cursor})
 
     async def _wait_for_news(self, cursor: str, timeout: float) -> None:
         """Until a number change after `cursor` or a port request change is read, or `timeout` seconds."""
@@ -227,7 +253,8 @@ class Dispatcher:
             raise LeaseLost("the webhook feed cursor was moved by another replica")
         return {**doc, "_rev": result.rev}
 
-    async def _write_deliveries(self, entries: list[FeedEntry], ports: Sequence[PortRequestEntry] = ()) -> None:
+    async def _write_deliveries(self, entries: list[FeedEntry], ports: Sequence[PortRequestEntry] = ()) -> int:
+        """Write a delivery per (event, endpoint that hears it); how many."""
         now = self.services.clock()
         deliveries: list[Delivery] = []
         for position, port in enumerate(ports, start=len(entries)):
@@ -255,6 +282,7 @@ class Dispatcher:
             sender = self._senders.get(webhook_id)
             if sender is not None:
                 sender.wake()
+        return len(deliveries)
 
     # -- outcomes ---------------------------------------------------------------------------------
 

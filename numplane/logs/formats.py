@@ -100,7 +100,7 @@ class ReadableLines(LineFormatter):
         self, created: float, level: str, logger: str, message: str, facts: dict[str, Any], exception: str | None = None
     ) -> str:
         text = f"{_time(created)} {level} {logger}: {message}"
-        extra = " ".join(f"{name}={_shown(value)}" for name, value in facts.items())
+        extra = " ".join([f"{name}={_shown(value)}" for name, value in facts.items()])
         if extra:
             text += " " + extra
         if exception is not None:
@@ -109,11 +109,15 @@ class ReadableLines(LineFormatter):
 
 
 def _shown(value: Any) -> str:
-    if type(value) is int or type(value) is float:
+    kind = type(value)
+    if kind is str:  # most facts of a request line (ids, a method, a path): tested first
+        text: str = value
+    elif kind is int or kind is float:
         return str(value)  # nothing in a number to quote
-    if isinstance(value, dict):
+    elif isinstance(value, dict):
         return ",".join(f"{k}:{v}" for k, v in value.items()) or "-"
-    text = str(value)
+    else:
+        text = str(value)
     # A value from a client (a path, an operation name) must not break the line or fake another field.
     if not text or not text.isprintable() or " " in text or "=" in text:
         return json.dumps(text)

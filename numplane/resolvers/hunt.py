@@ -21,10 +21,10 @@ from numplane.resolvers import bulk
 from numplane.resolvers.bulk import NumberRef, Plan
 from numplane.resolvers.context import Requester, Role, Services
 from numplane.resolvers.system_config import get_config
-from numplane.routing.cache import NumberRoute, RoutingCache, number_route
+from numplane.routing.cache import Missing, NumberRoute, RoutingCache, number_route
 from numplane.store.base import Db
 
-__all__ = ["Disposition", "HuntResult", "hunt_number", "routing_of"]
+__all__ = ["Disposition", "HuntResult", "hunt_from_memory", "hunt_number", "routing_of"]
 
 _NAMES_OWNER = frozenset({Disposition.ROUTE, Disposition.ROUTE_UPSTREAM, Disposition.ACCOUNT_DISABLED})
 
@@ -49,16 +49,50 @@ async def hunt_number(
     services: Services, requester: Requester, number: str, caller_account_id: str | None
 ) -> HuntResult:
     """`caller_account_id` None: the call arrives from an upstream carrier."""
-    if not (requester.is_admin or requester.role is Role.ROUTER):
-        raise DomainError(ErrorCode.FORBIDDEN, "Only router and admin keys may hunt numbers.")
+    found = hunt_from_memory(services, requester, number, caller_account_id)
+    if found is not None:
+        return found
     normalized = await _normalize(services, number)
     routing = routing_of(services)
     route = await routing.number(normalized)
     caller_lineage = await _lineage(routing, caller_account_id)
-    result = await _answer(routing, route, caller_lineage)
+    owner = await routing.account(route.owner) if route.owner else None
+    result = _answer(route, owner, caller_lineage)
     if not completes_port(route.state, caller_lineage, result.disposition):
         return result
     return await _complete_port(services, routing, normalized, caller_lineage)
+
+
+def hunt_from_memory(
+    services: Services, requester: Requester, number: str, caller_account_id: str | None
+) -> HuntResult | None:
+    """The hunt answered without waiting, when everything it reads is in memory: an E.164 number (no
+    region to look up), its route, the caller's and the owner's accounts in the routing cache, and no
+    port to complete. None when the answer needs the store: `hunt_number` then. Nearly every hunt of a
+    warm cache is answered here, and a router's call path pays for no coroutine on the way."""
+    _check_requester(requester)
+    if not number.strip().startswith("+"):
+        return None
+    routing = routing_of(services)
+    route = routing.numbers.peek(e164.normalize(number, services.settings.default_region))
+    if isinstance(route, Missing):
+        return None
+    caller_lineage = None
+    if caller_account_id is not None:
+        caller = routing.accounts.peek(caller_account_id)
+        if isinstance(caller, Missing):
+            return None
+        caller_lineage = _lineage_of(caller, caller_account_id)
+    owner = routing.accounts.peek(route.owner) if route.owner else None
+    if isinstance(owner, Missing):
+        return None
+    result = _answer(route, owner, caller_lineage)
+    return None if completes_port(route.state, caller_lineage, result.disposition) else result
+
+
+def _check_requester(requester: Requester) -> None:
+    if not (requester.is_admin or requester.role is Role.ROUTER):
+        raise DomainError(ErrorCode.FORBIDDEN, "Only router and admin keys may hunt numbers.")
 
 
 async def _normalize(services: Services, number: str) -> str:
@@ -71,15 +105,17 @@ async def _normalize(services: Services, number: str) -> str:
 async def _lineage(routing: RoutingCache, caller_account_id: str | None) -> tuple[str, ...] | None:
     if caller_account_id is None:
         return None
-    caller = await routing.account(caller_account_id)
+    return _lineage_of(await routing.account(caller_account_id), caller_account_id)
+
+
+def _lineage_of(caller: Account | None, caller_account_id: str) -> tuple[str, ...]:
     # An unknown caller account is in nobody's tree: porting numbers go upstream for it.
     return caller.lineage if caller is not None else (caller_account_id,)
 
 
-async def _answer(
-    routing: RoutingCache, route: NumberRoute, caller_lineage: tuple[str, ...] | None, *, completed: bool = False
+def _answer(
+    route: NumberRoute, owner: Account | None, caller_lineage: tuple[str, ...] | None, *, completed: bool = False
 ) -> HuntResult:
-    owner = await routing.account(route.owner) if route.owner else None
     # A number whose owner account is gone routes nowhere, like a disabled one.
     outcome = disposition(route.state, route.owner, owner is not None and owner.enabled, caller_lineage)
     return HuntResult(
@@ -112,4 +148,6 @@ async def _complete_port(
     doc = outcome.numbers[0].to_doc()
     # What the engine read is news for the cache when another replica completed the port first.
     routing.apply_docs(Db.NUMBERS, [doc])
-    return await _answer(routing, number_route(number, doc), caller_lineage, completed=wrote)
+    route = number_route(number, doc)
+    owner = await routing.account(route.owner) if route.owner else None
+    return _answer(route, owner, caller_lineage, completed=wrote)

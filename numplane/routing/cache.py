@@ -72,6 +72,13 @@ def account_of(doc: Doc | None) -> Account | None:
 V = TypeVar("V")
 
 
+class Missing:
+    """What `peek` answers for an id not held in memory (an absent number is held too, as state None)."""
+
+
+MISSING = Missing()
+
+
 class _Entries(Generic[V]):
     """One bounded map of id -> (generation, value), filled on demand, each id loaded once at a time."""
 
@@ -88,6 +95,16 @@ class _Entries(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def peek(self, key: str) -> V | Missing:
+        """The entry when memory holds it (counted as a hit, as `get` counts it); MISSING otherwise, and
+        nothing is loaded: the caller decides whether to wait for the store (`get`)."""
+        entry = self._entries.get(key) if self.cached else None
+        if entry is None:
+            return MISSING
+        self.hits += 1
+        self._entries.move_to_end(key)
+        return entry[1]
 
     async def get(self, key: str) -> V:
         entry = self._entries.get(key)

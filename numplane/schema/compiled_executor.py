@@ -19,8 +19,24 @@ from collections import OrderedDict
 from collections.abc import Awaitable
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, GraphQLResolveInfo
-from graphql.execution.executor import collect_iterator_awaitables, invalid_return_type_error
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    MiddlewareManager,
+    OperationDefinitionNode,
+    assert_valid_schema,
+)
+from graphql.execution.collect_fields import FragmentDetails
+from graphql.execution.executor import (
+    Executor,
+    collect_iterator_awaitables,
+    default_field_resolver,
+    default_type_resolver,
+    invalid_return_type_error,
+)
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, gather_with_cancel, is_iterable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -43,6 +59,7 @@ from numplane.schema.compiled_plan import (
     Unsupported,
     condition_variables,
 )
+from numplane.schema.compiled_variables import VARIABLE_PLANS, coerced_variables
 
 Info = GraphQLResolveInfo[Any]
 CACHED_OPERATIONS = 1000  # as many as the parse and validation caches keep (numplane.schema.policy)
@@ -92,6 +109,66 @@ PLANS = Plans()
 
 
 class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
+    @classmethod
+    def build(  # type: ignore[override]  # graphql-core's keyword options are passed on as they come
+        cls,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        root_value: Any = None,
+        context_value: Any = None,
+        raw_variable_values: dict[str, Any] | None = None,
+        operation_name: str | None = None,
+        field_resolver: Any = None,
+        type_resolver: Any = None,
+        subscribe_field_resolver: Any = None,
+        max_coercion_errors: int = 50,
+        enable_early_execution: bool = False,
+        middleware: Any = None,
+        is_awaitable: Any = None,
+        is_async_iterable: Any = None,
+        **options: Any,
+    ) -> list[GraphQLError] | Executor[Any]:
+        """graphql-core's `build` with the operation's variables coerced by its plan
+        (numplane.schema.compiled_variables). Whatever graphql-core would answer with errors (no such
+        operation, fragment variables, variables it refuses) is built by graphql-core itself."""
+        arguments = (
+            schema, document, root_value, context_value, raw_variable_values, operation_name, field_resolver,
+            type_resolver, subscribe_field_resolver, max_coercion_errors, enable_early_execution, middleware,
+            is_awaitable, is_async_iterable,
+        )
+        if not (middleware is None or isinstance(middleware, MiddlewareManager)):
+            return super().build(*arguments, **options)
+        assert_valid_schema(schema)
+        operation: OperationDefinitionNode | None = None
+        fragment_definitions: dict[str, FragmentDefinitionNode] = {}
+        fragments: dict[str, FragmentDetails] = {}
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode):
+                if operation_name is None:
+                    if operation is not None:
+                        return super().build(*arguments, **options)  # several: graphql-core's error
+                    operation = definition
+                elif definition.name and definition.name.value == operation_name:
+                    operation = definition
+            elif isinstance(definition, FragmentDefinitionNode):
+                if definition.variable_definitions:
+                    return super().build(*arguments, **options)
+                fragment_definitions[definition.name.value] = definition
+                fragments[definition.name.value] = FragmentDetails(definition, None)
+        planned = VARIABLE_PLANS.find(schema, operation) if operation is not None else None
+        variables = (
+            coerced_variables(planned, raw_variable_values or {}, bool(options.get("hide_suggestions")))
+            if planned is not None else None
+        )
+        if operation is None or variables is None:
+            return super().build(*arguments, **options)
+        return cls(
+            schema, fragment_definitions, fragments, root_value, context_value, operation, variables,
+            field_resolver or default_field_resolver, type_resolver or default_type_resolver,
+            subscribe_field_resolver or default_field_resolver, enable_early_execution, middleware,
+            is_awaitable, is_async_iterable, **options,
+        )
+
     def compiled_plan(self) -> OperationPlan | None:
         if self.abort_signal is not None or self.hooks is not None or not self.error_propagation:
             return None

@@ -37,7 +37,7 @@ from numplane.settings import Settings
 from numplane.store.base import StoreUnavailable
 from numplane.web.credentials import bearer
 from numplane.web.errors import error_response
-from numplane.web.rate_counts import SweptMemoryStorage
+from numplane.web.rate_counts import SlidingWindows
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +76,7 @@ class RateLimits:
     """The process's request budgets, one per key (or address) and spender."""
 
     def __init__(self, budgets: dict[Spender, Budget]) -> None:
-        self._counter = SweptMemoryStorage()
+        self._counter = SlidingWindows()
         # The namespace keeps a key's hunt budget apart from its other requests' even if both read alike.
         self._items: dict[Spender, RateLimitItem] = {
             who: RateLimitItemPerSecond(budget.burst, budget.window_seconds, namespace=who.value)
@@ -100,11 +100,11 @@ class RateLimits:
             if len(self._keys) >= MAX_KEPT_KEYS:
                 self._keys.clear()  # addresses come and go; the keys of the busy ones are made again at once
             key = self._keys[(who, identity)] = item.key_for(identity)
-        previous, previous_ttl, current, current_ttl = self._counter.get_sliding_window(key, expiry)
+        now = time.time()
+        previous, previous_ttl, current, current_ttl = self._counter.read(key, expiry, now)
         allowed = floor(previous * previous_ttl / expiry + current) + 1 <= item.amount
         if allowed:
-            _previous_key, current_key = self._counter.sliding_window_keys(key, expiry, time.time())
-            current = self._counter.incr(current_key, 2 * expiry)  # kept two windows, as limits keeps it
+            current = self._counter.add(key, expiry, now)
         remaining = max(0, item.amount - floor(previous * previous_ttl / expiry + current))
         return Quota(allowed, item.amount, remaining, _reset(expiry, previous, previous_ttl, current, current_ttl))
 

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from numplane.changes.hub import PortRequestEntry
 from numplane.domain.port_requests import Change, Details, PortState
 from numplane.resolvers import port_changes, port_requests
+from numplane.store.base import Db
 from tests.changes.conftest import Feed
 
 A = "+14155550191"
@@ -79,3 +80,18 @@ async def test_subscribers_hear_of_requests_they_can_see_and_admin_only_comments
     assert not unrelated.done()
     unrelated.cancel()
     await admin.aclose()
+
+
+async def test_a_port_reader_caught_up_with_the_hub_is_answered_without_a_store_read(feed: Feed) -> None:
+    w = feed.world
+    start = feed.hub.ports_position
+    reader = asyncio.current_task()
+    assert reader is not None
+
+    assert (await feed.hub.read_ports(start, 10)).entries == []
+    assert feed.store.reads[(Db.PORTS, reader.get_name())] == 0
+
+    # A write of this process the hub has not read yet: the reader still gets it at once.
+    outcome = await port_requests.create_port_request(w.services, w.child, Details(), [A])
+    page = await feed.hub.read_ports(start, 10)
+    assert [e.request.id for e in page.entries] == [outcome.request.id]

@@ -15,7 +15,7 @@ from numplane.domain.transitions import SYSTEM_ACTOR
 from numplane.resolvers import accounts, numbers
 from numplane.resolvers.bulk import NumberRef
 from numplane.resolvers.context import Requester, Role, Services
-from numplane.resolvers.hunt import hunt_number
+from numplane.resolvers.hunt import hunt_from_memory, hunt_number
 from numplane.resolvers.system_config import get_config, update_config
 from numplane.store.base import Db, Store
 from numplane.store.observed import ObservedStore
@@ -102,6 +102,30 @@ async def test_route_names_the_owner_and_not_routable_names_nobody(world: World)
     await numbers.reserve_numbers(world.services, world.reseller, refs(N))
     parked = await hunt_number(world.services, router(world), N, None)
     assert (parked.disposition, parked.account) == (D.NOT_ROUTABLE, None)
+
+
+async def test_a_warm_cache_answers_the_hunt_without_waiting_as_the_store_would(
+    world: World, counted: CountingStore
+) -> None:
+    await owned_by_reseller_in(world, State.IN_SERVICE)
+    assert hunt_from_memory(world.services, router(world), N, world.child.id) is None  # nothing cached yet
+    from_store = await hunt_number(world.services, router(world), N, world.child.id)
+    reads = counted.total
+    assert hunt_from_memory(world.services, router(world), N, world.child.id) == from_store
+    assert hunt_from_memory(world.services, router(world), N, "unknown-caller") is None  # an account not yet read
+    assert counted.total == reads
+    assert hunt_from_memory(world.services, router(world), "(415) 555-0123", None) is None  # needs the region
+    with pytest.raises(DomainError) as refused:
+        hunt_from_memory(world.services, world.reseller, N, None)
+    assert refused.value.code is ErrorCode.FORBIDDEN
+
+
+async def test_a_port_in_to_complete_is_never_answered_from_memory(world: World) -> None:
+    await owned_by_reseller_in(world, State.PORT_IN)
+    assert (await hunt_number(world.services, router(world), N, world.child.id)).disposition is D.ROUTE
+    assert hunt_from_memory(world.services, router(world), N, world.child.id) is not None
+    assert hunt_from_memory(world.services, router(world), N, None) is None  # a carrier's call completes it
+    assert (await hunt_number(world.services, router(world), N, None)).port_completed
 
 
 async def test_first_carrier_call_completes_a_port_in_and_later_calls_do_not(world: World) -> None:

@@ -1,48 +1,44 @@
-"""The rate limits' counts: kept without a thread of their own, expired ones dropped by later requests."""
+"""The rate limits' counts: two windows per key, kept without a thread, passed ones dropped by later hits."""
 
 from __future__ import annotations
 
 import threading
 import time
 
-from limits import RateLimitItemPerSecond
-from limits.strategies import SlidingWindowCounterRateLimiter
-
-from numplane.web.rate_counts import SweptMemoryStorage
+from numplane.web.rate_counts import SlidingWindows
 
 
 def test_hits_after_quiet_moments_start_no_thread() -> None:
-    # limits' own MemoryStorage starts a Timer thread on the first hit after each quiet 10 ms.
-    limiter = SlidingWindowCounterRateLimiter(SweptMemoryStorage())
-    item = RateLimitItemPerSecond(100, 1)
+    # limits' own MemoryStorage started a Timer thread on the first hit after each quiet 10 ms.
+    counts = SlidingWindows()
     before = set(threading.enumerate())
     for _ in range(3):
         time.sleep(0.015)
-        assert limiter.hit(item, "key")
+        counts.add("key", 1, time.time())
     assert set(threading.enumerate()) <= before
 
 
-def test_a_spent_budget_is_still_refused() -> None:
-    limiter = SlidingWindowCounterRateLimiter(SweptMemoryStorage(sweep_seconds=0))
-    item = RateLimitItemPerSecond(2, 3600)
-    assert limiter.hit(item, "key") and limiter.hit(item, "key")
-    assert not limiter.hit(item, "key")
-    assert limiter.hit(item, "another key")
+def test_the_current_window_becomes_the_previous_and_then_passes() -> None:
+    counts = SlidingWindows()
+    assert [counts.add("key", 10, 1000.5) for _ in range(3)] == [1, 2, 3]
+    assert counts.read("key", 10, 1001.0)[::2] == (0, 3)  # (previous, current) within the window
+    previous, previous_ttl, current, _current_ttl = counts.read("key", 10, 1012.5)
+    assert (previous, current) == (3, 0) and previous_ttl == 7.5  # still weighs for the rest of 1010-1020
+    assert counts.add("key", 10, 1012.5) == 1
+    assert counts.read("key", 10, 1031.0)[::2] == (0, 0)
+    assert counts.read("another key", 10, 1001.0)[::2] == (0, 0)
 
 
-def test_a_later_count_drops_the_expired_ones() -> None:
-    storage = SweptMemoryStorage(sweep_seconds=0)
-    storage.incr("old", expiry=0.001)
-    time.sleep(0.005)
-    storage.incr("new", expiry=60)
-    assert set(storage.storage) == {"new"}
-    assert set(storage.expirations) == {"new"}
+def test_a_later_hit_drops_the_keys_whose_windows_have_passed() -> None:
+    counts = SlidingWindows(sweep_seconds=0)
+    counts.add("old", 1, time.time() - 5)
+    counts.add("new", 60, time.time())
+    assert set(counts.windows) == {"new"}
 
 
-def test_counts_are_swept_at_most_once_a_sweep_interval() -> None:
-    storage = SweptMemoryStorage(sweep_seconds=3600)
-    storage.incr("old", expiry=0.001)
-    time.sleep(0.005)
-    storage.incr("new", expiry=60)
-    assert set(storage.expirations) == {"old", "new"}  # not yet swept; `get` still reads "old" as 0
-    assert storage.get("old") == 0
+def test_keys_are_swept_at_most_once_a_sweep_interval() -> None:
+    counts = SlidingWindows(sweep_seconds=3600)
+    counts.add("old", 1, time.time() - 5)
+    counts.add("new", 60, time.time())
+    assert set(counts.windows) == {"old", "new"}  # not yet swept; reading "old" still finds nothing
+    assert counts.read("old", 1, time.time())[::2] == (0, 0)

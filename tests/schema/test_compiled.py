@@ -117,6 +117,7 @@ async def answer(schema: Any, world: World, tenant: Requester, query: str, varia
 
 
 WORLDS: dict[int, World] = {}
+RERUNS = 20  # graphql-core's own runs of an operation whose nulled answer depends on the store's timing
 
 
 @settings(max_examples=EXAMPLES, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
@@ -133,11 +134,17 @@ async def test_compiled_execution_answers_as_graphql_core_does(
     tenant = world.tenants[tenant_index]
     compiled = await answer(COMPILED, world, tenant, query, rewrite.variables)
     expected = await answer(EXECUTOR, world, tenant, query, rewrite.variables)
-    if expected[0] is None and compiled[0] is None and len(expected[1]) + len(compiled[1]) > 2:
+    if expected[0] is None and compiled[0] is None and compiled[1] != expected[1]:
         # A non-null error nulled the whole response: graphql-core then cancels the root fields still
         # awaiting the store, so which of their errors made it in depends on the store's timing (graphql-core
-        # against itself differs too). The error that nulled it is in both.
-        assert any(error in expected[1] for error in compiled[1]), query
+        # against itself differs too). The compiled answer must be one graphql-core also gives: an error
+        # that nulled it in one of graphql-core's own runs.
+        given = list(expected[1])
+        for _again in range(RERUNS):
+            if any(error in given for error in compiled[1]):
+                break
+            given.extend((await answer(EXECUTOR, world, tenant, query, rewrite.variables))[1])
+        assert any(error in given for error in compiled[1]), query
     else:
         assert compiled == expected, query
     event("errors" if expected[1] else "no errors")

@@ -13,7 +13,9 @@ cycle), then measures, one after another, with 16 keep-alive clients:
 beside a bare strawberry app (benchmarks/bare.py: the same page shape from memory, parser and validation
 caches, on uvicorn) serving both pages, beside the same numplane with `--workers 2` (page and hunt), and
 beside numplane on pouchdb-server (transitions, with numplane's process CPU per transition on each store).
-The machine is shared and noisy: only the ratios of one run mean anything.
+The machine is shared and noisy: only the ratios of one run mean anything. Each run also reads the
+server's CPU per request (and the bare app's), and the report gives the same ratios from those: with wrk
+on the same two cores the rates move with how the cores are handed out, the CPU a request costs far less.
 """
 
 from __future__ import annotations
@@ -181,7 +183,8 @@ def serving(store: str, **kwargs: Any) -> Iterator[Server]:
 
 
 @contextmanager
-def bare_app() -> Iterator[str]:
+def bare_app() -> Iterator[tuple[str, int]]:
+    """The bare app's URL and process id."""
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "benchmarks.bare", "--port", str(port)],
                                cwd=Path(__file__).resolve().parents[1])
@@ -196,7 +199,7 @@ def bare_app() -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -211,14 +214,12 @@ def measure(seconds: int, workers: bool, couch: bool) -> dict[str, Any]:
             admin_key = server.admin_key
             named = plans(server.url, admin_key, router, reseller)
             for name, plan in named.items():
-                if name == "cycle":
-                    results[name], results["cycle_cpu_ms"] = run_with_cpu(server, plan, seconds)
-                else:
-                    results[name] = run(plan, seconds)
-        with bare_app() as url:
+                results[name], results[f"{name}_cpu_ms"] = run_with_cpu(server, plan, seconds)
+        with bare_app() as (url, pid):
             bare = plans(url, "", "", "")
-            results["bare_page"] = run(bare["page"], seconds)
-            results["bare_page_ten"] = run(bare["page_ten"], seconds)
+            for name in ("page", "page_ten"):
+                results[f"bare_{name}"], cpu = _measured(bare[name], seconds, pid)
+                results[f"bare_{name}_cpu_ms"] = cpu * 1000 / max(1, results[f"bare_{name}"].requests)
         if workers:
             with serving(store, args=("--workers", "2")) as server:
                 two = plans(server.url, admin_key, router, reseller)
@@ -286,6 +287,29 @@ def rates(rows: list[tuple[str, wrk.WrkResult, float, str]]) -> str:
                          for label, r, ratio, to in rows])
 
 
+CPU = (Column("", 52, left=True), Column("CPU/request", 13, ".0f", " µs"), Column("ratio", 8, ".2f"),
+       Column("", 30, left=True))
+
+
+def by_cpu(results: dict[str, Any]) -> str:
+    """The same ratios from the server's CPU per request (the rate ratio if the server alone had a core):
+    steadier than the rates, which move with how the shared cores are handed between wrk and the server."""
+    def cpu(key: str) -> float:
+        value: float = results[f"{key}_cpu_ms"] * 1000
+        return value
+
+    rows = [
+        ("{ __typename }", cpu("typename"), 1.0, "__typename ÷ it"),
+        ("me.numbers(first: 100) with account names", cpu("page"), cpu("bare_page") / cpu("page"), "bare ÷ numplane"),
+        ("the same page, ten fields", cpu("page_ten"), cpu("bare_page_ten") / cpu("page_ten"), "bare ÷ numplane"),
+        ("huntNumber through GraphQL", cpu("hunt_graphql"), cpu("typename") / cpu("hunt_graphql"), "__typename ÷ it"),
+        ("GET /hunt/{number}", cpu("hunt_get"), cpu("hunt_graphql") / cpu("hunt_get"), "GraphQL hunt ÷ it"),
+        ("activate / release, one number per request", cpu("cycle"), cpu("typename") / cpu("cycle"),
+         "__typename ÷ it"),
+    ]
+    return "By the server's CPU per request (same runs)\n" + table(CPU, [(*row[:3], f"  {row[3]}") for row in rows])
+
+
 def report(results: dict[str, Any]) -> str:
     base = results["typename"].requests_per_second
 
@@ -317,6 +341,7 @@ def report(results: dict[str, Any]) -> str:
                              rate(f"workers2_{name}") / rate(name), "÷ 1 worker")
                             for name in ("typename", "page", "hunt_graphql")]))
     lines.append(f"  numplane CPU per transition, SQLite: {results['cycle_cpu_ms']:.2f} ms")
+    lines.append(by_cpu(results))
     if "couch_cycle" in results:
         lines.append("numplane on pouchdb-server (same machine)")
         lines.append(rates([("activate / release on CouchDB", results["couch_cycle"],

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from numplane.domain.clock import format_time, read_time
 from numplane.domain.deferred import Unread, deferrable
@@ -191,16 +192,10 @@ class Number:
             if written is not None:
                 return written
         fields = Fields(doc, number=True)
-        public: Any  # their values, or Unread (typing.cast would cost a call each)
-        extra: Any
-        history: Any
-        if deferred:
-            public, extra, history = Unread(_public, doc), Unread(_extra_private, doc), Unread(_history, fields)
-        else:
-            public, extra = _public_and_extra(doc)
-            history = tuple(doc.get("pvt_history") or ()) if trail_checked else _history(fields)
-        if listing_form:
-            history = Unread(_trail_not_read, fields.id)
+        public, extra, history = _bulky_parts(
+            doc, fields.id, _history, fields, deferred=deferred, listing_form=listing_form,
+            trail_checked=trail_checked,
+        )
 
         # pvt_number_state: the key Kazoo's older documents keep the state under.
         state_key = "pvt_state" if doc.get("pvt_state") is not None else "pvt_number_state"
@@ -275,16 +270,9 @@ def _as_written(
         and (ported_in is None or type(ported_in) is bool)
     ):
         return None
-    public: Any  # their values, or Unread (typing.cast would cost a call each)
-    extra: Any
-    history: Any
-    if deferred:
-        public, extra, history = Unread(_public, doc), Unread(_extra_private, doc), Unread(_history_of, doc)
-    else:
-        public, extra = _public_and_extra(doc)
-        history = tuple(get("pvt_history") or ()) if trail_checked else _history_of(doc)
-    if listing_form:
-        history = Unread(_trail_not_read, doc_id)
+    public, extra, history = _bulky_parts(
+        doc, doc_id, _history_of, doc, deferred=deferred, listing_form=listing_form, trail_checked=trail_checked
+    )
     module, owner, previous_owner, used_by, rev, port_request = texts
     assigned_tree, reserve_history, features_denied = lists
     locality = get("pvt_locality")
@@ -308,6 +296,31 @@ _LIST_KEYS = ("pvt_assigned_tree", "pvt_reserve_history", "pvt_features_denied")
 class TrailNotRead(LookupError):
     """A number read from a listing form was asked for its audit trail, which the listing did not read:
     a reader's mistake (it should have asked the store for whole documents), never a client's."""
+
+
+_Source = TypeVar("_Source")  # what a trail reader reads: the document, or its Fields
+
+
+def _bulky_parts(
+    doc: dict[str, Any], number_id: str, read_history: Callable[[_Source], tuple[dict[str, Any], ...]],
+    source: _Source, *, deferred: bool, listing_form: bool, trail_checked: bool,
+) -> tuple[Any, Any, Any]:
+    """Public fields, other private fields and the audit trail: their values, or Unread (typing.cast would
+    cost a call each). `read_history(source)` reads and checks the trail (both readings of from_doc)."""
+    public: Any
+    extra: Any
+    history: Any
+    if deferred:
+        public, extra = Unread(_public, doc), Unread(_extra_private, doc)
+    else:
+        public, extra = _public_and_extra(doc)
+    if listing_form:
+        history = Unread(_trail_not_read, number_id)
+    elif deferred:
+        history = Unread(read_history, source)
+    else:
+        history = tuple(doc.get("pvt_history") or ()) if trail_checked else read_history(source)
+    return public, extra, history
 
 
 def _trail_not_read(e164: str) -> tuple[dict[str, Any], ...]:

@@ -12,22 +12,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from numplane.domain.recent import Recent
+
 REMEMBERED = 50_000  # numbers; an entry is an id and a revision, ~200 bytes
 
 
 class CheckedTrails:
     def __init__(self, size: int = REMEMBERED) -> None:
-        self._size = size
-        self._rev_by_number: dict[str, str] = {}
+        self._rev_by_number: Recent[str, str] = Recent(size)
 
     def wrote(self, number_id: str, rev: str) -> None:
         """`number_id` was written at `rev` with a trail read or made by the domain."""
-        self._rev_by_number.pop(number_id, None)  # re-inserted last: the oldest are the first evicted
-        self._rev_by_number[number_id] = rev
-        if len(self._rev_by_number) > self._size:
-            del self._rev_by_number[next(iter(self._rev_by_number))]
+        self._rev_by_number.put(number_id, rev)
 
     def knows(self, doc: dict[str, Any]) -> bool:
         """Whether this stored number document is a revision written as above."""
-        rev = doc.get("_rev")
-        return rev is not None and self._rev_by_number.get(doc.get("_id")) == rev  # type: ignore[arg-type]
+        rev, number_id = doc.get("_rev"), doc.get("_id")
+        return rev is not None and type(number_id) is str and self._rev_by_number.get(number_id) == rev

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from numplane.domain.recent import Recent
 from numplane.store.base import Db
 
 ViewRow = tuple[str, str, str]  # (view name, encoded key, doc id)
@@ -29,8 +30,7 @@ class Written:
 
 class WrittenRows:
     def __init__(self, size: int = REMEMBERED) -> None:
-        self._size = size
-        self._by_doc: dict[tuple[Db, str], Written] = {}
+        self._by_doc: Recent[tuple[Db, str], Written] = Recent(size)
 
     def of(self, db: Db, doc_id: str, rev: str) -> Written | None:
         """What was written at `rev`, if it is remembered."""
@@ -39,12 +39,7 @@ class WrittenRows:
 
     def wrote(self, db: Db, doc_id: str, written: Written | None) -> None:
         """Remember the revision just written (None: a deletion, whose rows are gone)."""
-        key = (db, doc_id)
-        self._by_doc.pop(key, None)  # re-inserted last: the oldest entries are the first evicted
-        if written is not None:
-            self._by_doc[key] = written
-            if len(self._by_doc) > self._size:
-                del self._by_doc[next(iter(self._by_doc))]
+        self._by_doc.put((db, doc_id), written)
 
     def forget(self) -> None:
         self._by_doc.clear()

@@ -21,7 +21,7 @@ def parsed(data: bytes) -> list[Frame]:
     reader = StreamReader()
     reader.feed_data(data)
     reader.feed_eof()
-    frames = []
+    frames: list[Frame] = []
     while True:
         at_eof = reader.at_eof()
         try:
@@ -42,7 +42,7 @@ def test_text_frames_are_the_frames_websockets_reads_at_every_length_boundary() 
     texts = ["", "x" * 125, "x" * 126, "é" * 40_000, "x" * 65_535, "y" * 65_536, '{"id":"1","payload":"☎"}']
     as_parts: list[Text] = [(t.encode(),) for t in texts[:-1]] + [(b'{"id":"1",', '"payload":"☎"'.encode(), b"}")]
     frames = parsed(text_frames(as_parts))
-    assert [(f.opcode, f.fin, f.data.decode()) for f in frames] == [(Opcode.TEXT, True, t) for t in texts]
+    assert [(f.opcode, f.fin, bytes(f.data).decode()) for f in frames] == [(Opcode.TEXT, True, t) for t in texts]
 
 
 async def test_twenty_subscriptions_of_one_connection_hear_a_change_through_one_write(

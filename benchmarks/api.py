@@ -171,15 +171,18 @@ def median_run(runs: list[Run]) -> Run:
 
 @dataclass(frozen=True)
 class Spread:
-    """A ratio taken within each round: its median and its range over the rounds."""
+    """A ratio taken within each round: its median and its range over the rounds; `fastest`, for a ratio of
+    CPU, the ratio of the two rows' lowest CPU per request (the rounds least disturbed by the neighbours:
+    their noise only ever adds CPU)."""
 
     median: float
     low: float
     high: float
+    fastest: float | None = None
 
     @classmethod
-    def of(cls, ratios: list[float]) -> Spread:
-        return cls(statistics.median(ratios), min(ratios), max(ratios))
+    def of(cls, ratios: list[float], fastest: float | None = None) -> Spread:
+        return cls(statistics.median(ratios), min(ratios), max(ratios), fastest)
 
     def __str__(self) -> str:
         return f"{self.low:.2f}-{self.high:.2f}"
@@ -193,7 +196,8 @@ def rate_spread(rounds: dict[str, list[Run]], name: str, to: str) -> Spread:
 
 def cpu_spread(rounds: dict[str, list[Run]], name: str, to: str) -> Spread:
     """The same ratio from the server's CPU per request: `to`'s CPU ÷ `name`'s, round by round."""
-    return Spread.of([b[1] / a[1] for a, b in zip(rounds[name], rounds[to], strict=True)])
+    return Spread.of([b[1] / a[1] for a, b in zip(rounds[name], rounds[to], strict=True)],
+                     min(cpu for _r, cpu in rounds[to]) / min(cpu for _r, cpu in rounds[name]))
 
 
 def _measured(plan: Plan, seconds: int, pid: int | None, warm_up: bool = True) -> tuple[wrk.WrkResult, float]:
@@ -360,14 +364,18 @@ def _range(ratio: float | Spread) -> str:
     return str(ratio) if isinstance(ratio, Spread) else ""
 
 
+def _fastest(ratio: float | Spread) -> str:
+    return f"{ratio.fastest:.2f}" if isinstance(ratio, Spread) and ratio.fastest is not None else ""
+
+
 CPU = (Column("", 52, left=True), Column("CPU/request", 13, ".0f", " µs"), Column("ratio", 8, ".2f"),
-       Column("rounds", 11), Column("", 30, left=True))
+       Column("rounds", 11), Column("fastest", 9), Column("", 30, left=True))
 
 
 def by_cpu(results: dict[str, Any]) -> str:
     """The same ratios from the server's CPU per request (the rate ratio if the server alone had a core):
     steadier than the rates, which move with how the shared cores are handed between wrk and the server.
-    A row's CPU is its median round's."""
+    A row's CPU is its median round's; `fastest` is the ratio of the rows' fastest rounds."""
     rounds: dict[str, list[Run]] = results["rounds"]
 
     def cpu(key: str) -> float:
@@ -390,7 +398,7 @@ def by_cpu(results: dict[str, Any]) -> str:
             ("the same page, ten fields", cpu("page_ten"), cpu("bare_page_ten") / cpu("page_ten"), "bare ÷ numplane"),
         ]
     return "By the server's CPU per request (same runs)\n" + table(
-        CPU, [(label, us, _median(ratio), _range(ratio), f"  {to}") for label, us, ratio, to in rows])
+        CPU, [(label, us, _median(ratio), _range(ratio), _fastest(ratio), f"  {to}") for label, us, ratio, to in rows])
 
 
 def report(results: dict[str, Any]) -> str:

@@ -2,7 +2,7 @@
 
 Starts `numplane serve` (uvloop, httptools, debug off) on a SQLite store in a temporary directory, seeds it
 through the API (10,000 numbers held by the root, a reseller and two children with 100 each, a pool to
-cycle), then measures, one after another, with 16 keep-alive clients:
+cycle), then measures with 16 keep-alive clients (five of them interleaved, see below):
   { __typename }                            the floor of a GraphQL request
   me { numbers(first: 100) … }              a page of a listing with the owners' names
   the same page with ten fields             carrier features publicFields modifiedAt history(last: 3) added

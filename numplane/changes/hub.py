@@ -23,6 +23,7 @@ from numplane.domain.numbers import Number
 from numplane.domain.port_requests import PortRequest
 from numplane.domain.states import State
 from numplane.domain.visibility import accounts_needed_for_change, number_before_change
+from numplane.domain.written_numbers import WrittenNumbers
 from numplane.loop_turns import in_turns
 from numplane.store.base import Change, ChangePage, Db, Doc, Store, StoreUnavailable
 from numplane.store.observed import ObservedStore
@@ -147,10 +148,13 @@ class ChangeHub:
         queue_limit: int = 1_000,
         max_backoff: float = 5.0,
         checked_trails: CheckedTrails | None = None,
+        written_numbers: WrittenNumbers | None = None,
     ) -> None:
         self.store = store
-        # This process's own writes come back through the feed: their trails need no second check.
+        # This process's own writes come back through the feed: their trails need no second check, and
+        # the numbers it has just written need no decoding at all.
         self.checked_trails = checked_trails or CheckedTrails(size=0)
+        self.written_numbers = written_numbers or WrittenNumbers(size=0)
         self.poll_interval = poll_interval
         self.batch = batch
         self.retain = retain
@@ -534,6 +538,9 @@ class ChangeHub:
 
     def _number(self, change: Change) -> Number:
         if not change.deleted:
+            written = self.written_numbers.read(change.doc)
+            if written is not None:
+                return written
             return Number.from_doc(change.doc, trail_checked=self.checked_trails.knows(change.doc))
         # A tombstone without a body (deleted outside numplane) tells nothing but the id: admins only hear of it.
         doc = change.doc if "pvt_state" in change.doc else {"_id": change.id}

@@ -515,12 +515,12 @@ class ChangeHub:
     async def _decode(self, changes: Sequence[Change]) -> list[FeedEntry]:
         # A change to a document that cannot be read is left out of the feed (and logged): its readers
         # could not be told what it is, and the changes after it must still reach them.
-        numbers: list[tuple[Change, Number]] = []
+        numbers: list[tuple[Change, Number, set[str]]] = []  # and the accounts its entry needs
         async for change in in_turns(changes):  # decoding a change costs ~0.1 ms: the loop gets turns
             number = read_or_skip(self._number, change, "change feed")
             if number is not None:
-                numbers.append((change, number))
-        needed = set().union(*(accounts_needed_for_change(n) for _c, n in numbers)) if numbers else set()
+                numbers.append((change, number, accounts_needed_for_change(number)))
+        needed = set().union(*(wanted for _c, _n, wanted in numbers)) if numbers else set()
         missing = sorted(needed - self._ancestors.keys())
         if missing:  # one batched read per page, and only for accounts not seen before
             docs = await self.store.get_many(Db.ACCOUNTS, missing)
@@ -530,8 +530,8 @@ class ChangeHub:
                 {i: a.tree for i, a in readable_by_id(Account.from_doc, docs, "change feed").items()}
             )
         entries = []
-        async for change, number in in_turns(numbers):
-            ancestors = {i: self._ancestors[i] for i in accounts_needed_for_change(number) if i in self._ancestors}
+        async for change, number, wanted in in_turns(numbers):
+            ancestors = {i: self._ancestors[i] for i in wanted if i in self._ancestors}
             before = number_before_change(number, ancestors)
             entries.append(FeedEntry(change.cursor, change.id, change.deleted, number, before, ancestors))
         return entries

@@ -122,9 +122,11 @@ async def run(
     # Large requests go in a few concurrent chunks: deciding one chunk overlaps the store's work on the
     # next, and each chunk is still one batched read and one batched write per round.
     chunks = [dict(good[i : i + CHUNK]) for i in range(0, len(good), CHUNK)]
-    await asyncio.gather(
-        *(_settle_chunk(services, actor, config, chunk, plan, accounts, outcome, known or {}) for chunk in chunks)
-    )
+    settling = [_settle_chunk(services, actor, config, chunk, plan, accounts, outcome, known or {}) for chunk in chunks]
+    if len(settling) == 1:
+        await settling[0]  # most requests: nothing to overlap, so no task to run it in
+    else:
+        await asyncio.gather(*settling)
     return _in_input_order(refs, good, early, outcome)
 
 

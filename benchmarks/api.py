@@ -2,7 +2,7 @@
 
 Starts `numplane serve` (uvloop, httptools, debug off) on a SQLite store in a temporary directory, seeds it
 through the API (10,000 numbers held by the root, a reseller and two children with 100 each, a pool to
-cycle), then measures, one after another, with 16 keep-alive clients:
+cycle), then measures with 16 keep-alive clients (five of them interleaved, see below):
   { __typename }                            the floor of a GraphQL request
   me { numbers(first: 100) … }              a page of a listing with the owners' names
   the same page with ten fields             carrier features publicFields modifiedAt history(last: 3) added
@@ -13,9 +13,14 @@ cycle), then measures, one after another, with 16 keep-alive clients:
 beside a bare strawberry app (benchmarks/bare.py: the same page shape from memory, parser and validation
 caches, on uvicorn) serving both pages, beside the same numplane with `--workers 2` (page and hunt), and
 beside numplane on pouchdb-server (transitions, with numplane's process CPU per transition on each store).
-The machine is shared and noisy: only the ratios of one run mean anything. Each run also reads the
-server's CPU per request (and the bare app's), and the report gives the same ratios from those: with wrk
-on the same two cores the rates move with how the cores are handed out, the CPU a request costs far less.
+The machine is shared and noisy: only the ratios of one run mean anything. The rows whose ratios issue 18
+sets targets for ({ __typename }, the GraphQL hunt, GET /hunt, the page and the transitions) run interleaved
+on the one server, in short rounds after a warm-up (`--rounds` rounds of `--round-seconds`, A B C D E A B C
+D E ...), so a neighbour's burst lands on every row alike; each ratio is the median of the rounds' ratios,
+with their range. A row's rate is its median round. Each run also reads the server's CPU per request (and the
+bare app's), and the report gives the same ratios from those: with wrk on the same two cores the rates move
+with how the cores are handed out, the CPU a request costs far less. `--only ratios` runs the interleaved
+rows alone (no bare app, no second worker, no CouchDB).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +68,8 @@ CLIENTS = 16  # keep-alive connections
 THREADS = 2  # wrk threads for stateless requests
 HELD = 10_000
 POOL = [f"+1628555{t:04d}" for t in range(CLIENTS)]
+# The rows issue 18's ratios are taken between, measured in turns on one server (see `interleaved`).
+INTERLEAVED = ("typename", "hunt_graphql", "hunt_get", "page", "cycle")
 
 
 def body(query: str, variables: dict[str, Any] | None = None) -> str:
@@ -131,22 +139,76 @@ def run(plan: Plan, seconds: int) -> wrk.WrkResult:
     return _measured(plan, seconds, None)[0]
 
 
-def run_with_cpu(server: Server, plan: Plan, seconds: int) -> tuple[wrk.WrkResult, float]:
+def run_with_cpu(server: Server, plan: Plan, seconds: int, warm_up: bool = True) -> tuple[wrk.WrkResult, float]:
     """The wrk result and the server's CPU milliseconds per request during it."""
     assert server.process is not None
-    result, used = _measured(plan, seconds, server.process.pid)
+    result, used = _measured(plan, seconds, server.process.pid, warm_up)
     return result, 1000 * used / max(1, result.requests)
 
 
-def _measured(plan: Plan, seconds: int, pid: int | None) -> tuple[wrk.WrkResult, float]:
-    """A second of warm-up (caches, connections), then the measured run; with `pid`, that process's CPU
-    seconds during the measured run alone."""
+Run = tuple[wrk.WrkResult, float]  # a wrk result and the server's CPU milliseconds per request during it
+
+
+def interleaved(server: Server, named: dict[str, Plan], rounds: int, seconds: int) -> dict[str, list[Run]]:
+    """Each plan warmed up once, then `rounds` rounds of `seconds` in which the plans take turns (A B C A B C
+    ...): per plan, its run of each round. Whatever the shared machine does during a round, every plan of
+    that round met about the same, so the ratios within a round hold where whole runs one after another
+    (seconds apart) swung past the differences being measured."""
+    for plan in named.values():
+        _measured(plan, 1, None, warm_up=False)
+    runs: dict[str, list[Run]] = {name: [] for name in named}
+    for _round in range(rounds):
+        for name, plan in named.items():
+            runs[name].append(run_with_cpu(server, plan, seconds, warm_up=False))
+    return runs
+
+
+def median_run(runs: list[Run]) -> Run:
+    """The run of median rate (the lower of the two middle ones), and the median CPU per request."""
+    by_rate = sorted(runs, key=lambda run: run[0].requests_per_second)
+    return by_rate[(len(by_rate) - 1) // 2][0], statistics.median(cpu for _result, cpu in runs)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A ratio taken within each round: its median and its range over the rounds; `fastest`, for a ratio of
+    CPU, the ratio of the two rows' lowest CPU per request (the rounds least disturbed by the neighbours:
+    their noise only ever adds CPU)."""
+
+    median: float
+    low: float
+    high: float
+    fastest: float | None = None
+
+    @classmethod
+    def of(cls, ratios: list[float], fastest: float | None = None) -> Spread:
+        return cls(statistics.median(ratios), min(ratios), max(ratios), fastest)
+
+    def __str__(self) -> str:
+        return f"{self.low:.2f}-{self.high:.2f}"
+
+
+def rate_spread(rounds: dict[str, list[Run]], name: str, to: str) -> Spread:
+    """`name`'s rate ÷ `to`'s, round by round."""
+    return Spread.of([a[0].requests_per_second / b[0].requests_per_second
+                      for a, b in zip(rounds[name], rounds[to], strict=True)])
+
+
+def cpu_spread(rounds: dict[str, list[Run]], name: str, to: str) -> Spread:
+    """The same ratio from the server's CPU per request: `to`'s CPU ÷ `name`'s, round by round."""
+    return Spread.of([b[1] / a[1] for a, b in zip(rounds[name], rounds[to], strict=True)],
+                     min(cpu for _r, cpu in rounds[to]) / min(cpu for _r, cpu in rounds[name]))
+
+
+def _measured(plan: Plan, seconds: int, pid: int | None, warm_up: bool = True) -> tuple[wrk.WrkResult, float]:
+    """A second of warm-up (caches, connections) unless told otherwise, then the measured run; with `pid`,
+    that process's CPU seconds during the measured run alone."""
     url, headers, bodies, method = plan
     # Each client cycles its own number, so a transition never meets another client's on the same number.
     cycling = bodies is not None and len(bodies) > 1
     threads = CLIENTS if cycling else THREADS
     result, used = None, 0.0
-    for duration, measured in ((1, False), (seconds, True)):
+    for duration, measured in ((1, False), (seconds, True))[0 if warm_up else 1:]:
         if cycling:
             settle_pool(plan)
         before = cpu_seconds(pid) if measured and pid is not None else 0.0
@@ -205,7 +267,8 @@ def bare_app() -> Iterator[tuple[str, int]]:
         process.wait(timeout=10)
 
 
-def measure(seconds: int, workers: bool, couch: bool) -> dict[str, Any]:
+def measure(seconds: int, rounds: int, round_seconds: int, only_ratios: bool = False, workers: bool = True,
+            couch: bool = True) -> dict[str, Any]:
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as scratch:
         store = f"sqlite:///{Path(scratch) / 'bench.db'}"
@@ -213,8 +276,13 @@ def measure(seconds: int, workers: bool, couch: bool) -> dict[str, Any]:
             router, reseller = seed(server)
             admin_key = server.admin_key
             named = plans(server.url, admin_key, router, reseller)
-            for name, plan in named.items():
-                results[name], results[f"{name}_cpu_ms"] = run_with_cpu(server, plan, seconds)
+            results["rounds"] = interleaved(server, {name: named[name] for name in INTERLEAVED}, rounds, round_seconds)
+            for name, runs in results["rounds"].items():
+                results[name], results[f"{name}_cpu_ms"] = median_run(runs)
+            if only_ratios:
+                return results
+            for name in ("page_ten", "reseller"):
+                results[name], results[f"{name}_cpu_ms"] = run_with_cpu(server, named[name], seconds)
         with bare_app() as (url, pid):
             bare = plans(url, "", "", "")
             for name in ("page", "page_ten"):
@@ -278,46 +346,72 @@ def transitions_report(figures: dict[str, list[tuple[wrk.WrkResult, float]]]) ->
 
 
 RATES = (Column("", 52, left=True), Column("req/s", 9, ".0f"), Column("p50", 11, ".2f", " ms"),
-         Column("p99", 12, ".2f", " ms"), Column("non-2xx", 9), Column("ratio", 7, ".2f"), Column("", 20, left=True))
+         Column("p99", 12, ".2f", " ms"), Column("non-2xx", 9), Column("ratio", 7, ".2f"), Column("rounds", 11),
+         Column("", 20, left=True))
 
 
-def rates(rows: list[tuple[str, wrk.WrkResult, float, str]]) -> str:
-    """(label, result, ratio, what the ratio is to) per line."""
-    return table(RATES, [(label, r.requests_per_second, r.p50_ms, r.p99_ms, r.non_2xx or "", ratio, f"  {to}")
-                         for label, r, ratio, to in rows])
+def rates(rows: list[tuple[str, wrk.WrkResult, float | Spread, str]]) -> str:
+    """(label, result, ratio, what the ratio is to) per line; a ratio taken round by round shows its range."""
+    return table(RATES, [(label, r.requests_per_second, r.p50_ms, r.p99_ms, r.non_2xx or "", _median(ratio),
+                          _range(ratio), f"  {to}") for label, r, ratio, to in rows])
+
+
+def _median(ratio: float | Spread) -> float:
+    return ratio.median if isinstance(ratio, Spread) else ratio
+
+
+def _range(ratio: float | Spread) -> str:
+    return str(ratio) if isinstance(ratio, Spread) else ""
+
+
+def _fastest(ratio: float | Spread) -> str:
+    return f"{ratio.fastest:.2f}" if isinstance(ratio, Spread) and ratio.fastest is not None else ""
 
 
 CPU = (Column("", 52, left=True), Column("CPU/request", 13, ".0f", " µs"), Column("ratio", 8, ".2f"),
-       Column("", 30, left=True))
+       Column("rounds", 11), Column("fastest", 9), Column("", 30, left=True))
 
 
 def by_cpu(results: dict[str, Any]) -> str:
     """The same ratios from the server's CPU per request (the rate ratio if the server alone had a core):
-    steadier than the rates, which move with how the shared cores are handed between wrk and the server."""
+    steadier than the rates, which move with how the shared cores are handed between wrk and the server.
+    A row's CPU is its median round's; `fastest` is the ratio of the rows' fastest rounds."""
+    rounds: dict[str, list[Run]] = results["rounds"]
+
     def cpu(key: str) -> float:
         value: float = results[f"{key}_cpu_ms"] * 1000
         return value
 
-    rows = [
+    rows: list[tuple[str, float, float | Spread, str]] = [
         ("{ __typename }", cpu("typename"), 1.0, "__typename ÷ it"),
-        ("me.numbers(first: 100) with account names", cpu("page"), cpu("bare_page") / cpu("page"), "bare ÷ numplane"),
-        ("the same page, ten fields", cpu("page_ten"), cpu("bare_page_ten") / cpu("page_ten"), "bare ÷ numplane"),
-        ("huntNumber through GraphQL", cpu("hunt_graphql"), cpu("typename") / cpu("hunt_graphql"), "__typename ÷ it"),
-        ("GET /hunt/{number}", cpu("hunt_get"), cpu("hunt_graphql") / cpu("hunt_get"), "GraphQL hunt ÷ it"),
-        ("activate / release, one number per request", cpu("cycle"), cpu("typename") / cpu("cycle"),
+        ("me.numbers(first: 100) with account names", cpu("page"), cpu_spread(rounds, "page", "typename"),
+         "__typename ÷ it"),
+        ("huntNumber through GraphQL", cpu("hunt_graphql"), cpu_spread(rounds, "hunt_graphql", "typename"),
+         "__typename ÷ it"),
+        ("GET /hunt/{number}", cpu("hunt_get"), cpu_spread(rounds, "hunt_get", "hunt_graphql"), "GraphQL hunt ÷ it"),
+        ("activate / release, one number per request", cpu("cycle"), cpu_spread(rounds, "cycle", "typename"),
          "__typename ÷ it"),
     ]
-    return "By the server's CPU per request (same runs)\n" + table(CPU, [(*row[:3], f"  {row[3]}") for row in rows])
+    if "bare_page" in results:
+        rows[2:2] = [
+            ("me.numbers(first: 100), bare app", cpu("bare_page"), cpu("bare_page") / cpu("page"), "bare ÷ numplane"),
+            ("the same page, ten fields", cpu("page_ten"), cpu("bare_page_ten") / cpu("page_ten"), "bare ÷ numplane"),
+        ]
+    return "By the server's CPU per request (same runs)\n" + table(
+        CPU, [(label, us, _median(ratio), _range(ratio), _fastest(ratio), f"  {to}") for label, us, ratio, to in rows])
 
 
 def report(results: dict[str, Any]) -> str:
+    rounds: dict[str, list[Run]] = results["rounds"]
     base = results["typename"].requests_per_second
 
     def rate(key: str) -> float:
         value: float = results[key].requests_per_second
         return value
 
-    lines = [f"API, one numplane worker (uvloop, httptools), SQLite store, {HELD:,} numbers held, {CLIENTS} clients"]
+    lines = [f"API, one numplane worker (uvloop, httptools), SQLite store, {HELD:,} numbers held, {CLIENTS} clients; "
+             f"{', '.join(INTERLEAVED)} interleaved in {len(rounds['typename'])} rounds (ratios: median of the "
+             f"rounds', their range beside)"]
     labels = {
         "typename": "{ __typename }",
         "page": "me.numbers(first: 100) with account names",
@@ -327,8 +421,17 @@ def report(results: dict[str, Any]) -> str:
         "hunt_graphql": "huntNumber through GraphQL",
         "hunt_get": "GET /hunt/{number}",
     }
-    lines.append(rates([(label, results[key], rate(key) / base, "÷ __typename") for key, label in labels.items()]))
-    lines.append(f"  GET /hunt ÷ GraphQL hunt: {rate('hunt_get') / rate('hunt_graphql'):.2f}")
+    lines.append(rates([
+        (label, results[key], rate_spread(rounds, key, "typename") if key in rounds and key != "typename"
+         else rate(key) / base,
+         "÷ __typename")
+        for key, label in labels.items() if key in results
+    ]))
+    hunt_lead = rate_spread(rounds, "hunt_get", "hunt_graphql")
+    lines.append(f"  GET /hunt ÷ GraphQL hunt: {hunt_lead.median:.2f} (rounds {hunt_lead})")
+    if "bare_page" not in results:
+        lines.append(by_cpu(results))
+        return "\n".join(lines)
     lines.append("Beside a bare strawberry app (same page shape, 100 objects from memory, parser + validation caches)")
     lines.append(rates([
         ("bare page", results["bare_page"], rate("page") / rate("bare_page"), "numplane ÷ bare"),
@@ -353,19 +456,23 @@ def report(results: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=5, help="duration of each measurement")
+    parser.add_argument("--seconds", type=int, default=5, help="duration of each measurement not interleaved")
+    parser.add_argument("--rounds", type=int,
+                        help="rounds of the interleaved rows, default 4 (with --only transitions: runs per store, 3)")
+    parser.add_argument("--round-seconds", type=int, default=2, help="duration of each interleaved run")
     parser.add_argument("--no-workers", action="store_true", help="skip the --workers 2 comparison")
     parser.add_argument("--no-couch", action="store_true", help="skip the transitions on pouchdb-server")
-    parser.add_argument("--only", choices=["transitions"],
-                        help="transitions only: numplane's CPU per transition on each store, runs alternating")
-    parser.add_argument("--rounds", type=int, default=3, help="with --only transitions: runs per store")
+    parser.add_argument("--only", choices=["ratios", "transitions"],
+                        help="ratios: the interleaved rows alone; transitions: numplane's CPU per transition on "
+                             "each store, runs alternating")
     args = parser.parse_args()
     if not wrk.available():
         raise SystemExit("benchmarks need wrk: apt-get install wrk")
     if args.only == "transitions":
-        print(transitions_report(measure_transitions(args.seconds, args.rounds)))
+        print(transitions_report(measure_transitions(args.seconds, args.rounds or 3)))
         return
-    print(report(measure(args.seconds, workers=not args.no_workers, couch=not args.no_couch)))
+    print(report(measure(args.seconds, args.rounds or 4, args.round_seconds, only_ratios=args.only == "ratios",
+                         workers=not args.no_workers, couch=not args.no_couch)))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@ attachments, both found in its body. Parsing that body (a number carries up to a
 and emitting its rows again was a third of a write's CPU, spent on what the same store computed when it
 wrote that revision. A revision names its content (the store derives it from a digest of the body), so
 rows remembered for the revision found in the table are that body's rows, whichever process wrote it
-since: a revision that does not match is simply parsed again. Used only by the store's worker thread.
+since: a revision that does not match is simply parsed again. The same memo lets a write over a remembered
+revision skip reading the row at all (one conditional UPDATE: SqliteStore._put_over_known). Used only by the
+store's worker thread.
 """
 
 from __future__ import annotations

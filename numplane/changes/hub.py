@@ -23,6 +23,7 @@ from numplane.domain.numbers import Number
 from numplane.domain.port_requests import PortRequest
 from numplane.domain.states import State
 from numplane.domain.visibility import accounts_needed_for_change, number_before_change
+from numplane.domain.written_numbers import WrittenNumbers
 from numplane.loop_turns import in_turns
 from numplane.store.base import Change, ChangePage, Db, Doc, Store, StoreUnavailable
 from numplane.store.observed import ObservedStore
@@ -147,10 +148,13 @@ class ChangeHub:
         queue_limit: int = 1_000,
         max_backoff: float = 5.0,
         checked_trails: CheckedTrails | None = None,
+        written_numbers: WrittenNumbers | None = None,
     ) -> None:
         self.store = store
-        # This process's own writes come back through the feed: their trails need no second check.
+        # This process's own writes come back through the feed: their trails need no second check, and
+        # the numbers it has just written need no decoding at all.
         self.checked_trails = checked_trails or CheckedTrails(size=0)
+        self.written_numbers = written_numbers or WrittenNumbers(size=0)
         self.poll_interval = poll_interval
         self.batch = batch
         self.retain = retain
@@ -511,12 +515,12 @@ class ChangeHub:
     async def _decode(self, changes: Sequence[Change]) -> list[FeedEntry]:
         # A change to a document that cannot be read is left out of the feed (and logged): its readers
         # could not be told what it is, and the changes after it must still reach them.
-        numbers: list[tuple[Change, Number]] = []
+        numbers: list[tuple[Change, Number, set[str]]] = []  # and the accounts its entry needs
         async for change in in_turns(changes):  # decoding a change costs ~0.1 ms: the loop gets turns
             number = read_or_skip(self._number, change, "change feed")
             if number is not None:
-                numbers.append((change, number))
-        needed = set().union(*(accounts_needed_for_change(n) for _c, n in numbers)) if numbers else set()
+                numbers.append((change, number, accounts_needed_for_change(number)))
+        needed = set().union(*(wanted for _c, _n, wanted in numbers)) if numbers else set()
         missing = sorted(needed - self._ancestors.keys())
         if missing:  # one batched read per page, and only for accounts not seen before
             docs = await self.store.get_many(Db.ACCOUNTS, missing)
@@ -526,14 +530,17 @@ class ChangeHub:
                 {i: a.tree for i, a in readable_by_id(Account.from_doc, docs, "change feed").items()}
             )
         entries = []
-        async for change, number in in_turns(numbers):
-            ancestors = {i: self._ancestors[i] for i in accounts_needed_for_change(number) if i in self._ancestors}
+        async for change, number, wanted in in_turns(numbers):
+            ancestors = {i: self._ancestors[i] for i in wanted if i in self._ancestors}
             before = number_before_change(number, ancestors)
             entries.append(FeedEntry(change.cursor, change.id, change.deleted, number, before, ancestors))
         return entries
 
     def _number(self, change: Change) -> Number:
         if not change.deleted:
+            written = self.written_numbers.read(change.doc)
+            if written is not None:
+                return written
             return Number.from_doc(change.doc, trail_checked=self.checked_trails.knows(change.doc))
         # A tombstone without a body (deleted outside numplane) tells nothing but the id: admins only hear of it.
         doc = change.doc if "pvt_state" in change.doc else {"_id": change.id}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -123,7 +123,13 @@ class Number:
         return _transition(self.e164, self.history_docs[-1]) if self.history_docs else None
 
     def with_changes(self, **changes: Any) -> Number:
-        return replace(self, **changes)
+        """A copy with `changes`: `dataclasses.replace` without its `__init__` (a transition copies its
+        number three times, and the frozen `__init__` was most of each copy: numplane.domain.slot_builder).
+        Every other field is read as `replace` reads it, so a deferred part is converted here too."""
+        values = [changes.pop(name) if name in changes else getattr(self, name) for name in _FIELD_NAMES]
+        if changes:
+            raise TypeError(f"Number has no field {', '.join(sorted(changes))}")
+        return _build_number(values)
 
     def to_doc(self) -> dict[str, Any]:
         doc: dict[str, Any] = dict(self.public)
@@ -286,6 +292,7 @@ def _as_written(
 
 
 _build_number = builder(Number)
+_FIELD_NAMES = tuple(f.name for f in fields(Number))  # in declaration order, as the builder takes them
 
 # The text fields and the lists of text `_as_written` reads, in the order it unpacks them.
 _TEXT_KEYS = ("pvt_module_name", "pvt_assigned_to", "pvt_previously_assigned_to", "pvt_used_by", "_rev",

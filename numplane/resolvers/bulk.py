@@ -122,9 +122,11 @@ async def run(
     # Large requests go in a few concurrent chunks: deciding one chunk overlaps the store's work on the
     # next, and each chunk is still one batched read and one batched write per round.
     chunks = [dict(good[i : i + CHUNK]) for i in range(0, len(good), CHUNK)]
-    await asyncio.gather(
-        *(_settle_chunk(services, actor, config, chunk, plan, accounts, outcome, known or {}) for chunk in chunks)
-    )
+    settling = [_settle_chunk(services, actor, config, chunk, plan, accounts, outcome, known or {}) for chunk in chunks]
+    if len(settling) == 1:
+        await settling[0]  # most requests: nothing to overlap, so no task to run it in
+    else:
+        await asyncio.gather(*settling)
     return _in_input_order(refs, good, early, outcome)
 
 
@@ -196,7 +198,12 @@ async def _round(
     """Decide and write every pending number once; return the ones to retry after a conflict."""
     docs = preread if preread is not None else await services.store.get_many(Db.NUMBERS, list(pending))
     numbers: dict[str, Number] = {}
+    written = services.written_numbers
     async for number_id, doc in in_turns(docs.items()):
+        known_number = written.read(doc)  # this process's own last write of it: no conversion needed
+        if known_number is not None:
+            numbers[number_id] = known_number
+            continue
         try:
             numbers[number_id] = Number.from_doc(doc, trail_checked=services.checked_trails.knows(doc))
         except UnreadableDocument as error:
@@ -312,11 +319,15 @@ async def _write(
         docs.append(doc)
     results = await services.store.put_many(Db.NUMBERS, docs)
     retry: dict[str, NumberRef] = {}
-    for (number_id, decision), result in zip(to_write, results, strict=True):
+    for (number_id, decision), doc, result in zip(to_write, docs, results, strict=True):
         if result.ok:
-            outcome[number_id] = decision.number.with_changes(rev=result.rev)
+            # As read back: at its revision, with the place the document now keeps (a new number's included).
+            written = outcome[number_id] = decision.number.with_changes(
+                rev=result.rev, stored_locality=doc["pvt_locality"]
+            )
             if not decision.delete and result.rev is not None:  # its trail: read checked, plus the domain's entry
                 services.checked_trails.wrote(number_id, result.rev)
+                services.written_numbers.wrote(written)
         elif pending[number_id].expected_revision is not None:
             outcome[number_id] = DomainError(
                 ErrorCode.CONFLICT, f"{number_id} changed since revision {pending[number_id].expected_revision}.",

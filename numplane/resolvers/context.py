@@ -19,6 +19,7 @@ from numplane.domain.checked_trails import CheckedTrails
 from numplane.domain.config import SystemConfig
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.webhook_deliveries import DeliveryStats
+from numplane.domain.written_numbers import WrittenNumbers
 from numplane.resolvers.listed_numbers import ListedNumbers
 from numplane.resolvers.single_flight import SingleFlight
 from numplane.routing.cache import RoutingCache
@@ -103,6 +104,8 @@ class Services:
     flights: SingleFlight = field(default_factory=SingleFlight)
     # Number revisions this process wrote with a trail it knows readable: read again, not checked again.
     checked_trails: CheckedTrails = field(default_factory=CheckedTrails)
+    # The numbers this process just wrote, by revision: read back by the feed or the next change as they are.
+    written_numbers: WrittenNumbers = field(default_factory=WrittenNumbers)
     # The process's one reader of the change feed (started and stopped by the app's lifespan).
     hub: ChangeHub | None = None
     # The hunt's in-memory view of numbers and accounts; built on first use over `store` (see

@@ -12,7 +12,6 @@ event loop are serialized there, and each `put_many` is one transaction.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import hashlib
@@ -41,6 +40,7 @@ from numplane.store.base import (
 )
 from numplane.store.listing import LEFT_OUT, listing_form
 from numplane.store.views import VIEWS_VERSION, views_of
+from numplane.store.worker_calls import submit
 from numplane.store.written_rows import ViewRow, Written, WrittenRows
 
 T = TypeVar("T")
@@ -261,7 +261,7 @@ class SqliteStore:
         if self._executor is None:
             raise StoreUnavailable("the SQLite store is not open")
         try:
-            future = asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
+            future = submit(self._executor, work, *args)
         except RuntimeError as exc:  # the executor was shut down by a concurrent close()
             raise StoreUnavailable(f"the SQLite store is closed: {exc}") from exc
         try:

@@ -35,8 +35,7 @@ MESSAGES_PER_WRITE = 32  # messages one WebSocket writes in one go: bounds a tur
 
 
 class Pacer:
-    """At most `per_turn` sends per turn of the event loop; the others wait, first come first served. A
-    send is one Outbox write: the messages waiting for one connection, up to MESSAGES_PER_WRITE.
+    """At most `per_turn` sends per turn of the event loop; the others wait, first come first served.
 
     While an HTTP request is being served (`serving`), a turn grants only `per_turn_serving` sends: each
     step of the request (reading, executing, answering) waits for one turn, so with 1 it waits behind one

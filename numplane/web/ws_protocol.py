@@ -42,7 +42,7 @@ def text_frames(texts: Sequence[Text]) -> bytes:
     """Unmasked, unfragmented text frames of `texts`, back to back."""
     parts: list[bytes] = []
     for text in texts:
-        length = sum(map(len, text))
+        length = sum(len(part) for part in text)
         if length < 126:
             parts.append(bytes((_TEXT_FIN, length)))
         elif length < 1 << 16:

@@ -19,15 +19,14 @@ from tests.support.couch import free_port
 
 
 @asynccontextmanager
-async def served(store_url: tuple[str, str], *, ws: str = WS_PROTOCOL, **settings: Any) -> AsyncIterator[Api]:
-    """An Api whose client speaks HTTP over a socket to uvicorn (WebSockets with the `ws` protocol);
-    `api.client.base_url` is the server."""
+async def served(store_url: tuple[str, str], **settings: Any) -> AsyncIterator[Api]:
+    """An Api whose client speaks HTTP over a socket to uvicorn; `api.client.base_url` is the server."""
     services = services_for(settings_for(store_url, **settings))
     port = free_port()
     # log_config=None: uvicorn's loggers then propagate to the root logger, where caplog listens. The
     # WebSocket protocol and its settings are those `numplane serve` runs with.
     config = uvicorn.Config(
-        create_app(services=services), host="127.0.0.1", port=port, log_config=None, ws=ws,
+        create_app(services=services), host="127.0.0.1", port=port, log_config=None, ws=WS_PROTOCOL,
         ws_per_message_deflate=False,
     )
     server = uvicorn.Server(config)
@@ -47,11 +46,9 @@ async def served(store_url: tuple[str, str], *, ws: str = WS_PROTOCOL, **setting
 
 
 @asynccontextmanager
-async def served_ws(
-    store_url: tuple[str, str], *, ws: str = WS_PROTOCOL, **settings: Any
-) -> AsyncIterator[tuple[Api, str]]:
+async def served_ws(store_url: tuple[str, str], **settings: Any) -> AsyncIterator[tuple[Api, str]]:
     """`served`, with the URL of its GraphQL WebSocket beside the Api."""
-    async with served(store_url, ws=ws, **settings) as api:
+    async with served(store_url, **settings) as api:
         yield api, f"ws://{api.client.base_url.host}:{api.client.base_url.port}/graphql"
 
 

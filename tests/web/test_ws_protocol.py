@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 import pytest
 from websockets.frames import Frame, Opcode
@@ -46,12 +45,17 @@ def test_text_frames_are_the_frames_websockets_reads_at_every_length_boundary() 
     assert [(f.opcode, f.fin, bytes(f.data).decode()) for f in frames] == [(Opcode.TEXT, True, t) for t in texts]
 
 
-async def twenty_subscriptions_hear_a_change(
-    store_url: tuple[str, str], ws: str, writes: list[int]
-) -> list[dict[str, Any]]:
-    """What one connection's twenty subscriptions of one shape receive for one change; `writes` (the
-    messages of each write through text_frames) is emptied just before the change."""
-    async with served(store_url, ws=ws) as (api, url):
+async def test_twenty_subscriptions_of_one_connection_hear_a_change_through_one_write(
+    store_url: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writes: list[int] = []
+
+    def counted(texts: list[Text]) -> bytes:
+        writes.append(len(texts))
+        return text_frames(texts)
+
+    monkeypatch.setattr(ws_protocol, "text_frames", counted)
+    async with served(store_url) as (api, url):
         socket = await acknowledged(url, api.keys["reseller"])
         try:
             for index in range(20):
@@ -71,39 +75,6 @@ async def twenty_subscriptions_hear_a_change(
             messages = [json.loads(await asyncio.wait_for(socket.recv(), 10)) for _ in range(20)]
         finally:
             await socket.close()
-    return messages
-
-
-def each_subscription_heard_the_change(messages: list[dict[str, Any]]) -> bool:
-    return sorted(m["id"] for m in messages) == sorted(str(i) for i in range(20)) and {
-        m["payload"]["data"]["numberChanged"]["e164"] for m in messages
-    } == {"+14155550123"}
-
-
-@pytest.fixture
-def counted_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The messages of each write through text_frames, in order."""
-    writes: list[int] = []
-
-    def counted(texts: list[Text]) -> bytes:
-        writes.append(len(texts))
-        return text_frames(texts)
-
-    monkeypatch.setattr(ws_protocol, "text_frames", counted)
-    return writes
-
-
-async def test_twenty_subscriptions_of_one_connection_hear_a_change_through_one_write(
-    store_url: tuple[str, str], counted_writes: list[int]
-) -> None:
-    messages = await twenty_subscriptions_hear_a_change(store_url, ws_protocol.PROTOCOL, counted_writes)
-    assert each_subscription_heard_the_change(messages)
-    assert counted_writes == [20]
-
-
-async def test_under_uvicorns_own_protocol_the_same_messages_go_one_by_one(
-    store_url: tuple[str, str], counted_writes: list[int]
-) -> None:
-    messages = await twenty_subscriptions_hear_a_change(store_url, "websockets-sansio", counted_writes)
-    assert each_subscription_heard_the_change(messages)
-    assert counted_writes == []  # the extension was not offered: plain `websocket.send` messages
+    assert sorted(m["id"] for m in messages) == sorted(str(i) for i in range(20))
+    assert {m["payload"]["data"]["numberChanged"]["e164"] for m in messages} == {"+14155550123"}
+    assert writes == [20]

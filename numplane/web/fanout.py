@@ -4,9 +4,8 @@ Three pieces, each bounding one cost of a change that many subscribers hear of:
   Broadcasts  one execution of a subscription per distinct shape (document, variables, operation name and
               the requester's visibility: account and role), its every result encoded to JSON once and
               handed to each follower as text. A hundred identical subscriptions cost one.
-  Outbox      each WebSocket's bounded queue of text messages and the one task that writes them, several
-              at a time. A client that does not read fills only its own queue, and is closed when that
-              is full.
+  Outbox      each WebSocket's bounded queue of text messages and the one task that writes them. A client
+              that does not read fills only its own queue, and is closed when that is full.
   Pacer       a process-wide budget of WebSocket sends per turn of the event loop: a burst of deliveries is
               spread over many turns, and an HTTP request waiting in between waits for a few sends, not
               for the whole burst.
@@ -26,12 +25,10 @@ from typing import Any
 from graphql import GraphQLError, GraphQLFormattedError
 
 from numplane.web import json_body
-from numplane.web.ws_protocol import Text
 
 log = logging.getLogger(__name__)
 
 MEMBERS_PER_STEP = 64  # followers handed a result between two yields of a broadcast
-MESSAGES_PER_WRITE = 32  # messages one WebSocket writes in one go: bounds a turn's work and a write's size
 
 
 class Pacer:
@@ -124,15 +121,13 @@ class Pacer:
 class Outbox:
     """One WebSocket's outgoing messages, in order, at most `limit` waiting; written by one task.
 
-    `send` writes the text messages it is given, in order (and may wait while the peer's TCP window is
-    full): whatever waits when the writer gets its turn, up to MESSAGES_PER_WRITE, goes in one call, so
-    a connection that hears one change through twenty subscriptions costs one write, not twenty.
-    `overflow` is called once, in a task of its own, when the peer fell `limit` messages behind: it
-    should close the connection. Messages put after that are dropped."""
+    `send` writes one text message (and may wait while the peer's TCP window is full); `overflow` is
+    called once, in a task of its own, when the peer fell `limit` messages behind: it should close the
+    connection. Messages put after that are dropped."""
 
     def __init__(
         self,
-        send: Callable[[list[Text]], Awaitable[None]],
+        send: Callable[[str], Awaitable[None]],
         overflow: Callable[[], Coroutine[Any, Any, None]],
         *,
         limit: int,
@@ -142,7 +137,7 @@ class Outbox:
         self._overflow = overflow
         self.limit = limit
         self._pacer = pacer
-        self._queue: deque[Text] = deque()
+        self._queue: deque[tuple[str, str, str]] = deque()
         self._ready = asyncio.Event()
         self._empty = asyncio.Event()  # set while nothing waits and nothing is being sent
         self._empty.set()
@@ -154,23 +149,21 @@ class Outbox:
         self._writer = asyncio.create_task(self._write(), name="numplane-ws-outbox")
 
     def put(self, text: str) -> None:
-        self.put_parts((text.encode(),))
+        self.put_parts(text, "", "")
 
-    def put_parts(self, text: Text) -> None:
-        """A message given as the parts of its UTF-8 text: a broadcast's payload is one bytes object shared
-        by every queue it waits in, so a long queue costs a pointer per message, not a copy."""
+    def put_parts(self, head: str, body: str, tail: str) -> None:
+        """A message sent as head + body + tail: a broadcast's payload (the body) is one string shared by
+        every queue it waits in, so a long queue costs a pointer per message, not a copy."""
         if self.overflowed:
             return
-        queue = self._queue
-        if len(queue) >= self.limit:
+        if len(self._queue) >= self.limit:
             self.overflowed = True
-            queue.clear()  # memory stays bounded; the peer learns from the close why
+            self._queue.clear()  # memory stays bounded; the peer learns from the close why
             self._closing = asyncio.create_task(self._overflow(), name="numplane-ws-overflow")
             return
-        queue.append(text)
-        if len(queue) == 1:  # was empty: the writer may be waiting (while it is not, the events stay as set)
-            self._empty.clear()
-            self._ready.set()
+        self._queue.append((head, body, tail))
+        self._empty.clear()
+        self._ready.set()
 
     async def drain(self, timeout: float) -> None:
         """Until every message put so far has been sent, or `timeout` seconds have passed (a peer that
@@ -193,11 +186,11 @@ class Outbox:
             while True:
                 await self._ready.wait()
                 self._ready.clear()
-                queue = self._queue
-                while queue and not self.overflowed:
+                while self._queue and not self.overflowed:
                     await self._pacer.turn()
-                    if queue and not self.overflowed:
-                        await self._send([queue.popleft() for _ in range(min(len(queue), MESSAGES_PER_WRITE))])
+                    if self._queue and not self.overflowed:
+                        head, body, tail = self._queue.popleft()
+                        await self._send(head + body + tail)
                 self._empty.set()
         except Exception:  # the peer went away; the connection's handler ends it
             self._queue.clear()
@@ -219,13 +212,13 @@ class Follower:
     """One subscription of one connection, following a broadcast."""
 
     def __init__(self, operation_id: str, outbox: Outbox) -> None:
-        self._prefix = ('{"id":' + json.dumps(operation_id) + ',"type":"next","payload":').encode()
+        self._prefix = '{"id":' + json.dumps(operation_id) + ',"type":"next","payload":'
         self._outbox = outbox
         self._ended: asyncio.Future[list[GraphQLFormattedError] | None] = asyncio.get_running_loop().create_future()
 
-    def next(self, payload: bytes) -> None:
+    def next(self, payload: str) -> None:
         if not self._ended.done():
-            self._outbox.put_parts((self._prefix, payload, b"}"))
+            self._outbox.put_parts(self._prefix, payload, "}")
 
     def end(self, errors: list[GraphQLFormattedError] | None) -> None:
         if not self._ended.done():
@@ -271,7 +264,7 @@ class Broadcast:
                 if delivery.errors is not None:
                     errors = [e.formatted for e in delivery.errors]
                     break
-                payload = json_body.dumps(delivery.payload)  # once for every follower
+                payload = json_body.dumps(delivery.payload).decode()  # once for every follower
                 for index, follower in enumerate(list(self._followers)):
                     follower.next(payload)
                     if index % MEMBERS_PER_STEP == MEMBERS_PER_STEP - 1:

@@ -4,6 +4,8 @@ key encoding that keeps tuple order, and SQLite failures surfacing as StoreUnava
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,20 @@ from numplane.store.base import HIGH, Db, InvalidCursor, StoreUnavailable
 from numplane.store.sqlite import SqliteStore, decode_key, encode_key
 
 NUMBER = {"_id": "+14155550100", "pvt_type": "number", "pvt_state": "available", "pvt_module_name": "local"}
+
+
+@asynccontextmanager
+async def two_processes(tmp_path: Path) -> AsyncIterator[tuple[SqliteStore, SqliteStore]]:
+    """Two stores on one file, as two numplane processes sharing it would open it."""
+    path = str(tmp_path / "numplane.db")
+    one, other = SqliteStore(path), SqliteStore(path)
+    await one.open()
+    await other.open()
+    try:
+        yield one, other
+    finally:
+        await one.close()
+        await other.close()
 
 
 async def test_documents_views_and_feed_survive_closing_and_reopening_the_file(tmp_path: Path) -> None:
@@ -154,11 +170,7 @@ def test_the_empty_key_encodes_as_empty_text() -> None:
 async def test_a_rewrite_after_another_process_wrote_the_document_replaces_that_process_rows(tmp_path: Path) -> None:
     # The store remembers the rows of its own last write of each document: a revision written by another
     # process in between must be read, or its rows would stay behind in the index.
-    path = str(tmp_path / "numplane.db")
-    one, other = SqliteStore(path), SqliteStore(path)
-    await one.open()
-    await other.open()
-    try:
+    async with two_processes(tmp_path) as (one, other):
         [first] = await one.put_many(Db.NUMBERS, [NUMBER])
         owned = {**NUMBER, "_rev": first.rev, "pvt_state": "in_service", "pvt_assigned_to": "acct",
                  "pvt_assigned_tree": ["acct"]}
@@ -172,9 +184,6 @@ async def test_a_rewrite_after_another_process_wrote_the_document_replaces_that_
         ]
         clock = await one.query(Db.NUMBERS, "clock", start=("",), end=(HIGH,), limit=100)
         assert [row.key[0] for row in clock] == ["reserved"]
-    finally:
-        await one.close()
-        await other.close()
 
 
 async def test_a_batch_moving_hundreds_of_index_rows_leaves_exactly_the_new_rows(tmp_path: Path) -> None:
@@ -201,11 +210,7 @@ async def test_a_batch_moving_hundreds_of_index_rows_leaves_exactly_the_new_rows
 async def test_a_write_over_a_remembered_revision_that_another_process_replaced_conflicts(tmp_path: Path) -> None:
     # The store writes over a revision it remembers with one conditional UPDATE instead of reading the row
     # first: a row another process rewrote since must still refuse the write and keep that process's rows.
-    path = str(tmp_path / "numplane.db")
-    one, other = SqliteStore(path), SqliteStore(path)
-    await one.open()
-    await other.open()
-    try:
+    async with two_processes(tmp_path) as (one, other):
         [first] = await one.put_many(Db.NUMBERS, [NUMBER])
         [second] = await other.put_many(Db.NUMBERS, [{**NUMBER, "_rev": first.rev, "pvt_state": "reserved"}])
         [late] = await one.put_many(Db.NUMBERS, [{**NUMBER, "_rev": first.rev, "pvt_state": "in_service"}])
@@ -215,9 +220,6 @@ async def test_a_write_over_a_remembered_revision_that_another_process_replaced_
         assert (stored["_rev"], stored["pvt_state"]) == (second.rev, "reserved")
         clock = await one.query(Db.NUMBERS, "clock", start=("",), end=(HIGH,), limit=100)
         assert [row.key[0] for row in clock] == ["reserved"]
-    finally:
-        await one.close()
-        await other.close()
 
 
 async def test_rewrites_changing_every_indexed_field_leave_the_rows_a_fresh_index_holds(tmp_path: Path) -> None:

@@ -66,8 +66,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     graphql = NumplaneGraphQL(schema, services)
     hub = services.hub = services.hub or ChangeHub(
-        services.store, poll_interval=settings.feed_poll_seconds, checked_trails=services.checked_trails,
-        written_numbers=services.written_numbers,
+        services.store, poll_interval=settings.feed_poll_seconds, written_numbers=services.written_numbers,
     )
     if services.routing is not None:
         hub.add_listener(services.routing.apply_changes)

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from numplane.domain.accounts import Account
-from numplane.domain.checked_trails import CheckedTrails
 from numplane.domain.numbers import Number
 from numplane.domain.port_requests import PortRequest
 from numplane.domain.states import State
@@ -147,14 +146,12 @@ class ChangeHub:
         retain: int = 10_000,
         queue_limit: int = 1_000,
         max_backoff: float = 5.0,
-        checked_trails: CheckedTrails | None = None,
         written_numbers: WrittenNumbers | None = None,
     ) -> None:
         self.store = store
-        # This process's own writes come back through the feed: their trails need no second check, and
-        # the numbers it has just written need no decoding at all.
-        self.checked_trails = checked_trails or CheckedTrails(size=0)
-        self.written_numbers = written_numbers or WrittenNumbers(size=0)
+        # This process's own writes come back through the feed: the numbers it has just written need no
+        # decoding at all, and their trails no second check.
+        self.written_numbers = written_numbers or WrittenNumbers()  # a hub of its own: nothing written
         self.poll_interval = poll_interval
         self.batch = batch
         self.retain = retain
@@ -538,10 +535,7 @@ class ChangeHub:
 
     def _number(self, change: Change) -> Number:
         if not change.deleted:
-            written = self.written_numbers.read(change.doc)
-            if written is not None:
-                return written
-            return Number.from_doc(change.doc, trail_checked=self.checked_trails.knows(change.doc))
+            return self.written_numbers.number_of(change.doc)
         # A tombstone without a body (deleted outside numplane) tells nothing but the id: admins only hear of it.
         doc = change.doc if "pvt_state" in change.doc else {"_id": change.id}
         return Number.from_doc(doc).with_changes(state=State.DELETED)

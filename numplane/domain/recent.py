@@ -1,7 +1,8 @@
 """A bounded memory of the latest value per key: the oldest-written key is the first forgotten.
 
-The per-revision memos of the write path (numplane.store.written_rows, numplane.domain.checked_trails)
-keep one entry per document, re-written on every write of it; they need nothing more than this.
+The per-revision memos (numplane.store.written_rows, numplane.domain.checked_trails and written_numbers,
+numplane.resolvers.listed_numbers) keep one entry per document or revision; a memo that wants the least
+recently used forgotten first puts an entry again when it finds it.
 """
 
 from __future__ import annotations

@@ -198,14 +198,10 @@ async def _round(
     """Decide and write every pending number once; return the ones to retry after a conflict."""
     docs = preread if preread is not None else await services.store.get_many(Db.NUMBERS, list(pending))
     numbers: dict[str, Number] = {}
-    written = services.written_numbers
+    written = services.written_numbers  # this process's own last writes: taken as they are
     async for number_id, doc in in_turns(docs.items()):
-        known_number = written.read(doc)  # this process's own last write of it: no conversion needed
-        if known_number is not None:
-            numbers[number_id] = known_number
-            continue
         try:
-            numbers[number_id] = Number.from_doc(doc, trail_checked=services.checked_trails.knows(doc))
+            numbers[number_id] = written.number_of(doc)
         except UnreadableDocument as error:
             skipped(error, "bulk change")
             if number_id in pending:
@@ -325,8 +321,7 @@ async def _write(
             written = outcome[number_id] = decision.number.with_changes(
                 rev=result.rev, stored_locality=doc["pvt_locality"]
             )
-            if not decision.delete and result.rev is not None:  # its trail: read checked, plus the domain's entry
-                services.checked_trails.wrote(number_id, result.rev)
+            if not decision.delete:
                 services.written_numbers.wrote(written)
         elif pending[number_id].expected_revision is not None:
             outcome[number_id] = DomainError(

@@ -15,7 +15,6 @@ from cachetools import TTLCache
 from numplane.carriers.registry import CarrierSet
 from numplane.changes.hub import ChangeHub
 from numplane.domain.accounts import Account
-from numplane.domain.checked_trails import CheckedTrails
 from numplane.domain.config import SystemConfig
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.webhook_deliveries import DeliveryStats
@@ -102,9 +101,8 @@ class Services:
     config: TTLCache[str, SystemConfig] = field(default_factory=lambda: TTLCache(1, CONFIG_CACHE_SECONDS))
     # Their refills: one store read per entry however many requests find it expired at once.
     flights: SingleFlight = field(default_factory=SingleFlight)
-    # Number revisions this process wrote with a trail it knows readable: read again, not checked again.
-    checked_trails: CheckedTrails = field(default_factory=CheckedTrails)
-    # The numbers this process just wrote, by revision: read back by the feed or the next change as they are.
+    # The numbers this process just wrote, by revision: read back by the feed or the next change as they
+    # are, and the trails of its latest writes not checked again.
     written_numbers: WrittenNumbers = field(default_factory=WrittenNumbers)
     # The process's one reader of the change feed (started and stopped by the app's lifespan).
     hub: ChangeHub | None = None

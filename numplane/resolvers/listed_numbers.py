@@ -12,18 +12,17 @@ number's changes, deletions and new visibility are seen at once.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 from numplane.domain.numbers import Number
+from numplane.domain.recent import Recent
 
 KEPT = 2_000  # twenty pages of a hundred; each holds its listed document (a few kB)
 
 
 class ListedNumbers:
     def __init__(self, size: int = KEPT) -> None:
-        self.size = size
-        self._kept: OrderedDict[tuple[str, str, bool], Number] = OrderedDict()
+        self._kept: Recent[tuple[str, str, bool], Number] = Recent(size)
 
     def read(self, doc: dict[str, Any], *, listing_form: bool) -> Number:
         """Number.from_doc(doc, deferred=True, listing_form=...), or the one already read from that
@@ -32,12 +31,8 @@ class ListedNumbers:
         if type(doc_id) is not str or type(rev) is not str:
             return Number.from_doc(doc, deferred=True, listing_form=listing_form)
         key = (doc_id, rev, listing_form)  # a listing form lacks the trail: never handed to a reader of it
-        kept = self._kept.get(key)
-        if kept is not None:
-            self._kept.move_to_end(key)
-            return kept
-        number = Number.from_doc(doc, deferred=True, listing_form=listing_form)
-        self._kept[key] = number
-        if len(self._kept) > self.size:
-            self._kept.popitem(last=False)
+        number = self._kept.get(key)
+        if number is None:
+            number = Number.from_doc(doc, deferred=True, listing_form=listing_form)
+        self._kept.put(key, number)  # the newest again: the pages shown least recently are forgotten first
         return number

@@ -117,7 +117,7 @@ async def test_a_change_of_an_unreadable_number_fails_for_that_number_alone(worl
 async def test_a_trail_broken_after_this_process_wrote_the_number_is_found_and_never_written_over(
     world: World,
 ) -> None:
-    # The bulk engine trusts the trail of a revision it wrote itself (numplane.domain.checked_trails): a
+    # The bulk engine trusts the trail of a revision it wrote itself (numplane.domain.written_numbers): a
     # revision another writer made since is checked again, however recently this process wrote the number.
     await stock(world, BAD)
     [mine] = (await numbers.reserve_numbers(world.services, world.reseller, refs(BAD))).numbers
@@ -135,7 +135,7 @@ async def test_a_number_this_process_wrote_reads_back_whole_without_its_trail_ch
     await stock(world, BAD)
     await numbers.reserve_numbers(world.services, world.reseller, refs(BAD))
     stored = (await world.services.store.get_many(Db.NUMBERS, [BAD]))[BAD]
-    assert world.services.checked_trails.knows(stored)
+    assert world.services.written_numbers.trails.knows(stored)
 
     [active] = (await numbers.activate_numbers(world.services, world.reseller, refs(BAD))).numbers
     assert [t.action for t in active.history] == ["add", "reserve", "activate"]

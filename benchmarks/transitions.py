@@ -50,7 +50,7 @@ class Costs:
     through_app: float  # CPU ms per transition
     through_resolvers: float
     typename: float
-    groups: str  # callers per store call through the app (numplane.store.coalesced)
+    groups: str  # callers per store call through the app, then through the resolvers (numplane.store.coalesced)
 
 
 def innermost(store: Any) -> Any:
@@ -199,7 +199,9 @@ async def measure(store_url: str, transitions: int, profile: bool) -> Costs:
         before = Counter(calls)
         through_app = await cpu_per_call(transitions // 2, cycle) / 2
         groups = group_report(calls - before)
+        before = Counter(calls)
         through_resolvers = await cpu_per_call(transitions // 2, cycle_resolvers) / 2
+        groups += "\n           store calls through the resolvers: " + group_report(calls - before)
         floor = await cpu_per_call(transitions, typename)
         return Costs(through_app, through_resolvers, floor, groups)
 

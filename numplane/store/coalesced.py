@@ -29,6 +29,7 @@ the same shape (the feed has one reader per process), so there is nothing to mer
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import copy
 from collections import Counter, deque
 from collections.abc import Sequence
@@ -92,7 +93,9 @@ class _Lane(Generic[Request, Answer]):
         if not group:
             self._busy = False
             return
-        task = asyncio.get_running_loop().create_task(self._send(group))
+        # In a context of its own: the call serves several requests, so its log lines (a CouchDB retry) must
+        # not carry the request id of the one whose call happened to end before it.
+        task = asyncio.get_running_loop().create_task(self._send(group), context=contextvars.Context())
         self._store.running.add(task)
         task.add_done_callback(self._store.running.discard)
 

@@ -7,11 +7,12 @@ started while it is in flight wait for it and then go together as one call to th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import TypeVar
 
 import pytest
 
+from numplane.logs.ids import current_job_run
 from numplane.store.base import Db, Doc, Store, StoreUnavailable, WriteResult
 from numplane.store.coalesced import MERGED_DOCS, CoalescedStore
 from tests.support.counting import CountingStore
@@ -173,3 +174,23 @@ async def test_writes_beyond_the_merged_size_wait_for_the_next_call(store: Store
     assert [[r.id for r in answer] for answer in answers[1:]] == [[d["_id"] for d in b] for b in batches]
     assert all(r.ok for answer in answers for r in answer)
     assert coalesced.group_sizes == {("put_many", 1): 4}  # two halves and more never fit one call
+
+
+async def test_a_merged_call_runs_outside_the_context_of_the_call_before_it(store: Store) -> None:
+    seen: list[str | None] = []
+
+    class Recording(CountingStore):
+        async def get_many(self, db: Db, ids: Sequence[str]) -> dict[str, Doc]:
+            seen.append(current_job_run.get())
+            return await super().get_many(db, ids)
+
+    coalesced = CoalescedStore(Recording(store))
+
+    async def in_a_job_run(run: str) -> dict[str, Doc]:
+        current_job_run.set(run)
+        return await coalesced.get_many(Db.SYSTEM, [run])
+
+    await asyncio.gather(*(in_a_job_run(run) for run in ("first", "second", "third")))
+
+    # The merged call serves `second` and `third`: its log lines must name neither, nor `first`.
+    assert seen == ["first", None]

@@ -19,6 +19,8 @@ What stays as it was with separate calls:
 - A caller cancelled while it waits is left out of the next call (as a pending SQLite call is not run);
   once its call is sent, it is not taken back. Merged calls run in their own task, so a cancelled caller
   never takes the others' reads or writes with it.
+- A conditional read (`held`: the revisions a caller holds, whose documents may come as just id and
+  revision) names an id held in the merged call only at the revision every caller asking for it holds.
 - A group stops growing at MERGED_IDS ids or MERGED_DOCS documents; a bigger call goes straight through
   alone, as do calls with options this wrapper does not know (passed on unchanged).
 
@@ -32,7 +34,7 @@ import asyncio
 import contextvars
 import copy
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -148,18 +150,35 @@ class _Lane(Generic[Request, Answer]):
         raise NotImplementedError
 
 
-class _Reads(_Lane[list[str], dict[str, Doc]]):
+@dataclass(frozen=True, slots=True)
+class _Read:
+    ids: list[str]
+    held: Mapping[str, str]  # the revisions the caller holds (Store.get_many's conditional read), or none
+
+
+class _Reads(_Lane[_Read, dict[str, Doc]]):
     operation = "get_many"
 
-    async def _alone(self, request: list[str]) -> dict[str, Doc]:
-        return await self.inner.get_many(self.db, request)
+    async def _alone(self, request: _Read) -> dict[str, Doc]:
+        return await self.inner.get_many(self.db, request.ids, **_held(request.held))
 
-    async def _together(self, group: list[_Waiting[list[str], dict[str, Doc]]]) -> None:
-        found = await self.inner.get_many(self.db, list(dict.fromkeys(i for w in group for i in w.request)))
+    async def _together(self, group: list[_Waiting[_Read, dict[str, Doc]]]) -> None:
+        # A document may come as just its id and revision when the call names that revision as held: so an
+        # id is named held only at the revision every caller asking for it holds, else it comes whole.
+        held: dict[str, str | None] = {}
+        for waiting in group:
+            for doc_id in waiting.request.ids:
+                revision = waiting.request.held.get(doc_id)
+                if doc_id not in held:
+                    held[doc_id] = revision
+                elif held[doc_id] != revision:
+                    held[doc_id] = None
+        merged = {doc_id: revision for doc_id, revision in held.items() if revision is not None}
+        found = await self.inner.get_many(self.db, list(held), **_held(merged))
         given: set[str] = set()
         for waiting in group:
             mine: dict[str, Doc] = {}
-            for doc_id in waiting.request:
+            for doc_id in waiting.request.ids:
                 doc = found.get(doc_id)
                 if doc is None or doc_id in mine:
                     continue
@@ -168,11 +187,16 @@ class _Reads(_Lane[list[str], dict[str, Doc]]):
                 given.add(doc_id)
             _settle(waiting.answer, mine)
 
-    def _joins(self, formed: _Group, request: list[str]) -> bool:
-        return formed.size + len(request) <= MERGED_IDS
+    def _joins(self, formed: _Group, request: _Read) -> bool:
+        return formed.size + len(request.ids) <= MERGED_IDS
 
-    def _add(self, formed: _Group, request: list[str]) -> None:
-        formed.size += len(request)
+    def _add(self, formed: _Group, request: _Read) -> None:
+        formed.size += len(request.ids)
+
+
+def _held(held: Mapping[str, str]) -> dict[str, Any]:
+    """The conditional read's option, named only when it holds something (a store without it is asked as before)."""
+    return {"held": held} if held else {}
 
 
 class _Writes(_Lane[list[Doc], list[WriteResult]]):
@@ -237,11 +261,13 @@ class CoalescedStore:
     async def ping(self) -> None:
         await self.inner.ping()
 
-    async def get_many(self, db: Db, ids: Sequence[str], **options: Any) -> dict[str, Doc]:
+    async def get_many(
+        self, db: Db, ids: Sequence[str], *, held: Mapping[str, str] | None = None, **options: Any
+    ) -> dict[str, Doc]:
         wanted = list(ids)
         if options or not wanted or len(wanted) > MERGED_IDS:
-            return await self.inner.get_many(db, wanted, **options)
-        return await self._reads[db].call(wanted)
+            return await self.inner.get_many(db, wanted, **_held(held or {}), **options)
+        return await self._reads[db].call(_Read(wanted, held or {}))
 
     async def put_many(self, db: Db, docs: Sequence[Doc], **options: Any) -> list[WriteResult]:
         batch = list(docs)
@@ -263,8 +289,8 @@ class CoalescedStore:
     async def id_range(self, db: Db, *, start: str, end: str, after: str | None = None, limit: int) -> list[Doc]:
         return await self.inner.id_range(db, start=start, end=end, after=after, limit=limit)
 
-    async def changes(self, db: Db, since: str | None, limit: int) -> ChangePage:
-        return await self.inner.changes(db, since, limit)
+    async def changes(self, db: Db, since: str | None, limit: int, **options: Any) -> ChangePage:
+        return await self.inner.changes(db, since, limit, **options)
 
     async def current_cursor(self, db: Db) -> str:
         return await self.inner.current_cursor(db)

@@ -7,7 +7,7 @@ started while it is in flight wait for it and then go together as one call to th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import TypeVar
 
 import pytest
@@ -194,3 +194,32 @@ async def test_a_merged_call_runs_outside_the_context_of_the_call_before_it(stor
 
     # The merged call serves `second` and `third`: its log lines must name neither, nor `first`.
     assert seen == ["first", None]
+
+
+async def test_a_merged_conditional_read_names_an_id_held_only_where_every_caller_of_it_holds_that_revision(
+    store: Store,
+) -> None:
+    a, b, c = await written(store, doc("a"), doc("b"), doc("c"))
+    asked: list[Mapping[str, str] | None] = []
+
+    class Conditional(CountingStore):
+        """Records the revisions each read names as held (the store underneath answers whole documents)."""
+
+        async def get_many(
+            self, db: Db, ids: Sequence[str], *, held: Mapping[str, str] | None = None
+        ) -> dict[str, Doc]:
+            asked.append(held)
+            return await super().get_many(db, ids)
+
+    coalesced = CoalescedStore(Conditional(store))
+    assert a.rev and b.rev and c.rev
+    answers = await asyncio.gather(
+        coalesced.get_many(Db.SYSTEM, ["x"]),
+        coalesced.get_many(Db.SYSTEM, ["a", "b"], held={"a": a.rev}),
+        coalesced.get_many(Db.SYSTEM, ["a", "c"], held={"a": a.rev, "c": c.rev}),
+        coalesced.get_many(Db.SYSTEM, ["b"], held={"b": b.rev}),
+    )
+
+    # `b` is held by one caller but not by the other asking for it: it must come whole to that one.
+    assert asked == [None, {"a": a.rev, "c": c.rev}]
+    assert [list(answer) for answer in answers] == [[], ["a", "b"], ["a", "c"], ["b"]]

@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import copy
+from abc import ABC, abstractmethod
 from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,7 +66,7 @@ class _Group:
     size: int = 0
 
 
-class _Lane(Generic[Request, Answer]):
+class _Lane(ABC, Generic[Request, Answer]):
     """The calls of one operation on one database: one in flight, those arriving meanwhile waiting for the next."""
 
     operation = ""
@@ -137,17 +138,21 @@ class _Lane(Generic[Request, Answer]):
         finally:
             self._next()
 
+    @abstractmethod
     async def _alone(self, request: Request) -> Answer:
-        raise NotImplementedError
+        """One caller's call, made as it is."""
 
+    @abstractmethod
     async def _together(self, group: list[_Waiting[Request, Answer]]) -> None:
-        raise NotImplementedError
+        """One call for the whole group, each caller's answer settled with its own part."""
 
+    @abstractmethod
     def _joins(self, formed: _Group, request: Request) -> bool:
-        raise NotImplementedError
+        """Whether `request` may join the call being formed (the first one always does)."""
 
+    @abstractmethod
     def _add(self, formed: _Group, request: Request) -> None:
-        raise NotImplementedError
+        """Count `request` into the call being formed."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ import json
 import pstats
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from numplane.resolvers import keys, numbers
 from numplane.resolvers.bulk import NumberRef
 from numplane.resolvers.context import Services
 from numplane.settings import Settings
+from numplane.store.coalesced import CoalescedStore
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,32 @@ class Costs:
     through_app: float  # CPU ms per transition
     through_resolvers: float
     typename: float
+    groups: str  # callers per store call through the app, then through the resolvers (numplane.store.coalesced)
+
+
+def innermost(store: Any) -> Any:
+    """The backend under the store's wrappers (observed, coalesced)."""
+    while hasattr(store, "inner"):
+        store = store.inner
+    return store
+
+
+def merged_calls(store: Any) -> Counter[tuple[str, int]]:
+    """The coalescing wrapper's calls by (operation, callers merged), or nothing when it is not there."""
+    while not isinstance(store, CoalescedStore) and hasattr(store, "inner"):
+        store = store.inner
+    return store.group_sizes if isinstance(store, CoalescedStore) else Counter()
+
+
+def group_report(calls: Counter[tuple[str, int]]) -> str:
+    parts = []
+    for operation in ("get_many", "put_many"):
+        sizes = {size: n for (op, size), n in calls.items() if op == operation}
+        made, callers = sum(sizes.values()), sum(size * n for size, n in sizes.items())
+        if made:
+            spread = " ".join(f"{size}:{sizes[size]}" for size in sorted(sizes))
+            parts.append(f"{operation} {callers / made:.1f} callers a call ({spread})")
+    return "; ".join(parts) or "no merging"
 
 
 async def call(app: ASGIApp, key: str, query: str, variables: dict[str, Any] | None = None) -> bytes:
@@ -126,8 +154,7 @@ async def cpu_per_call(calls: int, one: Callable[[int], Awaitable[None]]) -> flo
 async def profiled(services: Services, work: Awaitable[Any]) -> None:
     """Run `work` under cProfile in the event loop's thread and, on the SQLite store, in its worker thread
     too (a profile follows one thread; each is timed by its own CPU clock), and print both."""
-    inner = getattr(services.store, "inner", services.store)
-    worker = getattr(inner, "_executor", None)  # the SQLite store's one thread
+    worker = getattr(innermost(services.store), "_executor", None)  # the SQLite store's one thread
     loop = asyncio.get_running_loop()
     profilers = {"event loop thread": cProfile.Profile(time.thread_time)}
     profilers["event loop thread"].enable()
@@ -168,10 +195,15 @@ async def measure(store_url: str, transitions: int, profile: bool) -> Costs:
         await cpu_per_call(CLIENTS * 20, cycle)  # warm caches and connections
         if profile:
             await profiled(services, cpu_per_call(transitions // 2, cycle))
+        calls = merged_calls(services.store)
+        before = Counter(calls)
         through_app = await cpu_per_call(transitions // 2, cycle) / 2
+        groups = group_report(calls - before)
+        before = Counter(calls)
         through_resolvers = await cpu_per_call(transitions // 2, cycle_resolvers) / 2
+        groups += "\n           store calls through the resolvers: " + group_report(calls - before)
         floor = await cpu_per_call(transitions, typename)
-        return Costs(through_app, through_resolvers, floor)
+        return Costs(through_app, through_resolvers, floor, groups)
 
 
 def report(name: str, costs: Costs) -> str:
@@ -179,6 +211,7 @@ def report(name: str, costs: Costs) -> str:
         f"  {name:<8} per transition: {costs.through_app:5.2f} ms through the app, {costs.through_resolvers:5.2f} ms"
         f" through the resolvers; {{ __typename }} {costs.typename:5.3f} ms"
         f" (transition ÷ __typename {costs.through_app / costs.typename:4.1f}x)"
+        f"\n           store calls through the app: {costs.groups}"
     )
 
 

@@ -24,6 +24,7 @@ from numplane.resolvers.single_flight import SingleFlight
 from numplane.routing.cache import RoutingCache
 from numplane.settings import Settings
 from numplane.store.base import Store
+from numplane.store.coalesced import CoalescedStore
 from numplane.store.observed import ObservedStore
 
 
@@ -119,12 +120,14 @@ class Services:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Services:
-        """The process's services: the configured store, wrapped so this process's writes are announced
+        """The process's services: the configured store, with concurrent reads and writes merged into
+        one call per database (numplane.store.coalesced) and wrapped so this process's writes are announced
         at once to the routing cache (and the change hub), and the configured carriers."""
         from numplane.store import store_from_url
 
         store = ObservedStore(
-            store_from_url(settings.store, db_prefix=settings.db_prefix), slow_after=settings.slow_store_ms / 1000
+            CoalescedStore(store_from_url(settings.store, db_prefix=settings.db_prefix)),
+            slow_after=settings.slow_store_ms / 1000,
         )
         return cls(
             store=store,

@@ -1,0 +1,96 @@
+"""Merged store calls on and off in one process, batches taking turns (numplane.store.coalesced, issue 18).
+
+Run with `make bench BENCH_ARGS=coalesced` or `python -m benchmarks.coalesced [--no-couch]`. For each
+store it builds the app numplane serves, as benchmarks.transitions does (16 concurrent callers, each
+activating and releasing its own number), and measures batches of transitions that alternate between the
+store with concurrent reads and writes merged and the same store without that wrapper: both sides meet
+the same machine load, which separate runs on a shared machine do not. Prints the median process CPU
+per transition of each side, through the app and through the resolvers, their ratio, and how many
+callers each merged store call served.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import uvloop
+
+from benchmarks.api import ACTIVATE, POOL, RELEASE
+from benchmarks.stores import pouchdb
+from benchmarks.transitions import call, cpu_per_call, group_report, running
+from numplane.resolvers import keys, numbers
+from numplane.resolvers.bulk import NumberRef
+from numplane.store.coalesced import CoalescedStore
+from numplane.store.observed import ObservedStore
+
+
+async def measure(store_url: str, batches: int, transitions: int) -> list[str]:
+    async with running(store_url) as (app, services, key):
+        requester = await keys.authenticate(services, key)
+        assert requester is not None
+        observed = services.store
+        assert isinstance(observed, ObservedStore) and isinstance(observed.inner, CoalescedStore)
+        coalesced = observed.inner
+
+        async def through_app(index: int) -> None:
+            for query in (ACTIVATE, RELEASE):
+                answer = await call(app, key, query, {"n": POOL[index]})
+                if b'"userErrors":[]' not in answer:
+                    raise RuntimeError(f"the transition failed: {answer[:300]!r}")
+
+        async def through_resolvers(index: int) -> None:
+            refs = [NumberRef(POOL[index])]
+            for result in (await numbers.activate_numbers(services, requester, refs),
+                           await numbers.release_numbers(services, requester, refs)):
+                if result.errors:
+                    raise RuntimeError(f"the transition failed: {result.errors[0]}")
+
+        paths: dict[str, Callable[[int], Awaitable[None]]] = {"app": through_app, "resolvers": through_resolvers}
+        costs: dict[tuple[str, bool], list[float]] = {(path, merged): [] for path in paths for merged in (True, False)}
+        before = Counter(coalesced.group_sizes)
+        await cpu_per_call(transitions, through_app)  # warm caches and connections
+        for batch in range(batches):
+            for path, cycle in paths.items():
+                # Which side goes first alternates, so neither always follows the other.
+                for merged in ((True, False) if batch % 2 == 0 else (False, True)):
+                    observed.inner = coalesced if merged else coalesced.inner
+                    costs[path, merged].append(await cpu_per_call(transitions // 2, cycle) / 2)
+        observed.inner = coalesced
+        lines = []
+        for path in paths:
+            on, off = (statistics.median(costs[path, merged]) for merged in (True, False))
+            lines.append(
+                f"through the {path:<9}: {on:5.2f} ms merged, {off:5.2f} ms not (median of {batches} batches each),"
+                f" merged ÷ not {on / off:4.2f}x"
+            )
+        lines.append("callers per store call when merged: " + group_report(coalesced.group_sizes - before))
+        return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batches", type=int, default=8, help="batches per side and path")
+    parser.add_argument("--transitions", type=int, default=320, help="transitions per batch")
+    parser.add_argument("--no-couch", action="store_true", help="only the SQLite store")
+    args = parser.parse_args()
+    results: dict[str, list[str]] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite:///{Path(scratch) / 'bench.db'}"
+        results["SQLite"] = uvloop.run(measure(url, args.batches, args.transitions))
+    if not args.no_couch:
+        with pouchdb() as couch_url:
+            results["CouchDB"] = uvloop.run(measure(couch_url, args.batches, args.transitions))
+    print("numplane process CPU per single-number transition, 16 concurrent callers, store calls merged or not")
+    for name, lines in results.items():
+        print(f"  {name}")
+        for line in lines:
+            print(f"    {line}")
+
+
+if __name__ == "__main__":
+    main()

@@ -30,5 +30,9 @@ class Recent(Generic[K, V]):
         if len(self._values) > self.size:
             del self._values[next(iter(self._values))]
 
+    def values(self) -> list[V]:
+        """The values, oldest first (a copy: the caller may keep it while the memo changes)."""
+        return list(self._values.values())
+
     def clear(self) -> None:
         self._values.clear()

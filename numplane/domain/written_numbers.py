@@ -14,10 +14,16 @@ short: the feed reads a write within a poll, and each kept Number holds its audi
 history_length entries, shared between a number's consecutive revisions). Past that, the latest revision
 of many more numbers is remembered as one whose trail needs no second check (numplane.domain.checked_trails):
 one write, one record, and every reader of numbers asks here (`number_of`).
+
+A reader that is about to read numbers it may hold tells the store which revisions it holds (`holding`):
+the store then need not even parse those documents (numplane.store.base, `held`), and the reader takes
+the Numbers taken out for that read, which stay its own even if the memory forgets them meanwhile.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from numplane.domain.checked_trails import CheckedTrails
@@ -48,9 +54,47 @@ class WrittenNumbers:
             return written
         return Number.from_doc(doc, trail_checked=self.trails.knows(doc))
 
+    def holding(self, ids: Iterable[str] | None = None) -> Held:
+        """The latest number written of each of `ids` (None: of every number remembered), for one read."""
+        if ids is None:
+            # Oldest first: a number written twice keeps its later revision.
+            return Held({number.e164: number for number in self._numbers.values()}, self)
+        numbers: dict[str, Number] = {}
+        for number_id in ids:
+            rev = self.trails.latest(number_id)
+            number = self._numbers.get((number_id, rev)) if rev is not None else None
+            if number is not None:
+                numbers[number_id] = number
+        return Held(numbers, self)
+
     def read(self, doc: dict[str, Any]) -> Number | None:
         """The number this process wrote at the document's revision, or None when it did not (recently)."""
         rev, number_id = doc.get("_rev"), doc.get("_id")
         if type(rev) is not str or type(number_id) is not str:
             return None
         return self._numbers.get((number_id, rev))
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """Numbers taken out of the memory for one read: the revisions to tell the store, and what a document
+    the store answers at one of them stands for (perhaps only its id and revision)."""
+
+    numbers: dict[str, Number]
+    written: WrittenNumbers
+
+    @property
+    def revisions(self) -> dict[str, str]:
+        return {number_id: number.rev for number_id, number in self.numbers.items() if number.rev is not None}
+
+    def holds(self, doc: dict[str, Any]) -> bool:
+        """Whether `doc` is at the revision held for it: its body, if any, holds the held number."""
+        number_id = doc.get("_id")
+        number = self.numbers.get(number_id) if type(number_id) is str else None
+        return number is not None and number.rev == doc.get("_rev")
+
+    def number_of(self, doc: dict[str, Any]) -> Number:
+        """The number a document read with these revisions holds (as `WrittenNumbers.number_of`)."""
+        if self.holds(doc):
+            return self.numbers[doc["_id"]]
+        return self.written.number_of(doc)

@@ -25,10 +25,6 @@ class CheckedTrails:
         """`number_id` was written at `rev` with a trail read or made by the domain."""
         self._rev_by_number.put(number_id, rev)
 
-    def latest(self, number_id: str) -> str | None:
-        """The revision of `number_id` written last, if remembered."""
-        return self._rev_by_number.get(number_id)
-
     def knows(self, doc: dict[str, Any]) -> bool:
         """Whether this stored number document is a revision written as above."""
         rev, number_id = doc.get("_rev"), doc.get("_id")

@@ -30,9 +30,9 @@ class Recent(Generic[K, V]):
         if len(self._values) > self.size:
             del self._values[next(iter(self._values))]
 
-    def values(self) -> list[V]:
-        """The values, oldest first (a copy: the caller may keep it while the memo changes)."""
-        return list(self._values.values())
+    def copy(self) -> dict[K, V]:
+        """Every entry, oldest first, as a dict of the caller's own."""
+        return dict(self._values)
 
     def clear(self) -> None:
         self._values.clear()

@@ -30,12 +30,17 @@ from numplane.domain.checked_trails import CheckedTrails
 from numplane.domain.numbers import Number
 from numplane.domain.recent import Recent
 
-REMEMBERED = 512  # revisions: a poll's worth of writes of a busy process; worst case ~25 MB of trails
+REMEMBERED = 512  # revisions (and latest numbers): a poll's worth of writes of a busy process; worst case
+# ~50 MB of trails (a number's consecutive revisions share most of theirs)
 
 
 class WrittenNumbers:
     def __init__(self, size: int = REMEMBERED, trails: CheckedTrails | None = None) -> None:
         self._numbers: Recent[tuple[str, str], Number] = Recent(size)
+        # The latest of each number, and its revision: copied whole for each feed read (a copy of a dict
+        # costs little beside building one from the Numbers of every poll).
+        self._latest: Recent[str, Number] = Recent(size)
+        self._latest_revs: Recent[str, str] = Recent(size)
         self.trails = trails if trails is not None else CheckedTrails()
 
     def wrote(self, number: Number) -> None:
@@ -43,6 +48,8 @@ class WrittenNumbers:
         entry (a deletion is not kept: see the hub)."""
         if number.rev is not None:
             self._numbers.put((number.e164, number.rev), number)
+            self._latest.put(number.e164, number)
+            self._latest_revs.put(number.e164, number.rev)
             self.trails.wrote(number.e164, number.rev)
 
     def number_of(self, doc: dict[str, Any]) -> Number:
@@ -57,15 +64,14 @@ class WrittenNumbers:
     def holding(self, ids: Iterable[str] | None = None) -> Held:
         """The latest number written of each of `ids` (None: of every number remembered), for one read."""
         if ids is None:
-            # Oldest first: a number written twice keeps its later revision.
-            return Held({number.e164: number for number in self._numbers.values()}, self)
+            return Held(self._latest.copy(), self._latest_revs.copy(), self)
         numbers: dict[str, Number] = {}
+        revisions: dict[str, str] = {}
         for number_id in ids:
-            rev = self.trails.latest(number_id)
-            number = self._numbers.get((number_id, rev)) if rev is not None else None
-            if number is not None:
-                numbers[number_id] = number
-        return Held(numbers, self)
+            number = self._latest.get(number_id)
+            if number is not None and number.rev is not None:
+                numbers[number_id], revisions[number_id] = number, number.rev
+        return Held(numbers, revisions, self)
 
     def read(self, doc: dict[str, Any]) -> Number | None:
         """The number this process wrote at the document's revision, or None when it did not (recently)."""
@@ -81,11 +87,8 @@ class Held:
     the store answers at one of them stands for (perhaps only its id and revision)."""
 
     numbers: dict[str, Number]
+    revisions: dict[str, str]  # of `numbers`, for the store
     written: WrittenNumbers
-
-    @property
-    def revisions(self) -> dict[str, str]:
-        return {number_id: number.rev for number_id, number in self.numbers.items() if number.rev is not None}
 
     def holds(self, doc: dict[str, Any]) -> bool:
         """Whether `doc` is at the revision held for it: its body, if any, holds the held number."""

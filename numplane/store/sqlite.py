@@ -1,7 +1,8 @@
 """The embedded store: one SQLite file (or `:memory:`) holding the three databases.
 
 Per database there are four tables: `<db>_docs` (the latest revision of each document, tombstones
-included, and its listing form when listings read less than all of it: numplane.store.listing),
+included, and its listing form when listings read less than all of it: numplane.store.listing; a number's
+audit trail is kept apart in `<db>_trail`, one row per entry: numplane.store.trails),
 `<db>_rows` (view rows, key encoded so that SQLite's text order is tuple order, so every query is an
 index range read), `<db>_changes` (the change feed: each document once, at its latest change,
 like CouchDB's `_changes`) and `<db>_blobs` (attachments; the document keeps CouchDB-shaped stubs).
@@ -27,6 +28,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from numplane.store import trails
 from numplane.store.base import (
     Change,
     ChangePage,
@@ -77,12 +79,12 @@ def _body_text(body: Doc) -> str:
         return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _next_rev(previous: str | None, body_text: str, deleted: bool) -> str:
+def _next_rev(previous: str | None, body_text: str, deleted: bool, trail: trails.Trail | None) -> str:
     generation = int(previous.split("-", 1)[0]) + 1 if previous else 1
     # SHA-1 cut to CouchDB's 32 hex digits: it names the content as MD5 did (the memos of what this store
-    # wrote rely on that: numplane.store.written_rows), at a quarter of MD5's CPU on a number's 24 KB body.
-    digest = hashlib.sha1((("deleted:" if deleted else "") + body_text).encode(), usedforsecurity=False)
-    return f"{generation}-{digest.hexdigest()[:32]}"
+    # wrote rely on that: numplane.store.written_rows), at a quarter of MD5's CPU; a trail kept apart
+    # counts by its entries' digests (numplane.store.trails).
+    return f"{generation}-{trails.revision_digest(body_text, deleted, trail)}"
 
 
 def _body(body_text: str) -> Doc:
@@ -95,12 +97,25 @@ def _body(body_text: str) -> Doc:
     return body
 
 
-def _held_or_doc(held: dict[str, str], doc_id: str, rev: str, deleted: int, body_text: str) -> Doc:
-    """The document, or just its id and revision when the caller holds it at that revision: parsing a
-    number's body is most of a read's CPU, spent on what the caller has already (numplane.store.base)."""
-    if not deleted and held.get(doc_id) == rev:
-        return {"_id": doc_id, "_rev": rev}
-    return _as_doc(doc_id, rev, deleted, body_text)
+StoredRow = tuple[str, str, int, str, int | None]  # id, rev, deleted, body, trail (entries kept apart)
+_DOC_COLUMNS = "id, rev, deleted, body, trail"
+
+
+def _docs(conn: sqlite3.Connection, db: Db, rows: Sequence[StoredRow], held: Mapping[str, str]) -> list[Doc]:
+    """The documents of stored rows, their trails put back (one read of the trail table for all of them);
+    a document at the revision the caller holds is just its id and revision: parsing a number's body is
+    most of a read's CPU, spent on what the caller has already (numplane.store.base)."""
+    wanted = [doc_id for doc_id, rev, deleted, _body, trail in rows
+              if trail is not None and (deleted or held.get(doc_id) != rev)]
+    texts = trails.texts_of(conn, db, wanted) if wanted else {}
+    docs: list[Doc] = []
+    for doc_id, rev, deleted, body, _trail in rows:
+        if not deleted and held.get(doc_id) == rev:
+            docs.append({"_id": doc_id, "_rev": rev})
+            continue
+        entries = texts.get(doc_id)
+        docs.append(_as_doc(doc_id, rev, deleted, body if entries is None else trails.whole_text(db, body, entries)))
+    return docs
 
 
 def _as_doc(doc_id: str, rev: str, deleted: int, body_text: str) -> Doc:
@@ -316,6 +331,7 @@ class SqliteStore:
                 " id TEXT PRIMARY KEY, rev TEXT NOT NULL, deleted INTEGER NOT NULL, body TEXT NOT NULL)"
             )
             self._add_listing_column(conn, db)
+            trails.create_table(conn, db)
             conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {db.value}_rows ("
                 " view TEXT NOT NULL, key TEXT NOT NULL, doc_id TEXT NOT NULL,"
@@ -366,9 +382,9 @@ class SqliteStore:
         for i in range(0, len(ids), _IN_CHUNK):
             chunk = ids[i : i + _IN_CHUNK]
             marks = ",".join("?" * len(chunk))
-            sql = f"SELECT id, rev, deleted, body FROM {db.value}_docs WHERE deleted = 0 AND id IN ({marks})"
-            for row in conn.execute(sql, chunk):
-                found[row[0]] = _held_or_doc(held, *row)
+            sql = f"SELECT {_DOC_COLUMNS} FROM {db.value}_docs WHERE deleted = 0 AND id IN ({marks})"
+            for doc in _docs(conn, db, conn.execute(sql, chunk).fetchall(), held):
+                found[doc["_id"]] = doc
         return {doc_id: found[doc_id] for doc_id in ids if doc_id in found}
 
     def _put_many(self, db: Db, docs: list[Doc]) -> list[WriteResult]:
@@ -400,6 +416,7 @@ class SqliteStore:
             return WriteResult(doc_id, ok=False, error="conflict")
         deleted = bool(doc.get("_deleted"))
         body = _stored_body(doc)
+        entries = trails.split(db, body)
         replaced = self._replaced(conn, db, doc_id, current)
         stubs = self._attachments(conn, db, doc_id, doc.get("_attachments"), replaced.attachments, deleted)
         if stubs is None:
@@ -407,11 +424,17 @@ class SqliteStore:
         if stubs:
             body["_attachments"] = stubs
         text = _body_text(body)
-        rev = _next_rev(current[0] if current else None, text, deleted)
+        known_trail = self._written.trail_of(db, doc_id, current[0]) if current else None
+        trail = trails.planned(entries, known_trail, _body_text) if entries is not None else None
+        rev = _next_rev(current[0] if current else None, text, deleted, trail.trail if trail else None)
         conn.execute(
-            f"INSERT OR REPLACE INTO {db.value}_docs (id, rev, deleted, body, listing) VALUES (?, ?, ?, ?, ?)",
-            (doc_id, rev, int(deleted), text, None if deleted else _listing_text(db, body)),
+            f"INSERT OR REPLACE INTO {db.value}_docs (id, rev, deleted, body, listing, trail)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (doc_id, rev, int(deleted), text, None if deleted else _listing_text(db, body),
+             len(entries) if entries is not None else None),
         )
+        trails.apply(conn, db, doc_id, trail, existed=current is not None)
+        self._written.wrote_trail(db, doc_id, rev, trail.trail if trail else None)
         return self._indexed(conn, db, doc_id, body, rev, deleted, replaced, writes)
 
     def _put_over_known(
@@ -423,14 +446,21 @@ class SqliteStore:
         live and holds the remembered rows (a revision names its content), so no other row is a conflict."""
         deleted = bool(doc.get("_deleted"))
         body = _stored_body(doc)
+        entries = trails.split(db, body)
         text = _body_text(body)
-        rev = _next_rev(known.rev, text, deleted)
+        known_trail = self._written.trail_of(db, doc_id, known.rev)
+        trail = trails.planned(entries, known_trail, _body_text) if entries is not None else None
+        rev = _next_rev(known.rev, text, deleted, trail.trail if trail else None)
         updated = conn.execute(
-            f"UPDATE {db.value}_docs SET rev = ?, deleted = ?, body = ?, listing = ? WHERE id = ? AND rev = ?",
-            (rev, int(deleted), text, None if deleted else _listing_text(db, body), doc_id, known.rev),
+            f"UPDATE {db.value}_docs SET rev = ?, deleted = ?, body = ?, listing = ?, trail = ?"
+            " WHERE id = ? AND rev = ?",
+            (rev, int(deleted), text, None if deleted else _listing_text(db, body),
+             len(entries) if entries is not None else None, doc_id, known.rev),
         )
         if updated.rowcount != 1:
             return WriteResult(doc_id, ok=False, error="conflict")
+        trails.apply(conn, db, doc_id, trail, existed=True)
+        self._written.wrote_trail(db, doc_id, rev, trail.trail if trail else None)
         return self._indexed(conn, db, doc_id, body, rev, deleted, known, writes)
 
     def _indexed(
@@ -501,10 +531,11 @@ class SqliteStore:
         # One lower bound only, so SQLite seeks straight to it instead of filtering from `start`.
         lower, op = (after, ">") if after is not None and after >= start else (start, ">=")
         sql = (
-            f"SELECT id, rev, deleted, body FROM {db.value}_docs"
+            f"SELECT {_DOC_COLUMNS} FROM {db.value}_docs"
             f" WHERE id {op} ? AND id < ? AND deleted = 0 ORDER BY id LIMIT ?"
         )
-        return [_as_doc(*row) for row in self._connection().execute(sql, (lower, end, limit))]
+        conn = self._connection()
+        return _docs(conn, db, conn.execute(sql, (lower, end, limit)).fetchall(), {})
 
     def _query(
         self, db: Db, view: str, start: Key, end: Key, after: Key | None, limit: int, listing: bool
@@ -512,14 +543,17 @@ class SqliteStore:
         lower, op = encode_key(start), ">="
         if after is not None and encode_key(after) >= lower:
             lower, op = encode_key(after), ">"
-        body = "COALESCE(d.listing, d.body)" if listing else "d.body"  # NULL: the whole document is its form
+        # NULL: the whole document is its form. A listing form leaves the trail out, so its rows read none.
+        body, trail = ("COALESCE(d.listing, d.body)", "NULL") if listing else ("d.body", "d.trail")
         sql = (
-            f"SELECT r.key, d.id, d.rev, d.deleted, {body} FROM {db.value}_rows AS r"
+            f"SELECT r.key, d.id, d.rev, d.deleted, {body}, {trail} FROM {db.value}_rows AS r"
             f" JOIN {db.value}_docs AS d ON d.id = r.doc_id"
             f" WHERE r.view = ? AND r.key {op} ? AND r.key < ? ORDER BY r.key, r.doc_id LIMIT ?"
         )
-        rows = self._connection().execute(sql, (view, lower, encode_key(end), limit))
-        return [Row(key=decode_key(key), id=doc_id, doc=_as_doc(doc_id, *rest)) for key, doc_id, *rest in rows]
+        conn = self._connection()
+        rows = conn.execute(sql, (view, lower, encode_key(end), limit)).fetchall()
+        docs = _docs(conn, db, [row[1:] for row in rows], {})
+        return [Row(key=decode_key(row[0]), id=row[1], doc=doc) for row, doc in zip(rows, docs, strict=True)]
 
     def _count(self, db: Db, view: str, start: Key, end: Key) -> int:
         # A range of the index table's primary key: SQLite counts it without touching the documents.
@@ -531,17 +565,14 @@ class SqliteStore:
         if limit <= 0:
             return ChangePage(changes=[], cursor=since if since is not None else self._cursor(db, seq))
         sql = (
-            f"SELECT c.seq, d.id, d.rev, d.deleted, d.body FROM {db.value}_changes AS c"
+            f"SELECT c.seq, d.id, d.rev, d.deleted, d.body, d.trail FROM {db.value}_changes AS c"
             f" JOIN {db.value}_docs AS d ON d.id = c.id WHERE c.seq > ? ORDER BY c.seq LIMIT ?"
         )
+        conn = self._connection()
+        rows = conn.execute(sql, (seq, limit)).fetchall()
         changes = [
-            Change(
-                cursor=self._cursor(db, row_seq),
-                id=doc_id,
-                deleted=bool(deleted),
-                doc=_held_or_doc(held, doc_id, rev, deleted, body),
-            )
-            for row_seq, doc_id, rev, deleted, body in self._connection().execute(sql, (seq, limit))
+            Change(cursor=self._cursor(db, row[0]), id=row[1], deleted=bool(row[3]), doc=doc)
+            for row, doc in zip(rows, _docs(conn, db, [row[1:] for row in rows], held), strict=True)
         ]
         if changes:
             return ChangePage(changes=changes, cursor=changes[-1].cursor)

@@ -366,7 +366,8 @@ class SqliteStore:
             conn.executemany(f"UPDATE {db.value}_docs SET listing = ? WHERE id = ?", forms)
 
     def _rebuild_views(self, conn: sqlite3.Connection) -> None:
-        # View definitions changed (or the tables are new): re-emit every live document.
+        # View definitions changed (or the tables are new): re-emit every live document. No view reads a
+        # trail (writes index the body without it too), so the trail rows are not read.
         for db in Db:
             conn.execute(f"DELETE FROM {db.value}_rows")
             writes = _IndexWrites(db)

@@ -44,12 +44,14 @@ class Trail:
 @dataclass(frozen=True, slots=True)
 class TrailWrite:
     """What one write does to a document's trail rows: delete them all (`rewrite`) or those before
-    `drop_before` (if not None), then insert `rows` (seq, text); `trail` is the trail it leaves."""
+    `drop_before` (if not None), then insert `rows` (seq, text); `trail` is the trail it leaves. `moved`:
+    instead, the one row dropped (at that seq) becomes the one row appended, in one statement."""
 
     trail: Trail
     rewrite: bool
     drop_before: int | None
     rows: list[tuple[int, str]]
+    moved: int | None = None
 
 
 def split(db: Db, body: Doc) -> list[Any] | None:
@@ -78,7 +80,10 @@ def planned(entries: list[Any], known: Trail | None, encode: Callable[[Any], str
     digests = known.digests[dropped:] + tuple(_digest(text) for text in texts)
     trail = Trail(tuple(entries), digests, known.first + dropped)
     rows = [(next_seq + i, text) for i, text in enumerate(texts)]
-    return TrailWrite(trail, False, trail.first if dropped else None, rows)
+    # A full trail's usual step, one entry out and one in: a statement fewer (each hands the GIL over and
+    # back between the store's thread and the event loop, costing more than the row it writes).
+    moved = known.first if dropped == 1 and len(rows) == 1 else None
+    return TrailWrite(trail, False, trail.first if dropped else None, rows, moved)
 
 
 def _kept_from(known: Trail, entries: list[Any]) -> int | None:
@@ -115,6 +120,11 @@ def apply(conn: sqlite3.Connection, db: Db, doc_id: str, write: TrailWrite | Non
     if db not in TRAILS:
         return
     table = f"{db.value}_trail"
+    if write is not None and write.moved is not None:
+        [(seq, text)] = write.rows
+        sql = f"UPDATE {table} SET seq = ?, entry = ? WHERE id = ? AND seq = ?"
+        conn.execute(sql, (seq, text, doc_id, write.moved))
+        return
     if write is None or write.rewrite:
         if existed:
             conn.execute(f"DELETE FROM {table} WHERE id = ?", (doc_id,))

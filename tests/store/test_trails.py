@@ -57,8 +57,15 @@ async def test_a_write_over_its_own_revision_appends_the_new_entries_and_another
         appended = [*trail[1:], entry(5)]
         second = await write(store, {**NUMBER, "pvt_history": appended, "_rev": first})
         assert stored_seqs(path) == [1, 2, 3, 4, 5]
+        assert (await store.get_many(Db.NUMBERS, [E164]))[E164] == {**NUMBER, "pvt_history": appended, "_rev": second}
+        grown = [*appended, entry(6), entry(7)]  # a trail not yet full: only the new entries are added
+        second = await write(store, {**NUMBER, "pvt_history": grown, "_rev": second})
+        assert stored_seqs(path) == [1, 2, 3, 4, 5, 6, 7]
+        appended = grown[2:]
+        second = await write(store, {**NUMBER, "pvt_history": appended, "_rev": second})
+        assert stored_seqs(path) == [3, 4, 5, 6, 7]
         async with opened(path) as other:  # another process remembers nothing it did not write
-            rewritten = [*appended[1:], entry(6)]
+            rewritten = [*appended[1:], entry(8)]
             third = await write(other, {**NUMBER, "pvt_history": rewritten, "_rev": second})
             assert stored_seqs(path) == [0, 1, 2, 3, 4]
             read = (await other.get_many(Db.NUMBERS, [E164]))[E164]

@@ -37,6 +37,9 @@ from strawberry.types.lazy_type import LazyType
 from strawberry.types.unset import UNSET
 
 Convert = Callable[[Any], Any]
+# A converter of None: the value as graphql-core coerced it (a scalar's or an enum's value, None or UNSET),
+# which strawberry passes on unchanged. The plan does not call a function to return its argument.
+AS_IS = None
 Registry = Mapping[object, Any]
 
 
@@ -59,15 +62,15 @@ def arguments_converter(
         kwargs: dict[str, Any] = {}
         for name, python_name, convert_one in plan:
             if name in values:
-                kwargs[python_name] = convert_one(values[name])
+                kwargs[python_name] = values[name] if convert_one is AS_IS else convert_one(values[name])
         return kwargs
 
     return convert
 
 
-def converter(type_: StrawberryType | type, registry: Registry, config: StrawberryConfig) -> Convert:
+def converter(type_: StrawberryType | type, registry: Registry, config: StrawberryConfig) -> Convert | None:
     """One value of `type_`, converted as strawberry's `convert_argument` converts it (its branches, in
-    its order, decided here once)."""
+    its order, decided here once); AS_IS for a leaf."""
     if isinstance(type_, StrawberryMaybe):
         raise NotPlanned("Maybe")
     if isinstance(type_, StrawberryOptional):
@@ -81,13 +84,15 @@ def converter(type_: StrawberryType | type, registry: Registry, config: Strawber
             # Copied: graphql-core hands every request that omits the value the same default list.
             return passing_none(list)
         item = converter(type_.of_type, registry, config)
+        if item is AS_IS:
+            return passing_none(list)
         return passing_none(lambda values: [item(value) for value in values])
     if is_leaf(type_, registry):
-        return passing_none(lambda value: value)
+        return AS_IS
     if isinstance(type_, LazyType):
         return converter(type_.resolve_type(), registry, config)
     if has_enum_definition(type_):
-        return passing_none(lambda value: value)  # its definition is a leaf
+        return AS_IS  # its definition is a leaf
     if has_object_definition(type_):
         return input_converter(type_, registry, config)
     raise NotPlanned(f"no conversion for {type_!r}")
@@ -133,7 +138,7 @@ def input_converter(type_: Any, registry: Registry, config: StrawberryConfig) ->
         kwargs = dict(start)
         for name, python_name, convert_one in fields:
             if name in value:
-                kwargs[python_name] = convert_one(value[name])
+                kwargs[python_name] = value[name] if convert_one is AS_IS else convert_one(value[name])
         return type_(**kwargs)
 
     return passing_none(build)

@@ -56,7 +56,8 @@ def coercion(definition: GraphQLField, node: FieldNode) -> Callable[[VariableVal
         if found is None:
             if is_required_argument(argument):
                 return None  # graphql-core raises: not provided
-            steps.append(default_step(out, argument))
+            if (step := default_step(out, argument)) is not None:
+                steps.append(step)
         elif isinstance(found.value, VariableNode):
             steps.append(variable_step(out, argument, found.value))
         else:
@@ -74,7 +75,12 @@ def coercion(definition: GraphQLField, node: FieldNode) -> Callable[[VariableVal
     return coerce
 
 
-def default_step(out: str, definition: Any) -> Step:
+def default_step(out: str, definition: Any) -> Step | None:
+    """The default of an omitted argument or input field; None when it has none (it stays out): a step
+    that would only find that out on every request is not planned."""
+    if definition.default is None and definition.default_value is Undefined:
+        return None
+
     def use_default(coerced: dict[str, Any], _variables: VariableValues) -> None:
         try:
             value = coerce_default_value(definition)  # memoized by graphql-core on the definition
@@ -89,13 +95,15 @@ def default_step(out: str, definition: Any) -> Step:
 def variable_step(out: str, argument: Any, node: VariableNode) -> Step:
     """An argument given as a variable: an unsent one counts as omitted, unless the argument is required."""
     name = node.name.value
-    use_default = None if is_required_argument(argument) else default_step(out, argument)
+    optional = not is_required_argument(argument)
+    use_default = default_step(out, argument) if optional else None
     value = literal(node, argument.type)
     assert value is not None
 
     def from_variable(coerced: dict[str, Any], variables: VariableValues) -> None:
-        if use_default is not None and name not in variables.coerced:
-            use_default(coerced, variables)
+        if optional and name not in variables.coerced:
+            if use_default is not None:
+                use_default(coerced, variables)
             return
         coerced[out] = value(variables)
 
@@ -194,7 +202,8 @@ def object_literal(node: ValueNode, type_: GraphQLInputObjectType) -> Coerce | N
         if found is None:
             if is_required_input_field(field):
                 return refused
-            steps.append(default_step(out, field))
+            if (step := default_step(out, field)) is not None:
+                steps.append(step)
         elif isinstance(found.value, VariableNode):
             steps.append(field_variable_step(out, field, found.value))
         else:
@@ -216,15 +225,17 @@ def object_literal(node: ValueNode, type_: GraphQLInputObjectType) -> Coerce | N
 def field_variable_step(out: str, field: Any, node: VariableNode) -> Step:
     """An input field given as a variable: an unsent one counts as omitted (its default, if any)."""
     name = node.name.value
-    use_default = None if is_required_input_field(field) else default_step(out, field)
+    required = is_required_input_field(field)
+    use_default = None if required else default_step(out, field)
     value = literal(node, field.type)
     assert value is not None
 
     def from_variable(coerced: dict[str, Any], variables: VariableValues) -> None:
         if name not in variables.coerced:
-            if use_default is None:
+            if required:
                 raise GiveUp
-            use_default(coerced, variables)
+            if use_default is not None:
+                use_default(coerced, variables)
             return
         found = value(variables)
         if found is Undefined:

@@ -400,7 +400,9 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
     def complete_list(
         self, field: FieldPlan, completion: Completion, info: Info | None, path: Path, result: Any
     ) -> Any:
-        if self.is_async_iterable(result) or not is_iterable(result):  # graphql-core streams it, or refuses it
+        # graphql-core streams an async iterable and refuses what is not iterable; a list is neither (the
+        # common case: no protocol checks for it).
+        if type(result) is not list and (self.is_async_iterable(result) or not is_iterable(result)):
             info = info or self.build_resolve_info(field.definition, field.nodes, field.parent_type, path)
             return self.complete_list_value(completion.type, field.details, info, path, result, None)  # type: ignore[arg-type]
         item = completion.inner

@@ -1,4 +1,5 @@
-"""Enums of the contract. NumberState is the domain's State itself, so no conversion table can drift."""
+"""Enums of the contract. NumberState is the domain's State itself and HuntDisposition the domain's
+Disposition, so no conversion table can drift (and a hunt's answer is not translated on the call path)."""
 
 from __future__ import annotations
 
@@ -6,20 +7,15 @@ from enum import Enum
 
 import strawberry
 
+from numplane.domain.hunt import Disposition
 from numplane.domain.states import State
 
 strawberry.enum(State, name="NumberState")
 NumberState = State  # the strawberry definition now lives on State itself
 
 
-@strawberry.enum
-class HuntDisposition(Enum):
-    ROUTE = "ROUTE"
-    ROUTE_UPSTREAM = "ROUTE_UPSTREAM"
-    UNASSIGNED = "UNASSIGNED"
-    NOT_ROUTABLE = "NOT_ROUTABLE"
-    ACCOUNT_DISABLED = "ACCOUNT_DISABLED"
-    NOT_FOUND = "NOT_FOUND"
+strawberry.enum(Disposition, name="HuntDisposition")
+HuntDisposition = Disposition
 
 
 @strawberry.enum(description="What kind of number it is, as classifyNumber names it (libphonenumber's types)")

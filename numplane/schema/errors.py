@@ -99,15 +99,9 @@ async def or_none_if_missing(action: Awaitable[T]) -> T | None:
 P = TypeVar("P")
 
 
-def answer_now(payload: Callable[..., P], action: Callable[[], P | None]) -> P | None:
-    """`answer` for a use case answered without waiting: its payload (None when it needs to wait after
-    all: the caller then runs it through `answer`), or the payload of its userErrors."""
-    try:
-        return action()
-    except DomainError as error:
-        return payload(user_errors=[user_error(error)])
-    except StoreUnavailable:
-        return payload(user_errors=[user_error(STORE_DOWN)])
+def failed(error: DomainError | StoreUnavailable) -> list[UserError]:
+    """The userErrors of a use case that failed as a whole (`or_user_errors` for one that did not wait)."""
+    return [user_error(error if isinstance(error, DomainError) else STORE_DOWN)]
 
 
 async def answer(payload: Callable[..., P], action: Callable[[], Awaitable[P]]) -> P:

@@ -13,8 +13,7 @@ from numplane.resolvers import accounts, holds, hunt, keys, numbers, system_conf
 from numplane.resolvers.bulk import BulkResult
 from numplane.resolvers.context import Requester, Services
 from numplane.schema.context import Info
-from numplane.schema.enums import HuntDisposition
-from numplane.schema.errors import answer, answer_now, or_user_errors
+from numplane.schema.errors import answer, failed, or_user_errors
 from numplane.schema.inputs import (
     AcquireInput,
     AddNumbersInput,
@@ -41,6 +40,7 @@ from numplane.schema.payloads import (
 )
 from numplane.schema.types import Account, HuntResult, PhoneNumber, SystemConfig
 from numplane.schema.webhooks import WebhookMutations
+from numplane.store.base import StoreUnavailable
 
 Bulk = Callable[[Services, Requester], Awaitable[BulkResult]]
 
@@ -164,16 +164,16 @@ class Mutation(WebhookMutations):
 
     def _hunt_number(self, info: Info, input: HuntInput) -> HuntPayload | Awaitable[HuntPayload]:
         # Not a coroutine: a hunt the routing cache answers completes without one (graphql-core awaits
-        # what is awaitable, and runs on synchronously otherwise).
-        services, requester = info.context.services, info.context.requester
-
-        def from_memory() -> HuntPayload | None:
+        # what is awaitable, and runs on synchronously otherwise). No closure and no wrapper either: this
+        # is every router call's path.
+        context = info.context
+        services, requester = context.services, context.requester
+        try:
             found = hunt.hunt_from_memory(services, requester, input.number, input.caller_account_id)
-            return HuntPayload(result=hunt_result_from_domain(found)) if found is not None else None
-
-        answered = answer_now(HuntPayload, from_memory)
-        if answered is not None:
-            return answered
+        except (DomainError, StoreUnavailable) as error:
+            return HuntPayload(user_errors=failed(error))
+        if found is not None:
+            return HuntPayload(result=hunt_result_from_domain(found))
 
         async def action() -> HuntPayload:
             found = await hunt.hunt_number(services, requester, input.number, input.caller_account_id)
@@ -239,11 +239,11 @@ class Mutation(WebhookMutations):
 
 
 def hunt_result_from_domain(found: Any) -> HuntResult:
-    """A result of `numplane.resolvers.hunt.hunt_number`: number, disposition (an enum whose member
-    names are the contract's), account (a domain Account or None), force_outbound, port_completed."""
+    """A result of `numplane.resolvers.hunt.hunt_number`: number, disposition (the domain's, which is the
+    contract's enum), account (a domain Account or None), force_outbound, port_completed."""
     return HuntResult(
         number=found.number,
-        disposition=HuntDisposition[found.disposition.name],
+        disposition=found.disposition,
         owner=found.account,
         force_outbound=bool(found.force_outbound),
         port_completed=bool(found.port_completed),

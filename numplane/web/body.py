@@ -78,9 +78,17 @@ def decode(raw: str | bytes) -> Any:
         value = orjson.loads(raw)  # the common case, several times faster than json
     except orjson.JSONDecodeError:
         value = _decode_strictly(raw)  # why it failed (or what orjson cannot hold: integers beyond 64 bits)
-    if nesting(value) > MAX_NESTING:
+    if brackets(raw) > MAX_NESTING and nesting(value) > MAX_NESTING:
         raise nested_too_deep()
     return value
+
+
+def brackets(raw: str | bytes) -> int:
+    """How many lists and objects the JSON text opens at most (brackets in strings counted too): a bound on
+    its nesting that C counts, so the usual small body needs no walk of its decoded value."""
+    if isinstance(raw, bytes):
+        return raw.count(b"[") + raw.count(b"{")
+    return raw.count("[") + raw.count("{")
 
 
 def _decode_strictly(raw: str | bytes) -> Any:

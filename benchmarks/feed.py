@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from benchmarks.figures import Column, p50, p99, table
@@ -32,9 +33,11 @@ class CountingStore(ObservedStore):
         super().__init__(inner)
         self.feed_reads = 0
 
-    async def changes(self, db: Db, since: str | None, limit: int) -> ChangePage:
+    async def changes(
+        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None
+    ) -> ChangePage:
         self.feed_reads += 1
-        return await super().changes(db, since, limit)
+        return await super().changes(db, since, limit, held=held)
 
 
 async def measure(url: str, prefix: str, *, mutations: int, subscribers: int, idle: float) -> dict[str, float]:

@@ -4,16 +4,19 @@ Issue 18's transitions split into the event loop's side (GraphQL, domain, change
 store's worker thread. This measures the second alone: 16 numbers, each carrying a full audit trail (100
 entries, ~24 KB of JSON), cycle available <-> in_service through the three store calls a transition makes
 (the bulk engine's read, the write, and the change feed's read, here every second transition as the hub
-batches them), with no GraphQL and no domain. It prints the process CPU per transition (both threads:
-the worker and the loop handing it work), the SQL statements the worker ran per transition, and the
-write-ahead log bytes a transition appends (what a commit writes). CPU, not a rate: comparable across
-runs on a busy machine when runs alternate (`--rounds`).
+batches them), with no GraphQL and no domain. As numplane does, the caller builds each write on the
+document it wrote last (the bulk engine's WrittenNumbers: the same trail entry objects) and names that
+revision in its reads (`held`, on a store that takes it), whatever the store answers. It prints the
+process CPU per transition (both threads: the worker and the loop handing it work), the SQL statements
+the worker ran per transition, and the write-ahead log bytes a transition appends (what a commit writes).
+CPU, not a rate: comparable across runs on a busy machine when runs alternate (`--rounds`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import os
 import sqlite3
 import tempfile
@@ -41,6 +44,9 @@ class Transitions:
     def __init__(self, store: SqliteStore) -> None:
         self.store = store
         self.cursor = ""
+        self.written: dict[str, dict[str, Any]] = {}  # the document each number was last written as
+        # A store from before conditional reads is measured too (an A/B run): it is asked without `held`.
+        self.takes_held = "held" in inspect.signature(store.get_many).parameters
 
     async def seed(self) -> None:
         trail = tuple(entry(i, "available", "in_service") for i in range(TRAIL))
@@ -53,15 +59,23 @@ class Transitions:
 
     async def one(self, index: int) -> None:
         e164 = NUMBERS[index % len(NUMBERS)]
-        doc = (await self.store.get_many(Db.NUMBERS, [e164]))[e164]
+        read = (await self.store.get_many(Db.NUMBERS, [e164], **self.held([e164])))[e164]
+        kept = self.written.get(e164)
+        doc = dict(kept) if kept is not None and kept["_rev"] == read["_rev"] else read
         after = "in_service" if doc["pvt_state"] == "available" else "available"
         doc["pvt_history"] = [*doc["pvt_history"][1:], entry(index, doc["pvt_state"], after)]
         doc["pvt_state"], doc["pvt_state_changed_at"] = after, entry(index, "", "")["at"]
         [result] = await self.store.put_many(Db.NUMBERS, [doc])
         if not result.ok:
             raise RuntimeError(f"the transition failed: {result}")
+        self.written[e164] = {**doc, "_rev": result.rev}
         if index % 2:
-            self.cursor = (await self.store.changes(Db.NUMBERS, self.cursor, 100)).cursor
+            self.cursor = (await self.store.changes(Db.NUMBERS, self.cursor, 100, **self.held(NUMBERS))).cursor
+
+    def held(self, ids: list[str]) -> dict[str, Any]:
+        if not self.takes_held:
+            return {}
+        return {"held": {i: self.written[i]["_rev"] for i in ids if i in self.written}}
 
 
 async def measure(transitions: int) -> tuple[float, float, float]:

@@ -22,7 +22,7 @@ from numplane.domain.numbers import Number
 from numplane.domain.port_requests import PortRequest
 from numplane.domain.states import State
 from numplane.domain.visibility import accounts_needed_for_change, number_before_change
-from numplane.domain.written_numbers import WrittenNumbers
+from numplane.domain.written_numbers import Held, WrittenNumbers
 from numplane.loop_turns import in_turns
 from numplane.store.base import Change, ChangePage, Db, Doc, Store, StoreUnavailable
 from numplane.store.observed import ObservedStore
@@ -431,13 +431,17 @@ class ChangeHub:
                 self._learn_accounts(account_changes)
                 await self._notify(Db.ACCOUNTS, account_changes)
             self._accounts_position = found.cursor
-        numbers = await self.store.changes(Db.NUMBERS, self._position, self.batch)
+        # This process's own latest writes: the store need not parse them, the feed takes them as they are.
+        held = self.written_numbers.holding()
+        numbers = await self.store.changes(Db.NUMBERS, self._position, self.batch, held=held.revisions)
         if log.isEnabledFor(logging.DEBUG):
             _log_batch(Db.NUMBERS, numbers)
         port_count = await self._poll_ports() if ports else 0
         if numbers.changes:
-            entries = await self._decode(numbers.changes)
-            await self._notify(Db.NUMBERS, numbers.changes)
+            entries = await self._decode(numbers.changes, held)
+            # A held change may come without its body: the listeners heard of that write from the store
+            # when it was made (ObservedStore.listen), so they are told only of the others.
+            await self._notify(Db.NUMBERS, [change for change in numbers.changes if not held.holds(change.doc)])
             self._remember(entries, numbers.cursor)
             for subscription in list(self._subscriptions):
                 subscription.offer(entries)
@@ -509,12 +513,15 @@ class ChangeHub:
             else:
                 self._ancestors[change.id] = account.tree
 
-    async def _decode(self, changes: Sequence[Change]) -> list[FeedEntry]:
+    async def _decode(self, changes: Sequence[Change], held: Held | None = None) -> list[FeedEntry]:
         # A change to a document that cannot be read is left out of the feed (and logged): its readers
         # could not be told what it is, and the changes after it must still reach them.
         numbers: list[tuple[Change, Number, set[str]]] = []  # and the accounts its entry needs
+        def number_of(change: Change) -> Number:
+            return self._number(change, held)
+
         async for change in in_turns(changes):  # decoding a change costs ~0.1 ms: the loop gets turns
-            number = read_or_skip(self._number, change, "change feed")
+            number = read_or_skip(number_of, change, "change feed")
             if number is not None:
                 numbers.append((change, number, accounts_needed_for_change(number)))
         needed = set().union(*(wanted for _c, _n, wanted in numbers)) if numbers else set()
@@ -533,9 +540,9 @@ class ChangeHub:
             entries.append(FeedEntry(change.cursor, change.id, change.deleted, number, before, ancestors))
         return entries
 
-    def _number(self, change: Change) -> Number:
+    def _number(self, change: Change, held: Held | None) -> Number:
         if not change.deleted:
-            return self.written_numbers.number_of(change.doc)
+            return (held or self.written_numbers).number_of(change.doc)
         # A tombstone without a body (deleted outside numplane) tells nothing but the id: admins only hear of it.
         doc = change.doc if "pvt_state" in change.doc else {"_id": change.id}
         return Number.from_doc(doc).with_changes(state=State.DELETED)

@@ -14,22 +14,33 @@ short: the feed reads a write within a poll, and each kept Number holds its audi
 history_length entries, shared between a number's consecutive revisions). Past that, the latest revision
 of many more numbers is remembered as one whose trail needs no second check (numplane.domain.checked_trails):
 one write, one record, and every reader of numbers asks here (`number_of`).
+
+A reader that is about to read numbers it may hold tells the store which revisions it holds (`holding`):
+the store then need not even parse those documents (numplane.store.base, `held`), and the reader takes
+the Numbers taken out for that read, which stay its own even if the memory forgets them meanwhile.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from numplane.domain.checked_trails import CheckedTrails
 from numplane.domain.numbers import Number
 from numplane.domain.recent import Recent
 
-REMEMBERED = 512  # revisions: a poll's worth of writes of a busy process; worst case ~25 MB of trails
+REMEMBERED = 512  # revisions (and latest numbers): a poll's worth of writes of a busy process; worst case
+# ~50 MB of trails (a number's consecutive revisions share most of theirs)
 
 
 class WrittenNumbers:
     def __init__(self, size: int = REMEMBERED, trails: CheckedTrails | None = None) -> None:
         self._numbers: Recent[tuple[str, str], Number] = Recent(size)
+        # The latest of each number, and its revision: copied whole for each feed read (a copy of a dict
+        # costs little beside building one from the Numbers of every poll).
+        self._latest: Recent[str, Number] = Recent(size)
+        self._latest_revs: Recent[str, str] = Recent(size)
         self.trails = trails if trails is not None else CheckedTrails()
 
     def wrote(self, number: Number) -> None:
@@ -37,6 +48,8 @@ class WrittenNumbers:
         entry (a deletion is not kept: see the hub)."""
         if number.rev is not None:
             self._numbers.put((number.e164, number.rev), number)
+            self._latest.put(number.e164, number)
+            self._latest_revs.put(number.e164, number.rev)
             self.trails.wrote(number.e164, number.rev)
 
     def number_of(self, doc: dict[str, Any]) -> Number:
@@ -48,9 +61,43 @@ class WrittenNumbers:
             return written
         return Number.from_doc(doc, trail_checked=self.trails.knows(doc))
 
+    def holding(self, ids: Iterable[str] | None = None) -> Held:
+        """The latest number written of each of `ids` (None: of every number remembered), for one read."""
+        if ids is None:
+            return Held(self._latest.copy(), self._latest_revs.copy(), self)
+        numbers: dict[str, Number] = {}
+        revisions: dict[str, str] = {}
+        for number_id in ids:
+            number = self._latest.get(number_id)
+            if number is not None and number.rev is not None:
+                numbers[number_id], revisions[number_id] = number, number.rev
+        return Held(numbers, revisions, self)
+
     def read(self, doc: dict[str, Any]) -> Number | None:
         """The number this process wrote at the document's revision, or None when it did not (recently)."""
         rev, number_id = doc.get("_rev"), doc.get("_id")
         if type(rev) is not str or type(number_id) is not str:
             return None
         return self._numbers.get((number_id, rev))
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """Numbers taken out of the memory for one read: the revisions to tell the store, and what a document
+    the store answers at one of them stands for (perhaps only its id and revision)."""
+
+    numbers: dict[str, Number]
+    revisions: dict[str, str]  # of `numbers`, for the store
+    written: WrittenNumbers
+
+    def holds(self, doc: dict[str, Any]) -> bool:
+        """Whether `doc` is at the revision held for it: its body, if any, holds the held number."""
+        number_id = doc.get("_id")
+        number = self.numbers.get(number_id) if type(number_id) is str else None
+        return number is not None and number.rev == doc.get("_rev")
+
+    def number_of(self, doc: dict[str, Any]) -> Number:
+        """The number a document read with these revisions holds (as `WrittenNumbers.number_of`)."""
+        if self.holds(doc):
+            return self.numbers[doc["_id"]]
+        return self.written.number_of(doc)

@@ -196,12 +196,15 @@ async def _round(
     preread: Mapping[str, Doc] | None = None,
 ) -> dict[str, NumberRef]:
     """Decide and write every pending number once; return the ones to retry after a conflict."""
-    docs = preread if preread is not None else await services.store.get_many(Db.NUMBERS, list(pending))
+    # This process's own last writes: taken as they are, and the store need not even parse them.
+    held = services.written_numbers.holding(() if preread is not None else pending)
+    docs = preread if preread is not None else await services.store.get_many(
+        Db.NUMBERS, list(pending), held=held.revisions
+    )
     numbers: dict[str, Number] = {}
-    written = services.written_numbers  # this process's own last writes: taken as they are
     async for number_id, doc in in_turns(docs.items()):
         try:
-            numbers[number_id] = written.number_of(doc)
+            numbers[number_id] = held.number_of(doc)
         except UnreadableDocument as error:
             skipped(error, "bulk change")
             if number_id in pending:

@@ -7,7 +7,7 @@ CouchDB design documents and the SQLite index table), always with keyset bounds,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
@@ -102,8 +102,13 @@ class Store(Protocol):
     async def ping(self) -> None:
         """Raise StoreUnavailable if the backend cannot serve requests."""
 
-    async def get_many(self, db: Db, ids: Sequence[str]) -> dict[str, Doc]:
-        """Live documents by id in one round trip; missing and deleted ids are absent from the result."""
+    async def get_many(self, db: Db, ids: Sequence[str], *, held: Mapping[str, str] | None = None) -> dict[str, Doc]:
+        """Live documents by id in one round trip; missing and deleted ids are absent from the result.
+
+        `held` names revisions the caller already holds (id -> revision): a document still at the revision
+        held for its id may come as just its `_id` and `_rev`, its body left unparsed: a revision names its
+        content, so the caller's copy is that document. A store that reads whole documents anyway (CouchDB)
+        answers them whole; either way the caller tells a held one by its revision."""
 
     async def put_many(self, db: Db, docs: Sequence[Doc]) -> list[WriteResult]:
         """Write documents in one batch, each conditional on its `_rev`, one result per doc in input order.
@@ -144,9 +149,12 @@ class Store(Protocol):
     async def id_range(self, db: Db, *, start: str, end: str, after: str | None = None, limit: int) -> list[Doc]:
         """Live documents with start <= _id < end (and _id > after), ascending by id."""
 
-    async def changes(self, db: Db, since: str | None, limit: int) -> ChangePage:
+    async def changes(
+        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None
+    ) -> ChangePage:
         """Changes after `since` (None: from the beginning), oldest first, each document once at its
-        latest change. Raises InvalidCursor for a cursor this store did not issue."""
+        latest change. Raises InvalidCursor for a cursor this store did not issue. `held`: as for
+        `get_many`, the change of a live document at a held revision may carry just `_id` and `_rev`."""
 
     async def current_cursor(self, db: Db) -> str:
         """The cursor of "now": changes() from it returns only later changes."""

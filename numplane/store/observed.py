@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
 from numplane.store.base import ChangePage, Db, Doc, Key, Row, Store, StoreUnavailable, WriteResult
@@ -72,8 +72,8 @@ class ObservedStore:
     async def ping(self) -> None:
         await self._timed("ping", None, self.inner.ping())
 
-    async def get_many(self, db: Db, ids: Sequence[str]) -> dict[str, Doc]:
-        return await self._timed("get_many", db, self.inner.get_many(db, ids))
+    async def get_many(self, db: Db, ids: Sequence[str], *, held: Mapping[str, str] | None = None) -> dict[str, Doc]:
+        return await self._timed("get_many", db, self.inner.get_many(db, ids, held=held))
 
     async def put_many(self, db: Db, docs: Sequence[Doc]) -> list[WriteResult]:
         results = await self._timed("put_many", db, self.inner.put_many(db, docs))
@@ -103,8 +103,10 @@ class ObservedStore:
             "id_range", db, self.inner.id_range(db, start=start, end=end, after=after, limit=limit)
         )
 
-    async def changes(self, db: Db, since: str | None, limit: int) -> ChangePage:
-        return await self._timed("changes", db, self.inner.changes(db, since, limit))
+    async def changes(
+        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None
+    ) -> ChangePage:
+        return await self._timed("changes", db, self.inner.changes(db, since, limit, held=held))
 
     async def current_cursor(self, db: Db) -> str:
         return await self._timed("current_cursor", db, self.inner.current_cursor(db))

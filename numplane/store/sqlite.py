@@ -1,7 +1,8 @@
 """The embedded store: one SQLite file (or `:memory:`) holding the three databases.
 
 Per database there are four tables: `<db>_docs` (the latest revision of each document, tombstones
-included, and its listing form when listings read less than all of it: numplane.store.listing),
+included, and its listing form when listings read less than all of it: numplane.store.listing; a number's
+audit trail is kept apart in `<db>_trail`, one row per entry: numplane.store.trails),
 `<db>_rows` (view rows, key encoded so that SQLite's text order is tuple order, so every query is an
 index range read), `<db>_changes` (the change feed: each document once, at its latest change,
 like CouchDB's `_changes`) and `<db>_blobs` (attachments; the document keeps CouchDB-shaped stubs).
@@ -19,7 +20,7 @@ import json
 import os
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from numplane.store import trails
 from numplane.store.base import (
     Change,
     ChangePage,
@@ -77,12 +79,12 @@ def _body_text(body: Doc) -> str:
         return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _next_rev(previous: str | None, body_text: str, deleted: bool) -> str:
+def _next_rev(previous: str | None, body_text: str, deleted: bool, trail: trails.Trail | None) -> str:
     generation = int(previous.split("-", 1)[0]) + 1 if previous else 1
     # SHA-1 cut to CouchDB's 32 hex digits: it names the content as MD5 did (the memos of what this store
-    # wrote rely on that: numplane.store.written_rows), at a quarter of MD5's CPU on a number's 24 KB body.
-    digest = hashlib.sha1((("deleted:" if deleted else "") + body_text).encode(), usedforsecurity=False)
-    return f"{generation}-{digest.hexdigest()[:32]}"
+    # wrote rely on that: numplane.store.written_rows), at a quarter of MD5's CPU; a trail kept apart
+    # counts by its entries' digests (numplane.store.trails).
+    return f"{generation}-{trails.revision_digest(body_text, deleted, trail)}"
 
 
 def _body(body_text: str) -> Doc:
@@ -93,6 +95,27 @@ def _body(body_text: str) -> Doc:
     except orjson.JSONDecodeError:
         body = json.loads(body_text)
     return body
+
+
+StoredRow = tuple[str, str, int, str, int | None]  # id, rev, deleted, body, trail (entries kept apart)
+_DOC_COLUMNS = "id, rev, deleted, body, trail"
+
+
+def _docs(conn: sqlite3.Connection, db: Db, rows: Sequence[StoredRow], held: Mapping[str, str]) -> list[Doc]:
+    """The documents of stored rows, their trails put back (one read of the trail table for all of them);
+    a document at the revision the caller holds is just its id and revision: parsing a number's body is
+    most of a read's CPU, spent on what the caller has already (numplane.store.base)."""
+    wanted = [doc_id for doc_id, rev, deleted, _body, trail in rows
+              if trail is not None and (deleted or held.get(doc_id) != rev)]
+    texts = trails.texts_of(conn, db, wanted) if wanted else {}
+    docs: list[Doc] = []
+    for doc_id, rev, deleted, body, _trail in rows:
+        if not deleted and held.get(doc_id) == rev:
+            docs.append({"_id": doc_id, "_rev": rev})
+            continue
+        entries = texts.get(doc_id)
+        docs.append(_as_doc(doc_id, rev, deleted, body if entries is None else trails.whole_text(db, body, entries)))
+    return docs
 
 
 def _as_doc(doc_id: str, rev: str, deleted: int, body_text: str) -> Doc:
@@ -204,8 +227,8 @@ class SqliteStore:
 
     # -- documents -------------------------------------------------------------------------------
 
-    async def get_many(self, db: Db, ids: Sequence[str]) -> dict[str, Doc]:
-        return await self._run(self._get_many, db, list(dict.fromkeys(ids)))
+    async def get_many(self, db: Db, ids: Sequence[str], *, held: Mapping[str, str] | None = None) -> dict[str, Doc]:
+        return await self._run(self._get_many, db, list(dict.fromkeys(ids)), dict(held or {}))
 
     async def put_many(self, db: Db, docs: Sequence[Doc]) -> list[WriteResult]:
         return await self._run(self._put_many, db, [dict(doc) for doc in docs])
@@ -247,9 +270,11 @@ class SqliteStore:
 
     # -- change feed -----------------------------------------------------------------------------
 
-    async def changes(self, db: Db, since: str | None, limit: int) -> ChangePage:
+    async def changes(
+        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None
+    ) -> ChangePage:
         seq = 0 if since is None else self._parse_cursor(db, since)
-        return await self._run(self._changes, db, seq, since, limit)
+        return await self._run(self._changes, db, seq, since, limit, dict(held or {}))
 
     async def current_cursor(self, db: Db) -> str:
         seq = await self._run(self._last_seq, db)
@@ -306,6 +331,7 @@ class SqliteStore:
                 " id TEXT PRIMARY KEY, rev TEXT NOT NULL, deleted INTEGER NOT NULL, body TEXT NOT NULL)"
             )
             self._add_listing_column(conn, db)
+            trails.create_table(conn, db)
             conn.execute(
                 f"CREATE TABLE IF NOT EXISTS {db.value}_rows ("
                 " view TEXT NOT NULL, key TEXT NOT NULL, doc_id TEXT NOT NULL,"
@@ -340,7 +366,8 @@ class SqliteStore:
             conn.executemany(f"UPDATE {db.value}_docs SET listing = ? WHERE id = ?", forms)
 
     def _rebuild_views(self, conn: sqlite3.Connection) -> None:
-        # View definitions changed (or the tables are new): re-emit every live document.
+        # View definitions changed (or the tables are new): re-emit every live document. No view reads a
+        # trail (writes index the body without it too), so the trail rows are not read.
         for db in Db:
             conn.execute(f"DELETE FROM {db.value}_rows")
             writes = _IndexWrites(db)
@@ -350,15 +377,15 @@ class SqliteStore:
                     writes.replace(set(), _view_rows(db, _as_doc(*row)))
                 writes.flush(conn)
 
-    def _get_many(self, db: Db, ids: list[str]) -> dict[str, Doc]:
+    def _get_many(self, db: Db, ids: list[str], held: dict[str, str]) -> dict[str, Doc]:
         conn = self._connection()
         found: dict[str, Doc] = {}
         for i in range(0, len(ids), _IN_CHUNK):
             chunk = ids[i : i + _IN_CHUNK]
             marks = ",".join("?" * len(chunk))
-            sql = f"SELECT id, rev, deleted, body FROM {db.value}_docs WHERE deleted = 0 AND id IN ({marks})"
-            for row in conn.execute(sql, chunk):
-                found[row[0]] = _as_doc(*row)
+            sql = f"SELECT {_DOC_COLUMNS} FROM {db.value}_docs WHERE deleted = 0 AND id IN ({marks})"
+            for doc in _docs(conn, db, conn.execute(sql, chunk).fetchall(), held):
+                found[doc["_id"]] = doc
         return {doc_id: found[doc_id] for doc_id in ids if doc_id in found}
 
     def _put_many(self, db: Db, docs: list[Doc]) -> list[WriteResult]:
@@ -390,6 +417,7 @@ class SqliteStore:
             return WriteResult(doc_id, ok=False, error="conflict")
         deleted = bool(doc.get("_deleted"))
         body = _stored_body(doc)
+        entries = trails.split(db, body)
         replaced = self._replaced(conn, db, doc_id, current)
         stubs = self._attachments(conn, db, doc_id, doc.get("_attachments"), replaced.attachments, deleted)
         if stubs is None:
@@ -397,11 +425,17 @@ class SqliteStore:
         if stubs:
             body["_attachments"] = stubs
         text = _body_text(body)
-        rev = _next_rev(current[0] if current else None, text, deleted)
+        known_trail = self._written.trail_of(db, doc_id, current[0]) if current else None
+        trail = trails.planned(entries, known_trail, _body_text) if entries is not None else None
+        rev = _next_rev(current[0] if current else None, text, deleted, trail.trail if trail else None)
         conn.execute(
-            f"INSERT OR REPLACE INTO {db.value}_docs (id, rev, deleted, body, listing) VALUES (?, ?, ?, ?, ?)",
-            (doc_id, rev, int(deleted), text, None if deleted else _listing_text(db, body)),
+            f"INSERT OR REPLACE INTO {db.value}_docs (id, rev, deleted, body, listing, trail)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (doc_id, rev, int(deleted), text, None if deleted else _listing_text(db, body),
+             len(entries) if entries is not None else None),
         )
+        trails.apply(conn, db, doc_id, trail, existed=current is not None)
+        self._written.wrote_trail(db, doc_id, rev, trail.trail if trail else None)
         return self._indexed(conn, db, doc_id, body, rev, deleted, replaced, writes)
 
     def _put_over_known(
@@ -413,14 +447,21 @@ class SqliteStore:
         live and holds the remembered rows (a revision names its content), so no other row is a conflict."""
         deleted = bool(doc.get("_deleted"))
         body = _stored_body(doc)
+        entries = trails.split(db, body)
         text = _body_text(body)
-        rev = _next_rev(known.rev, text, deleted)
+        known_trail = self._written.trail_of(db, doc_id, known.rev)
+        trail = trails.planned(entries, known_trail, _body_text) if entries is not None else None
+        rev = _next_rev(known.rev, text, deleted, trail.trail if trail else None)
         updated = conn.execute(
-            f"UPDATE {db.value}_docs SET rev = ?, deleted = ?, body = ?, listing = ? WHERE id = ? AND rev = ?",
-            (rev, int(deleted), text, None if deleted else _listing_text(db, body), doc_id, known.rev),
+            f"UPDATE {db.value}_docs SET rev = ?, deleted = ?, body = ?, listing = ?, trail = ?"
+            " WHERE id = ? AND rev = ?",
+            (rev, int(deleted), text, None if deleted else _listing_text(db, body),
+             len(entries) if entries is not None else None, doc_id, known.rev),
         )
         if updated.rowcount != 1:
             return WriteResult(doc_id, ok=False, error="conflict")
+        trails.apply(conn, db, doc_id, trail, existed=True)
+        self._written.wrote_trail(db, doc_id, rev, trail.trail if trail else None)
         return self._indexed(conn, db, doc_id, body, rev, deleted, known, writes)
 
     def _indexed(
@@ -491,10 +532,11 @@ class SqliteStore:
         # One lower bound only, so SQLite seeks straight to it instead of filtering from `start`.
         lower, op = (after, ">") if after is not None and after >= start else (start, ">=")
         sql = (
-            f"SELECT id, rev, deleted, body FROM {db.value}_docs"
+            f"SELECT {_DOC_COLUMNS} FROM {db.value}_docs"
             f" WHERE id {op} ? AND id < ? AND deleted = 0 ORDER BY id LIMIT ?"
         )
-        return [_as_doc(*row) for row in self._connection().execute(sql, (lower, end, limit))]
+        conn = self._connection()
+        return _docs(conn, db, conn.execute(sql, (lower, end, limit)).fetchall(), {})
 
     def _query(
         self, db: Db, view: str, start: Key, end: Key, after: Key | None, limit: int, listing: bool
@@ -502,14 +544,17 @@ class SqliteStore:
         lower, op = encode_key(start), ">="
         if after is not None and encode_key(after) >= lower:
             lower, op = encode_key(after), ">"
-        body = "COALESCE(d.listing, d.body)" if listing else "d.body"  # NULL: the whole document is its form
+        # NULL: the whole document is its form. A listing form leaves the trail out, so its rows read none.
+        body, trail = ("COALESCE(d.listing, d.body)", "NULL") if listing else ("d.body", "d.trail")
         sql = (
-            f"SELECT r.key, d.id, d.rev, d.deleted, {body} FROM {db.value}_rows AS r"
+            f"SELECT r.key, d.id, d.rev, d.deleted, {body}, {trail} FROM {db.value}_rows AS r"
             f" JOIN {db.value}_docs AS d ON d.id = r.doc_id"
             f" WHERE r.view = ? AND r.key {op} ? AND r.key < ? ORDER BY r.key, r.doc_id LIMIT ?"
         )
-        rows = self._connection().execute(sql, (view, lower, encode_key(end), limit))
-        return [Row(key=decode_key(key), id=doc_id, doc=_as_doc(doc_id, *rest)) for key, doc_id, *rest in rows]
+        conn = self._connection()
+        rows = conn.execute(sql, (view, lower, encode_key(end), limit)).fetchall()
+        docs = _docs(conn, db, [row[1:] for row in rows], {})
+        return [Row(key=decode_key(row[0]), id=row[1], doc=doc) for row, doc in zip(rows, docs, strict=True)]
 
     def _count(self, db: Db, view: str, start: Key, end: Key) -> int:
         # A range of the index table's primary key: SQLite counts it without touching the documents.
@@ -517,21 +562,18 @@ class SqliteStore:
         row = self._connection().execute(sql, (view, encode_key(start), encode_key(end))).fetchone()
         return int(row[0])
 
-    def _changes(self, db: Db, seq: int, since: str | None, limit: int) -> ChangePage:
+    def _changes(self, db: Db, seq: int, since: str | None, limit: int, held: dict[str, str]) -> ChangePage:
         if limit <= 0:
             return ChangePage(changes=[], cursor=since if since is not None else self._cursor(db, seq))
         sql = (
-            f"SELECT c.seq, d.id, d.rev, d.deleted, d.body FROM {db.value}_changes AS c"
+            f"SELECT c.seq, d.id, d.rev, d.deleted, d.body, d.trail FROM {db.value}_changes AS c"
             f" JOIN {db.value}_docs AS d ON d.id = c.id WHERE c.seq > ? ORDER BY c.seq LIMIT ?"
         )
+        conn = self._connection()
+        rows = conn.execute(sql, (seq, limit)).fetchall()
         changes = [
-            Change(
-                cursor=self._cursor(db, row_seq),
-                id=doc_id,
-                deleted=bool(deleted),
-                doc=_as_doc(doc_id, rev, deleted, body),
-            )
-            for row_seq, doc_id, rev, deleted, body in self._connection().execute(sql, (seq, limit))
+            Change(cursor=self._cursor(db, row[0]), id=row[1], deleted=bool(row[3]), doc=doc)
+            for row, doc in zip(rows, _docs(conn, db, [row[1:] for row in rows], held), strict=True)
         ]
         if changes:
             return ChangePage(changes=changes, cursor=changes[-1].cursor)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 import pytest
@@ -23,13 +23,15 @@ class CountingStore(ObservedStore):
         self.reads: Counter[tuple[Db, str]] = Counter()
         self.failures_to_come = 0
 
-    async def changes(self, db: Db, since: str | None, limit: int) -> ChangePage:
+    async def changes(
+        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None
+    ) -> ChangePage:
         task = asyncio.current_task()
         self.reads[(db, task.get_name() if task else "?")] += 1
         if self.failures_to_come > 0:
             self.failures_to_come -= 1
             raise StoreUnavailable("simulated outage")
-        return await super().changes(db, since, limit)
+        return await super().changes(db, since, limit, held=held)
 
     def readers_of(self, db: Db) -> set[str]:
         return {task for (read_db, task), count in self.reads.items() if read_db is db and count}

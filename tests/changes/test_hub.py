@@ -11,6 +11,7 @@ import pytest
 from numplane.changes import hub
 from numplane.changes.hub import ChangeHub
 from numplane.domain.states import State
+from numplane.domain.written_numbers import Held
 from numplane.loop_turns import UNITS_PER_TURN
 from numplane.resolvers import accounts, numbers
 from numplane.resolvers.changes import number_changes
@@ -101,9 +102,9 @@ async def test_a_page_of_many_changes_is_read_in_turns_of_the_event_loop(
     log: list[str] = []
     decode = feed.hub._number
 
-    def decoding(change: Change) -> object:
+    def decoding(change: Change, held: Held | None) -> object:
         log.append("decode")
-        return decode(change)
+        return decode(change, held)
 
     def listener(db: Db, changes: Sequence[Change]) -> None:
         if db is Db.NUMBERS:

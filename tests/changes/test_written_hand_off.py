@@ -41,3 +41,33 @@ async def test_the_feed_hands_on_the_number_written_here_and_decodes_one_written
         assert entry.number == Number.from_doc(docs[e164])
         assert entry.before is not None and entry.before.state.value == "available"
         assert entry.before.owner is None and entry.number.owner == world.child.id
+
+
+async def test_the_feed_tells_listeners_only_of_writes_made_elsewhere_which_the_store_did_not_announce(
+    store: Store,
+) -> None:
+    observed = ObservedStore(store)
+    world = await make_world(observed)
+    services = world.services
+    elsewhere = replace(services, written_numbers=WrittenNumbers())  # another replica's memory
+    await stock(world, N, M)
+    announced: list[str] = []
+    observed.listen(lambda _db, docs: announced.extend(doc["_id"] for doc in docs))
+    hub = ChangeHub(observed, poll_interval=60, written_numbers=services.written_numbers)
+    heard: list[str] = []
+    hub.add_listener(lambda _db, changes: heard.extend(change.id for change in changes))
+    await hub.start()
+    try:
+        cursor = hub.position
+        await numbers.activate_numbers(elsewhere, world.child, refs(M))
+        await asyncio.wait_for(hub.read(cursor, 10), 10)  # the reader's first poll is over: none races N
+        await numbers.activate_numbers(services, world.child, refs(N))
+        page = await asyncio.wait_for(hub.read(cursor, 10), 10)
+    finally:
+        await hub.stop()
+
+    # Both writes were announced; the feed tells the listeners of M, which this process does not hold,
+    # and not again of N, written here (its change may come without a body: the store was told of it).
+    assert announced == [M, N] and heard == [M]
+    assert [entry.e164 for entry in page.entries] == [M, N]
+    assert page.entries[1].number is services.written_numbers.read({"_id": N, "_rev": page.entries[1].number.rev})

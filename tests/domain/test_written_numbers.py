@@ -34,3 +34,30 @@ def test_a_number_without_revision_is_not_kept_and_the_oldest_revisions_are_forg
     assert written.read({"_id": N, "_rev": "1-a"}) is None
     assert written.read({"_id": M, "_rev": "1-a"}) is not None
     assert written.read({"_id": N, "_rev": "2-b"}) is not None
+
+
+def test_a_read_holds_the_latest_revision_written_of_each_number_and_keeps_it_once_forgotten() -> None:
+    written = WrittenNumbers(size=2)
+    first, second = Number(N, State.RESERVED, rev="1-a"), Number(N, State.IN_SERVICE, rev="2-b")
+    written.wrote(first)
+    written.wrote(second)
+
+    held, everything = written.holding([N, M]), written.holding()
+    written.wrote(Number(M, State.RESERVED, rev="1-a"))
+    written.wrote(Number(M, State.IN_SERVICE, rev="2-b"))  # both of N's revisions forgotten
+
+    assert held.revisions == everything.revisions == {N: "2-b"}
+    # The store may answer a held revision with its id and revision alone: the held number stands for it.
+    assert held.number_of({"_id": N, "_rev": "2-b"}) is second
+    assert held.holds({"_id": N, "_rev": "2-b"}) and not held.holds({"_id": N, "_rev": "1-a"})
+    assert not held.holds({"_id": [N], "_rev": "2-b"})
+
+
+def test_a_document_read_at_a_revision_not_held_is_converted_from_its_body() -> None:
+    written = WrittenNumbers()
+    written.wrote(Number(N, State.RESERVED, rev="1-a"))
+    newer = Number(N, State.IN_SERVICE, owner="1" * 32, assigned_tree=("1" * 32,), rev="2-b")
+
+    read = written.holding([N]).number_of(newer.to_doc())
+
+    assert read == newer

@@ -15,7 +15,7 @@ from numplane.resolvers import accounts, bulk, numbers
 from numplane.resolvers.bulk import NumberRef
 from numplane.resolvers.context import Requester, Role
 from numplane.resolvers.system_config import update_config
-from numplane.store.base import Db, Store
+from numplane.store.base import Db, Doc, Store
 from tests.resolvers.conftest import World, make_world
 from tests.resolvers.test_lifecycle_scenarios import refs, stock
 from tests.support.interloper import Interloper
@@ -54,9 +54,9 @@ async def test_bulk_of_many_numbers_reads_and_writes_in_batches(world: World) ->
     original_get, original_put = store.get_many, store.put_many
 
     # Only reads of numbers count: account reads depend on how long the account cache has held them.
-    async def counting_get(db: Db, ids: list[str]) -> dict[str, dict[str, object]]:
+    async def counting_get(db: Db, ids: list[str], *, held: dict[str, str] | None = None) -> dict[str, Doc]:
         calls["get_many"] += db is Db.NUMBERS
-        return await original_get(db, ids)
+        return await original_get(db, ids, held=held)
 
     async def counting_put(db: Db, docs: list[dict[str, object]]) -> object:
         calls["put_many"] += 1

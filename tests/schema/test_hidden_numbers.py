@@ -8,7 +8,7 @@ number in service, and on a number that does not exist; the answers must be iden
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -146,8 +146,8 @@ class FirstReadMisses(CountingStore):
         super().__init__(inner)
         self.hide: str | None = None
 
-    async def get_many(self, db: Db, ids: Sequence[str]) -> dict[str, Doc]:
-        found = await super().get_many(db, ids)
+    async def get_many(self, db: Db, ids: Sequence[str], *, held: Mapping[str, str] | None = None) -> dict[str, Doc]:
+        found = await super().get_many(db, ids, held=held)
         if db is Db.NUMBERS and self.hide in found:
             del found[self.hide]
             self.hide = None

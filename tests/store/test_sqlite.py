@@ -122,6 +122,26 @@ async def test_a_file_from_before_listing_forms_gets_them_and_its_listings_leave
         await store.close()
 
 
+async def test_a_document_at_a_held_revision_is_answered_unparsed_by_id_and_revision() -> None:
+    store = SqliteStore(":memory:")
+    await store.open()
+    try:
+        [created] = await store.put_many(Db.NUMBERS, [NUMBER])
+        assert created.rev is not None
+        held = {NUMBER["_id"]: created.rev}
+
+        found = await store.get_many(Db.NUMBERS, [NUMBER["_id"]], held=held)
+        [change] = (await store.changes(Db.NUMBERS, None, 10, held=held)).changes
+        [deleted] = await store.put_many(Db.NUMBERS, [{**NUMBER, "_rev": created.rev, "_deleted": True}])
+        [tombstone] = (await store.changes(Db.NUMBERS, None, 10, held={NUMBER["_id"]: str(deleted.rev)})).changes
+    finally:
+        await store.close()
+
+    assert found == {NUMBER["_id"]: {"_id": NUMBER["_id"], "_rev": created.rev}}
+    assert change.doc == {"_id": NUMBER["_id"], "_rev": created.rev}
+    assert tombstone.doc["pvt_state"] == "available"  # a tombstone is never held: it is answered whole
+
+
 async def test_a_file_that_is_not_a_database_makes_the_store_unavailable(tmp_path: Path) -> None:
     path = tmp_path / "numplane.db"
     path.write_bytes(b"this is not an SQLite database, just some bytes" * 100)

@@ -6,7 +6,7 @@ Used to show what is served from memory (the routing cache) and that jobs read o
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from numplane.store.base import ChangePage, Db, Doc, Key, Row, Store, WriteResult
 
@@ -31,9 +31,9 @@ class CountingStore:
         self.calls["ping"] += 1
         await self.inner.ping()
 
-    async def get_many(self, db: Db, ids: Sequence[str]) -> dict[str, Doc]:
+    async def get_many(self, db: Db, ids: Sequence[str], *, held: Mapping[str, str] | None = None) -> dict[str, Doc]:
         self.calls["get_many:" + db.value] += 1
-        found = await self.inner.get_many(db, ids)
+        found = await self.inner.get_many(db, ids, held=held)
         self.documents_read += len(found)
         return found
 
@@ -66,9 +66,11 @@ class CountingStore:
         self.documents_read += len(docs)
         return docs
 
-    async def changes(self, db: Db, since: str | None, limit: int) -> ChangePage:
+    async def changes(
+        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None
+    ) -> ChangePage:
         self.calls["changes:" + db.value] += 1
-        page = await self.inner.changes(db, since, limit)
+        page = await self.inner.changes(db, since, limit, held=held)
         self.documents_read += len(page.changes)
         return page
 

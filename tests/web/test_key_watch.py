@@ -73,7 +73,7 @@ async def test_sockets_sharing_a_key_cost_one_authentication_per_round_and_are_a
 
 
 class Unreachable(CountingStore):
-    async def get_many(self, db: Db, ids: list[str]) -> dict[str, Doc]:  # type: ignore[override]
+    async def get_many(self, db: Db, ids: list[str], *, held: object = None) -> dict[str, Doc]:  # type: ignore[override]
         raise StoreUnavailable("down")
 
 

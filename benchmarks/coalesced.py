@@ -20,11 +20,9 @@ from pathlib import Path
 
 import uvloop
 
-from benchmarks.api import ACTIVATE, POOL, RELEASE
 from benchmarks.stores import pouchdb
-from benchmarks.transitions import call, cpu_per_call, group_report, running
-from numplane.resolvers import keys, numbers
-from numplane.resolvers.bulk import NumberRef
+from benchmarks.transitions import cpu_per_call, cycles, group_report, running
+from numplane.resolvers import keys
 from numplane.store.coalesced import CoalescedStore
 from numplane.store.observed import ObservedStore
 
@@ -37,18 +35,7 @@ async def measure(store_url: str, batches: int, transitions: int) -> list[str]:
         assert isinstance(observed, ObservedStore) and isinstance(observed.inner, CoalescedStore)
         coalesced = observed.inner
 
-        async def through_app(index: int) -> None:
-            for query in (ACTIVATE, RELEASE):
-                answer = await call(app, key, query, {"n": POOL[index]})
-                if b'"userErrors":[]' not in answer:
-                    raise RuntimeError(f"the transition failed: {answer[:300]!r}")
-
-        async def through_resolvers(index: int) -> None:
-            refs = [NumberRef(POOL[index])]
-            for result in (await numbers.activate_numbers(services, requester, refs),
-                           await numbers.release_numbers(services, requester, refs)):
-                if result.errors:
-                    raise RuntimeError(f"the transition failed: {result.errors[0]}")
+        through_app, through_resolvers = cycles(app, services, key, requester)
 
         paths: dict[str, Callable[[int], Awaitable[None]]] = {"app": through_app, "resolvers": through_resolvers}
         costs: dict[tuple[str, bool], list[float]] = {(path, merged): [] for path in paths for merged in (True, False)}

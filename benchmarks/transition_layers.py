@@ -27,9 +27,9 @@ from typing import Any
 import uvloop
 
 from benchmarks.api import ACTIVATE, CLIENTS, POOL, RELEASE
-from benchmarks.transitions import call, cpu_per_call, running
+from benchmarks.transitions import call, cpu_per_call, cycles, running
 from numplane.resolvers import keys, numbers
-from numplane.resolvers.bulk import BulkResult, NumberRef
+from numplane.resolvers.bulk import BulkResult
 from numplane.schema.context import RequestContext
 from numplane.schema.schema import build_schema
 
@@ -69,11 +69,7 @@ async def measure(store_url: str, transitions: int, rounds: int) -> None:
             max_tokens=settings.max_tokens, max_document_chars=settings.max_document_chars,
         )
 
-        async def through_app(index: int) -> None:
-            for query in (ACTIVATE, RELEASE):
-                answer = await call(app, key, query, {"n": POOL[index]})
-                if b'"userErrors":[]' not in answer:
-                    raise RuntimeError(f"the transition failed: {answer[:300]!r}")
+        through_app, through_resolvers = cycles(app, services, key, requester)
 
         async def through_graphql(index: int) -> None:
             for query in (ACTIVATE, RELEASE):
@@ -81,13 +77,6 @@ async def measure(store_url: str, transitions: int, rounds: int) -> None:
                 result = await schema.execute(query, variable_values={"n": POOL[index]}, context_value=context)
                 if result.errors or result.data is None or any(p["userErrors"] for p in result.data.values()):
                     raise RuntimeError(f"the transition failed: {result}")
-
-        async def through_resolvers(index: int) -> None:
-            refs = [NumberRef(POOL[index])]
-            for result in (await numbers.activate_numbers(services, requester, refs),
-                           await numbers.release_numbers(services, requester, refs)):
-                if result.errors:
-                    raise RuntimeError(f"the transition failed: {result.errors[0]}")
 
         async def typename_app(_index: int) -> None:
             await call(app, key, "{ __typename }")

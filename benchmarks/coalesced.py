@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import uvloop
 
-from benchmarks.stores import pouchdb
-from benchmarks.transitions import cpu_per_call, cycles, group_report, running
+from benchmarks.stores import each_store
+from benchmarks.transitions import STORE_NAMES, cpu_per_call, cycles, group_report, running
 from numplane.resolvers import keys
 from numplane.store.coalesced import CoalescedStore
 from numplane.store.observed import ObservedStore
@@ -65,13 +63,10 @@ def main() -> None:
     parser.add_argument("--transitions", type=int, default=320, help="transitions per batch")
     parser.add_argument("--no-couch", action="store_true", help="only the SQLite store")
     args = parser.parse_args()
-    results: dict[str, list[str]] = {}
-    with tempfile.TemporaryDirectory() as scratch:
-        url = f"sqlite:///{Path(scratch) / 'bench.db'}"
-        results["SQLite"] = uvloop.run(measure(url, args.batches, args.transitions))
-    if not args.no_couch:
-        with pouchdb() as couch_url:
-            results["CouchDB"] = uvloop.run(measure(couch_url, args.batches, args.transitions))
+    results = {
+        STORE_NAMES[store]: uvloop.run(measure(url, args.batches, args.transitions))
+        for store, url in each_store(couch=not args.no_couch)
+    }
     print("numplane process CPU per single-number transition, 16 concurrent callers, store calls merged or not")
     for name, lines in results.items():
         print(f"  {name}")

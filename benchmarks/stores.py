@@ -17,10 +17,12 @@ def pouchdb() -> Iterator[str]:
         yield server.url
 
 
-def each_store() -> Iterator[tuple[str, str]]:
-    """("sqlite", a fresh file's URL), then ("couchdb", a fresh pouchdb-server's URL): each torn down after
-    its turn, so a benchmark measures both stores one after the other on a quiet machine."""
+def each_store(*, couch: bool = True) -> Iterator[tuple[str, str]]:
+    """("sqlite", a fresh file's URL), then ("couchdb", a fresh pouchdb-server's URL) unless `couch` is
+    False: each torn down after its turn, so a benchmark measures both stores one after the other on a
+    quiet machine."""
     with tempfile.TemporaryDirectory() as directory:
         yield "sqlite", f"sqlite:///{Path(directory) / 'numplane.db'}"
-    with pouchdb() as url:
-        yield "couchdb", url
+    if couch:
+        with pouchdb() as url:
+            yield "couchdb", url

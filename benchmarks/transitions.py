@@ -22,13 +22,11 @@ import cProfile
 import gc
 import json
 import pstats
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import uvloop
@@ -36,7 +34,7 @@ from starlette.types import ASGIApp, Message
 
 from benchmarks.api import ACTIVATE, ADD, CLIENTS, POOL, RELEASE
 from benchmarks.budgets import UNLIMITED_SETTINGS
-from benchmarks.stores import pouchdb
+from benchmarks.stores import each_store
 from numplane.app import GC_GEN0_THRESHOLD, create_app
 from numplane.resolvers import keys, numbers
 from numplane.resolvers.bulk import NumberRef
@@ -139,6 +137,7 @@ async def running(store_url: str) -> Any:
 
 
 Cycle = Callable[[int], Awaitable[None]]
+STORE_NAMES = {"sqlite": "SQLite", "couchdb": "CouchDB"}  # as the reports name them
 
 
 def cycles(app: ASGIApp, services: Services, key: str, requester: Requester) -> tuple[Cycle, Cycle]:
@@ -233,14 +232,11 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the transitions")
     parser.add_argument("--no-couch", action="store_true", help="only the SQLite store")
     args = parser.parse_args()
-    results: dict[str, Costs] = {}
-    with tempfile.TemporaryDirectory() as scratch:
-        url = f"sqlite:///{Path(scratch) / 'bench.db'}"
-        # uvloop, as `numplane serve` runs
-        results["SQLite"] = uvloop.run(measure(url, args.transitions, args.profile))
-    if not args.no_couch:
-        with pouchdb() as couch_url:
-            results["CouchDB"] = uvloop.run(measure(couch_url, args.transitions, args.profile))
+    # uvloop, as `numplane serve` runs
+    results = {
+        STORE_NAMES[store]: uvloop.run(measure(url, args.transitions, args.profile))
+        for store, url in each_store(couch=not args.no_couch)
+    }
     print(f"numplane process CPU, in-process, {CLIENTS} concurrent callers each cycling its own number")
     for name, costs in results.items():
         print(report(name, costs))

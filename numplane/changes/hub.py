@@ -15,6 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Generic, TypeVar
 
 from numplane.domain.accounts import Account
@@ -517,9 +518,7 @@ class ChangeHub:
         # A change to a document that cannot be read is left out of the feed (and logged): its readers
         # could not be told what it is, and the changes after it must still reach them.
         numbers: list[tuple[Change, Number, set[str]]] = []  # and the accounts its entry needs
-        def number_of(change: Change) -> Number:
-            return self._number(change, held)
-
+        number_of = partial(self._number, held=held)
         async for change in in_turns(changes):  # decoding a change costs ~0.1 ms: the loop gets turns
             number = read_or_skip(number_of, change, "change feed")
             if number is not None:

@@ -425,17 +425,14 @@ class SqliteStore:
         if stubs:
             body["_attachments"] = stubs
         text = _body_text(body)
-        known_trail = self._written.trail_of(db, doc_id, current[0]) if current else None
-        trail = trails.planned(entries, known_trail, _body_text) if entries is not None else None
-        rev = _next_rev(current[0] if current else None, text, deleted, trail.trail if trail else None)
+        rev, trail = self._revision(db, doc_id, current[0] if current else None, text, entries, deleted)
         conn.execute(
             f"INSERT OR REPLACE INTO {db.value}_docs (id, rev, deleted, body, listing, trail)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             (doc_id, rev, int(deleted), text, None if deleted else _listing_text(db, body),
              len(entries) if entries is not None else None),
         )
-        trails.apply(conn, db, doc_id, trail, existed=current is not None)
-        self._written.wrote_trail(db, doc_id, rev, trail.trail if trail else None)
+        self._store_trail(conn, db, doc_id, rev, trail, existed=current is not None)
         return self._indexed(conn, db, doc_id, body, rev, deleted, replaced, writes)
 
     def _put_over_known(
@@ -449,9 +446,7 @@ class SqliteStore:
         body = _stored_body(doc)
         entries = trails.split(db, body)
         text = _body_text(body)
-        known_trail = self._written.trail_of(db, doc_id, known.rev)
-        trail = trails.planned(entries, known_trail, _body_text) if entries is not None else None
-        rev = _next_rev(known.rev, text, deleted, trail.trail if trail else None)
+        rev, trail = self._revision(db, doc_id, known.rev, text, entries, deleted)
         updated = conn.execute(
             f"UPDATE {db.value}_docs SET rev = ?, deleted = ?, body = ?, listing = ?, trail = ?"
             " WHERE id = ? AND rev = ?",
@@ -460,9 +455,26 @@ class SqliteStore:
         )
         if updated.rowcount != 1:
             return WriteResult(doc_id, ok=False, error="conflict")
-        trails.apply(conn, db, doc_id, trail, existed=True)
-        self._written.wrote_trail(db, doc_id, rev, trail.trail if trail else None)
+        self._store_trail(conn, db, doc_id, rev, trail, existed=True)
         return self._indexed(conn, db, doc_id, body, rev, deleted, known, writes)
+
+    def _revision(
+        self, db: Db, doc_id: str, previous: str | None, text: str, entries: list[Any] | None, deleted: bool
+    ) -> tuple[str, trails.TrailWrite | None]:
+        """A write's new revision over `previous`, and what it does to the trail kept apart (None: no trail
+        list, so the body holds whatever it has): the appended entries when this store remembers the trail
+        it wrote at `previous`, else the whole trail."""
+        known = self._written.trail_of(db, doc_id, previous) if previous else None
+        trail = trails.planned(entries, known, _body_text) if entries is not None else None
+        return _next_rev(previous, text, deleted, trail.trail if trail else None), trail
+
+    def _store_trail(
+        self, conn: sqlite3.Connection, db: Db, doc_id: str, rev: str, trail: trails.TrailWrite | None, *,
+        existed: bool,
+    ) -> None:
+        """Write the trail rows of revision `rev` (its row just stored) and remember the trail written."""
+        trails.apply(conn, db, doc_id, trail, existed=existed)
+        self._written.wrote_trail(db, doc_id, rev, trail.trail if trail else None)
 
     def _indexed(
         self, conn: sqlite3.Connection, db: Db, doc_id: str, body: Doc, rev: str, deleted: bool,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 
-from starlette.routing import Match, Route
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from numplane.logs.ids import RequestRecord, current_request
@@ -44,7 +44,7 @@ class RequestShell:
         self.rate_limits = RateLimitedRoutes(services, limits)
         self.cors = ApiCors(app, origin_list(services.settings.allowed_origins))
         self.direct = direct
-        self.direct_prefix = direct.path_format.split("{", 1)[0] if direct is not None else None
+        self.direct_prefix, self.direct_param = _one_parameter(direct) if direct is not None else ("", "")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -119,14 +119,18 @@ class RequestShell:
         await self.rate_limits.refusal(path, quota)(scope, receive, send)
 
     async def route(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The direct route when the request matches it fully (as Starlette's router would call it), else
-        the app behind the shell."""
+        """The direct route for a GET of its path (as Starlette's router would call it), else the app behind
+        the shell. Matched by its prefix and a parameter without a slash (what Starlette's route regex and
+        str convertor accept) without running them; HEAD and the other methods go to Starlette."""
         direct = self.direct
-        if direct is not None and scope["path"].startswith(self.direct_prefix):
-            match, child_scope = direct.matches(scope)
-            if match is Match.FULL:
-                scope.update(child_scope)
-                await direct.handle(scope, receive, send)
+        if direct is not None and scope["method"] == "GET":
+            path: str = scope["path"]
+            prefix = self.direct_prefix
+            value = path[len(prefix):] if path.startswith(prefix) else ""
+            if value and "/" not in value:
+                scope["endpoint"] = direct.endpoint
+                scope["path_params"] = {**scope.get("path_params", {}), self.direct_param: value}
+                await direct.app(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
@@ -161,6 +165,15 @@ class RequestShell:
             self.metrics.websockets.dec()
             write_line("WS", path, status, time.perf_counter() - started, record)
             current_request.reset(context)
+
+
+def _one_parameter(route: Route) -> tuple[str, str]:
+    """The prefix and the parameter's name of a route whose path is a prefix and one str parameter."""
+    prefix, _, rest = route.path_format.partition("{")
+    name = rest.removesuffix("}")
+    if not rest.endswith("}") or set(route.param_convertors) != {name} or route.param_convertors[name].regex != "[^/]+":
+        raise ValueError(f"a direct route is a prefix and one str parameter, not {route.path}")
+    return prefix, name
 
 
 def _websocket_record(scope: Scope) -> RequestRecord:

@@ -3,12 +3,19 @@ limits, before the route), and what it found serves the route and names the key 
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import pytest
-from starlette.routing import Router
+from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
 from numplane.resolvers.context import Requester, Services
 from numplane.web import credentials
+from numplane.web.metrics import Metrics
+from numplane.web.rate_limits import RateLimits
+from numplane.web.shell import RequestShell
+from tests.support.api import services_for, settings_for
 from tests.support.log_lines import capture_json, json_lines
 from tests.support.served import served
 
@@ -55,7 +62,22 @@ async def test_the_shell_serves_a_hunt_itself_and_leaves_anything_else_on_that_p
         assert routed == []
         assert (await api.client.post("/hunt/+14155550199", headers=router)).status_code == 405
         assert (await api.client.get("/hunt/+1415/5550199", headers=router)).status_code == 404
-        assert routed == ["/hunt/+14155550199", "/hunt/+1415/5550199"]
+        assert (await api.client.get("/hunt/", headers=router)).status_code == 404
+        headed = await api.client.head("/hunt/+14155550199", headers=router)
+        assert (headed.status_code, headed.content) == (200, b"")
+        assert routed == ["/hunt/+14155550199", "/hunt/+1415/5550199", "/hunt/", "/hunt/+14155550199"]
+
+
+def test_a_direct_route_is_a_prefix_and_one_parameter_without_a_slash(tmp_path: Path) -> None:
+    async def endpoint(_scope: Scope, _receive: Receive, _send: Send) -> None:
+        pass
+
+    services = services_for(settings_for((f"sqlite:///{tmp_path}/shell.db", "")))
+    shell = functools.partial(RequestShell, Router(), services, Metrics(), RateLimits({}))
+    assert shell(direct=Route("/hunt/{number}", endpoint)).direct_prefix == "/hunt/"
+    for path in ("/hunt/{number:path}", "/hunt/{number}/calls", "/hunt/{a}-{b}"):
+        with pytest.raises(ValueError, match="a prefix and one str parameter"):
+            shell(direct=Route(path, endpoint))
 
 
 async def test_a_route_outside_the_rate_limits_looks_the_key_up_itself(

@@ -33,7 +33,7 @@ from numplane.web.hunt import hunt_route
 from numplane.web.ide import WithGraphiQL, ide_assets
 from numplane.web.metrics import Metrics
 from numplane.web.port_documents import port_documents_route
-from numplane.web.shell import RequestShell
+from numplane.web.shell import RequestShell, ShellFirst
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             await hub.stop()
             await store.close()
 
-    return Starlette(
+    return ShellFirst(  # Starlette, but a router's GET /hunt goes straight to the request shell
         routes=[
             Route("/graphql", api),  # every method: a wrong one is answered as a coded GraphQL error
             WebSocketRoute("/graphql", graphql),

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import time
 
+from starlette.applications import Starlette
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -123,16 +125,22 @@ class RequestShell:
         the shell. Matched by its prefix and a parameter without a slash (what Starlette's route regex and
         str convertor accept) without running them; HEAD and the other methods go to Starlette."""
         direct = self.direct
-        if direct is not None and scope["method"] == "GET":
-            path: str = scope["path"]
-            prefix = self.direct_prefix
-            value = path[len(prefix):] if path.startswith(prefix) else ""
-            if value and "/" not in value:
-                scope["endpoint"] = direct.endpoint
-                scope["path_params"] = {**scope.get("path_params", {}), self.direct_param: value}
-                await direct.app(scope, receive, send)
-                return
+        value = self.direct_value(scope)
+        if direct is not None and value is not None:
+            scope["endpoint"] = direct.endpoint
+            scope["path_params"] = {**scope.get("path_params", {}), self.direct_param: value}
+            await direct.app(scope, receive, send)
+            return
         await self.app(scope, receive, send)
+
+    def direct_value(self, scope: Scope) -> str | None:
+        """The direct route's parameter when `scope` is a GET of its path, else None."""
+        if self.direct is None or scope["method"] != "GET":
+            return None
+        path: str = scope["path"]
+        prefix = self.direct_prefix
+        value = path[len(prefix):] if path.startswith(prefix) else ""
+        return value if value and "/" not in value else None
 
     async def websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         record = _websocket_record(scope)
@@ -165,6 +173,29 @@ class RequestShell:
             self.metrics.websockets.dec()
             write_line("WS", path, status, time.perf_counter() - started, record)
             current_request.reset(context)
+
+
+class ShellFirst(Starlette):
+    """Starlette, whose request shell takes its direct route's requests at the door: Starlette's own call and
+    its outer error layer (ServerErrorMiddleware, whose 500 the shell answers itself as a JSON error) add two
+    coroutines and a `send` wrapper to a router's call and nothing else. Every other request, and every
+    request when the shell is not directly behind that layer, goes through Starlette as before."""
+
+    shell: RequestShell | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        if isinstance(stack, ServerErrorMiddleware) and isinstance(stack.app, RequestShell):
+            self.shell = stack.app
+        return stack
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        shell = self.shell
+        if shell is not None and scope["type"] == "http" and shell.direct_value(scope) is not None:
+            scope["app"] = self
+            await shell.http(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def _one_parameter(route: Route) -> tuple[str, str]:

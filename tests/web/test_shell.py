@@ -7,6 +7,7 @@ import functools
 from pathlib import Path
 
 import pytest
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
@@ -54,18 +55,28 @@ async def test_the_shell_serves_a_hunt_itself_and_leaves_anything_else_on_that_p
             routed.append(scope["path"])
             await original(self, scope, receive, send)
 
+        layered: list[str] = []
+        outer_layer = ServerErrorMiddleware.__call__
+
+        async def outer(self: ServerErrorMiddleware, scope: Scope, receive: Receive, send: Send) -> None:
+            layered.append(scope["path"])
+            await outer_layer(self, scope, receive, send)
+
         monkeypatch.setattr(Router, "__call__", counted)
+        monkeypatch.setattr(ServerErrorMiddleware, "__call__", outer)
         router = {"Authorization": f"Bearer {api.keys['router']}"}
         hunted = await api.client.get("/hunt/%2B14155550199", headers=router)
         assert (hunted.status_code, hunted.json()["number"]) == (200, "+14155550199")
         assert hunted.headers["content-type"] == "application/json" and "ratelimit-remaining" in hunted.headers
-        assert routed == []
+        assert "x-request-id" in hunted.headers
+        assert routed == [] and layered == []  # the shell took it at Starlette's door
         assert (await api.client.post("/hunt/+14155550199", headers=router)).status_code == 405
         assert (await api.client.get("/hunt/+1415/5550199", headers=router)).status_code == 404
         assert (await api.client.get("/hunt/", headers=router)).status_code == 404
         headed = await api.client.head("/hunt/+14155550199", headers=router)
         assert (headed.status_code, headed.content) == (200, b"")
         assert routed == ["/hunt/+14155550199", "/hunt/+1415/5550199", "/hunt/", "/hunt/+14155550199"]
+        assert layered == routed
 
 
 def test_a_direct_route_is_a_prefix_and_one_parameter_without_a_slash(tmp_path: Path) -> None:
@@ -96,3 +107,18 @@ async def test_a_route_outside_the_rate_limits_looks_the_key_up_itself(
         monkeypatch.setattr("numplane.web.shell.limited", lambda _path: False)
         assert (await api.post("{ me { name } }", key="child")).status_code == 200
         assert looked == [api.keys["child"]]
+
+
+async def test_a_hunt_that_fails_unexpectedly_is_a_json_500_naming_its_request(
+    store_url: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object) -> None:
+        raise RuntimeError("secret internals")
+
+    async with served(store_url) as api:
+        monkeypatch.setattr("numplane.web.hunt.hunt_from_memory", broken)
+        hunted = await api.client.get("/hunt/%2B14155550199", headers={"Authorization": f"Bearer {api.keys['router']}"})
+        assert (await api.client.get("/healthz")).status_code == 200  # the server serves on
+    assert hunted.status_code == 500 and hunted.headers["x-request-id"]
+    assert hunted.json()["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert "secret" not in hunted.text

@@ -18,10 +18,13 @@ The three requests run in short batches taking turns (`--batches` turns of `--ba
 neighbour's burst on a shared machine lands on all three alike; the fastest batch of each and the median
 are reported, and the ratios of both. `--ratios-only` skips the comparison with bare Starlette.
 `--profile hunt` (or typename, graphql_hunt, refusal) adds a cProfile of numplane serving that request,
-sorted by own time.
+sorted by own time. `--protocol` sends the ratios' requests (and the profiled one) as bytes through the HTTP
+protocol `numplane serve` runs (uvicorn's httptools protocol, numplane.web.http_protocol) on one kept-alive
+connection whose socket is memory: uvicorn's parsing, task, header checks and framing are then counted, the
+kernel's part of a served request and the client's still are not.
 
 `make bench BENCH_ARGS=shell`, or `python -m benchmarks.shell [--requests 3000] [--rounds 5]
-[--batch 200] [--batches 20] [--ratios-only] [--log-format json] [--profile hunt]`
+[--batch 200] [--batches 20] [--ratios-only] [--log-format json] [--profile hunt] [--protocol]`
 """
 
 from __future__ import annotations
@@ -39,15 +42,18 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 import uvloop
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message
+from uvicorn.server import ServerState
 
 from benchmarks.budgets import UNLIMITED_SETTINGS
 from numplane.app import GC_GEN0_THRESHOLD, create_app
@@ -57,6 +63,7 @@ from numplane.resolvers.context import Role, Services
 from numplane.schema.request_errors import RATE_LIMITED
 from numplane.schema.schema import build_schema
 from numplane.settings import Settings
+from numplane.web import http_protocol
 from numplane.web.graphql import NumplaneGraphQL
 from numplane.web.hunt import hunt_route
 
@@ -66,6 +73,65 @@ ADD = (
     "mutation($n: [NumberRef!]!, $a: String) "
     "{ addNumbers(input: {numbers: $n, state: IN_SERVICE, accountId: $a}) { userErrors { code } } }"
 )
+
+
+class MemoryTransport(asyncio.Transport):
+    """The socket under uvicorn's protocol, in memory: a response is complete when its last byte is written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written = bytearray()
+        self.answered: asyncio.Future[bytes] | None = None
+        self.expected = 0  # bytes of the response, once its head has arrived
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written += data
+        if not self.expected:
+            head, found, _body = self.written.partition(b"\r\n\r\n")
+            if not found:
+                return
+            length = next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+            self.expected = len(head) + 4 + int(length.split(b":")[1])
+        if len(self.written) >= self.expected and self.answered is not None:
+            self.answered.set_result(bytes(self.written))
+            self.written.clear()
+            self.expected = 0
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 50000)}.get(name, default)
+
+    def is_closing(self) -> bool:
+        return False
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+class ProtocolDriver:
+    """Requests as bytes into the HTTP protocol `numplane serve` runs (uvicorn's, numplane.web.http_protocol)
+    over one kept-alive connection whose socket is memory: what a served request costs in Python (uvicorn's
+    parsing, task, headers and framing included), without the kernel's part or a client's."""
+
+    def __init__(self, app: ASGIApp, key: str) -> None:
+        config = uvicorn.Config(app, http=http_protocol.PROTOCOL, log_config=None, access_log=False)
+        config.load()
+        state = ServerState()
+        state.default_headers = [(b"date", formatdate(usegmt=True).encode()), (b"server", b"uvicorn")]
+        self.protocol = config.http_protocol_class(config, state, {})  # type: ignore[call-arg]
+        self.transport = MemoryTransport()
+        self.protocol.connection_made(self.transport)
+        self.key = key.encode()
+
+    async def call(self, method: str, path: str, body: bytes = b"") -> int:
+        self.transport.answered = asyncio.get_running_loop().create_future()
+        self.protocol.data_received(b"%s %s HTTP/1.1\r\nhost: numplane\r\nauthorization: Bearer %s\r\n"
+                                    b"content-type: application/json\r\ncontent-length: %d\r\n\r\n%s"
+                                    % (method.encode(), path.encode(), self.key, len(body), body))
+        answer = await self.transport.answered
+        return int(answer[9:12])
 
 
 class Driver:
@@ -102,7 +168,9 @@ class Driver:
         return status
 
 
-async def cpu_us(driver: Driver, method: str, path: str, body: bytes, requests: int, expected: int) -> float:
+async def cpu_us(
+    driver: Driver | ProtocolDriver, method: str, path: str, body: bytes, requests: int, expected: int
+) -> float:
     """Process CPU µs per request over `requests` sequential requests."""
     before = time.process_time()
     for _ in range(requests):
@@ -151,7 +219,7 @@ RATIO_CASES = ("typename", "graphql_hunt", "hunt")
 
 
 async def measure(
-    folder: Path, requests: int, rounds: int, batch: int, batches: int, profile: str | None
+    folder: Path, requests: int, rounds: int, batch: int, batches: int, profile: str | None, protocol: bool = False
 ) -> tuple[list[tuple[str, float, float]], dict[str, list[float]]]:
     settings = Settings(store=f"sqlite:///{folder}/shell.db", scheduler=False, webhooks=False, **UNLIMITED_SETTINGS)
     services = Services.from_settings(settings)
@@ -198,16 +266,22 @@ async def measure(
                 timings["ours"].append(await cpu_us(ours, method, path, body, requests, status))
                 timings["bare"].append(await cpu_us(bare, method, path, body, requests, status))
             results.append((CASES[name], statistics.median(timings["ours"]), statistics.median(timings["bare"])))
+        through = {name: ProtocolDriver(numplane, router_key) if protocol else cases[name][4] for name in RATIO_CASES}
+        for name in RATIO_CASES:
+            method, path, body, status, *_drivers = cases[name]
+            await cpu_us(through[name], method, path, body, 200, status)  # warm
         turns: dict[str, list[float]] = {name: [] for name in RATIO_CASES}
         for _turn in range(batches):
             for name in RATIO_CASES:
-                method, path, body, status, ours, _bare = cases[name]
-                turns[name].append(await cpu_us(ours, method, path, body, batch, status))
+                method, path, body, status, *_drivers = cases[name]
+                turns[name].append(await cpu_us(through[name], method, path, body, batch, status))
         if profile is not None:
             method, path, body, status, ours, _bare = cases[profile]
+            driver = ProtocolDriver(numplane, router_key) if protocol else ours
+            await cpu_us(driver, method, path, body, 200, status)
             profiler = cProfile.Profile(time.process_time)
             profiler.enable()
-            await cpu_us(ours, method, path, body, requests, status)
+            await cpu_us(driver, method, path, body, requests, status)
             profiler.disable()
             pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
     return results, turns
@@ -222,6 +296,8 @@ def main() -> None:
     parser.add_argument("--ratios-only", action="store_true", help="skip the comparison with bare Starlette")
     parser.add_argument("--log-format", choices=("text", "json"), default="text")
     parser.add_argument("--profile", choices=list(CASES), help="print a cProfile of numplane serving this request")
+    parser.add_argument("--protocol", action="store_true",
+                        help="the ratios (and --profile) through the HTTP protocol numplane serve runs, over memory")
     args = parser.parse_args()
     configure_logging("INFO", args.log_format)  # as `numplane serve` does, but into /dev/null
     for handler in logging.getLogger().handlers:
@@ -230,7 +306,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         rounds = 0 if args.ratios_only else args.rounds
         results, turns = uvloop.run(
-            measure(Path(folder), args.requests, rounds, args.batch, args.batches, args.profile)
+            measure(Path(folder), args.requests, rounds, args.batch, args.batches, args.profile, args.protocol)
         )
     if results:
         print(f"process CPU per request, in process, median of {args.rounds} rounds of {args.requests} "
@@ -238,8 +314,9 @@ def main() -> None:
     for name, ours, bare in results:
         print(f"  {name:<15} numplane {ours:6.1f} us, bare Starlette {bare:6.1f} us: "
               f"shell +{ours - bare:5.1f} us, numplane ÷ bare {ours / bare:4.2f}")
-    print(f"issue 18's ratios: process CPU per request on numplane's app, {args.batches} turns of {args.batch} "
-          f"requests each (load average {os.getloadavg()[0]:.1f})")
+    through = "through uvicorn's protocol over memory" if args.protocol else "ASGI calls"
+    print(f"issue 18's ratios: process CPU per request on numplane's app ({through}), {args.batches} turns of "
+          f"{args.batch} requests each (load average {os.getloadavg()[0]:.1f})")
     for statistic, pick in (("fastest batch", min), ("median batch", statistics.median)):
         cpu = {name: pick(turns[name]) for name in RATIO_CASES}
         print(f"  {statistic:<13}  {{ __typename }} {cpu['typename']:6.1f} us, "

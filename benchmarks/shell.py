@@ -19,7 +19,7 @@ neighbour's burst on a shared machine lands on all three alike; the fastest batc
 are reported, and the ratios of both. `--ratios-only` skips the comparison with bare Starlette.
 `--profile hunt` (or typename, graphql_hunt, refusal) adds a cProfile of numplane serving that request,
 sorted by own time. `--protocol` sends the ratios' requests (and the profiled one) as bytes through the HTTP
-protocol `numplane serve` runs (uvicorn's httptools protocol, numplane.web.http_protocol) on one kept-alive
+protocol `numplane serve` runs (uvicorn's httptools protocol) on one kept-alive
 connection whose socket is memory: uvicorn's parsing, task, header checks and framing are then counted, the
 kernel's part of a served request and the client's still are not.
 
@@ -63,7 +63,6 @@ from numplane.resolvers.context import Role, Services
 from numplane.schema.request_errors import RATE_LIMITED
 from numplane.schema.schema import build_schema
 from numplane.settings import Settings
-from numplane.web import http_protocol
 from numplane.web.graphql import NumplaneGraphQL
 from numplane.web.hunt import hunt_route
 
@@ -111,12 +110,12 @@ class MemoryTransport(asyncio.Transport):
 
 
 class ProtocolDriver:
-    """Requests as bytes into the HTTP protocol `numplane serve` runs (uvicorn's, numplane.web.http_protocol)
+    """Requests as bytes into the HTTP protocol `numplane serve` runs (uvicorn's httptools protocol)
     over one kept-alive connection whose socket is memory: what a served request costs in Python (uvicorn's
     parsing, task, headers and framing included), without the kernel's part or a client's."""
 
     def __init__(self, app: ASGIApp, key: str) -> None:
-        config = uvicorn.Config(app, http=http_protocol.PROTOCOL, log_config=None, access_log=False)
+        config = uvicorn.Config(app, http="httptools", log_config=None, access_log=False)
         config.load()
         state = ServerState()
         state.default_headers = [(b"date", formatdate(usegmt=True).encode()), (b"server", b"uvicorn")]

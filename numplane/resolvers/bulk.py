@@ -145,7 +145,11 @@ async def _settle_chunk(
     # with every live document of its id, and one that lands found none, the very case the decision reads
     # for (a tombstone reads as nothing, and is written over either way). On CouchDB that read was a
     # request per single-number addNumbers beside its write (issue 17 item 4).
-    unread = plan.creates and plan.supply is None and not known
+    # Only without expected revisions: a stale one is a CONFLICT on a number the requester sees, but a number
+    # it may not see answers NUMBER_EXISTS, which only a read can tell apart.
+    unread = plan.creates and plan.supply is None and not known and all(
+        ref.expected_revision is None for ref in pending.values()
+    )
     for attempt in range(plan.rounds):
         if not pending:
             return
@@ -154,8 +158,15 @@ async def _settle_chunk(
         ctx = DecisionContext(actor=actor, config=config, now=services.clock())
         preread = known if attempt == 0 and known and all(i in known for i in pending) else None
         if unread and attempt == 0:
-            preread = {}
+            preread, tried = {}, dict(pending)
         pending = await _round(services, ctx, pending, plan, accounts, outcome, carrier_calls, preread)
+        if unread and attempt == 0:
+            # A refusal decided on no document is not the answer for a number that exists (NUMBER_EXISTS
+            # comes first, SPEC §3.5): those numbers are read and decided again like a conflicting write.
+            for number_id, ref in tried.items():
+                if isinstance(outcome.get(number_id), DomainError):
+                    del outcome[number_id]
+                    pending[number_id] = ref
     for number in pending:
         outcome[number] = DomainError(
             ErrorCode.CONFLICT, f"{number} kept changing while this request ran; read it again and retry.",

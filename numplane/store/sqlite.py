@@ -101,16 +101,23 @@ StoredRow = tuple[str, str, int, str, int | None]  # id, rev, deleted, body, tra
 _DOC_COLUMNS = "id, rev, deleted, body, trail"
 
 
-def _docs(conn: sqlite3.Connection, db: Db, rows: Sequence[StoredRow], held: Mapping[str, str]) -> list[Doc]:
+def _docs(
+    conn: sqlite3.Connection, db: Db, rows: Sequence[StoredRow], held: Mapping[str, str],
+    own: WrittenRows | None = None,
+) -> list[Doc]:
     """The documents of stored rows, their trails put back (one read of the trail table for all of them);
-    a document at the revision the caller holds is just its id and revision: parsing a number's body is
-    most of a read's CPU, spent on what the caller has already (numplane.store.base)."""
-    wanted = [doc_id for doc_id, rev, deleted, _body, trail in rows
-              if trail is not None and (deleted or held.get(doc_id) != rev)]
+    a document at the revision the caller holds, or (`own`: this store's memo of its writes) at one this
+    store wrote, is just its id and revision: parsing a number's body is most of a read's CPU, spent on
+    what the caller has already (numplane.store.base)."""
+    stubbed = [
+        not deleted and (held.get(doc_id) == rev or (own is not None and own.of(db, doc_id, rev) is not None))
+        for doc_id, rev, deleted, _body, _trail in rows
+    ]
+    wanted = [row[0] for row, stub in zip(rows, stubbed, strict=True) if row[4] is not None and not stub]
     texts = trails.texts_of(conn, db, wanted) if wanted else {}
     docs: list[Doc] = []
-    for doc_id, rev, deleted, body, _trail in rows:
-        if not deleted and held.get(doc_id) == rev:
+    for (doc_id, rev, deleted, body, _trail), stub in zip(rows, stubbed, strict=True):
+        if stub:
             docs.append({"_id": doc_id, "_rev": rev})
             continue
         entries = texts.get(doc_id)
@@ -271,10 +278,10 @@ class SqliteStore:
     # -- change feed -----------------------------------------------------------------------------
 
     async def changes(
-        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None
+        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None, own: bool = False
     ) -> ChangePage:
         seq = 0 if since is None else self._parse_cursor(db, since)
-        return await self._run(self._changes, db, seq, since, limit, dict(held or {}))
+        return await self._run(self._changes, db, seq, since, limit, dict(held or {}), own)
 
     async def current_cursor(self, db: Db) -> str:
         seq = await self._run(self._last_seq, db)
@@ -574,7 +581,9 @@ class SqliteStore:
         row = self._connection().execute(sql, (view, encode_key(start), encode_key(end))).fetchone()
         return int(row[0])
 
-    def _changes(self, db: Db, seq: int, since: str | None, limit: int, held: dict[str, str]) -> ChangePage:
+    def _changes(
+        self, db: Db, seq: int, since: str | None, limit: int, held: dict[str, str], own: bool
+    ) -> ChangePage:
         if limit <= 0:
             return ChangePage(changes=[], cursor=since if since is not None else self._cursor(db, seq))
         sql = (
@@ -585,7 +594,11 @@ class SqliteStore:
         rows = conn.execute(sql, (seq, limit)).fetchall()
         changes = [
             Change(cursor=self._cursor(db, row[0]), id=row[1], deleted=bool(row[3]), doc=doc)
-            for row, doc in zip(rows, _docs(conn, db, [row[1:] for row in rows], held), strict=True)
+            # `own`: the memo knows what this thread wrote up to this very read, where the reader's `held`
+            # was taken before its read waited its turn behind the writes queued here (numplane.changes.hub).
+            for row, doc in zip(
+                rows, _docs(conn, db, [row[1:] for row in rows], held, self._written if own else None), strict=True
+            )
         ]
         if changes:
             return ChangePage(changes=changes, cursor=changes[-1].cursor)

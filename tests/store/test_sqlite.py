@@ -12,7 +12,7 @@ import pytest
 
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
-from numplane.store.base import HIGH, Db, InvalidCursor, StoreUnavailable
+from numplane.store.base import HIGH, Db, InvalidCursor, StoreUnavailable, is_stub
 from numplane.store.sqlite import SqliteStore, decode_key, encode_key
 
 NUMBER = {"_id": "+14155550100", "pvt_type": "number", "pvt_state": "available", "pvt_module_name": "local"}
@@ -140,6 +140,27 @@ async def test_a_document_at_a_held_revision_is_answered_unparsed_by_id_and_revi
     assert found == {NUMBER["_id"]: {"_id": NUMBER["_id"], "_rev": created.rev}}
     assert change.doc == {"_id": NUMBER["_id"], "_rev": created.rev}
     assert tombstone.doc["pvt_state"] == "available"  # a tombstone is never held: it is answered whole
+
+
+async def test_the_feed_answers_its_own_writes_by_id_and_revision_until_the_store_is_opened_again(
+    tmp_path: Path,
+) -> None:
+    theirs = {**NUMBER, "_id": "+14155550101"}
+    async with two_processes(tmp_path) as (one, other):
+        [mine] = await one.put_many(Db.NUMBERS, [NUMBER])
+        await other.put_many(Db.NUMBERS, [theirs])
+
+        page = await one.changes(Db.NUMBERS, None, 10, own=True)
+        asked_for_whole = await one.changes(Db.NUMBERS, None, 10)
+        await one.close()
+        await one.open()  # a new process on the file: it has written nothing yet
+        reopened = await one.changes(Db.NUMBERS, None, 10, own=True)
+
+    assert [change.doc for change in page.changes] == [{"_id": NUMBER["_id"], "_rev": mine.rev}, page.changes[1].doc]
+    assert is_stub(page.changes[0].doc) and not is_stub(page.changes[1].doc)
+    assert page.changes[1].doc["_id"] == theirs["_id"] and page.changes[1].doc["pvt_state"] == "available"
+    assert not any(is_stub(change.doc) for change in asked_for_whole.changes + reopened.changes)
+    assert reopened.changes[0].doc == {**NUMBER, "_rev": mine.rev}
 
 
 async def test_a_file_that_is_not_a_database_makes_the_store_unavailable(tmp_path: Path) -> None:

@@ -147,8 +147,16 @@ def _listing_text(db: Db, body: Doc) -> str | None:
 _VIEWS = {db: views_of(db) for db in Db}
 
 
-def _view_rows(db: Db, doc: Doc) -> set[ViewRow]:
-    return {(view.name, encode_key(key), doc["_id"]) for view in _VIEWS[db] for key in view.keys(doc)}
+def _view_rows(db: Db, doc: Doc, text: str | None = None) -> frozenset[ViewRow]:
+    """The index rows of a document; `text`: its stored JSON text, when at hand. A key part is made of the
+    document's strings (its id, values and names) and of literals, so without a NUL in the id and none
+    escaped in the text (JSON writes it `\\u0000`) no key holds one, and keys are joined without checking
+    each of them: that check was a third of this function's CPU, on every write."""
+    doc_id = doc["_id"]
+    if text is None or "\\u0000" in text or _SEPARATOR in doc_id:
+        return frozenset((view.name, encode_key(key), doc_id) for view in _VIEWS[db] for key in view.keys(doc))
+    join = _SEPARATOR.join
+    return frozenset((view.name, join(key), doc_id) for view in _VIEWS[db] for key in view.keys(doc))
 
 
 @contextmanager
@@ -164,12 +172,15 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 class _IndexWrites:
-    """View-row deletions and insertions of one batch, applied with executemany."""
+    """View-row deletions and insertions of one batch, and the documents it moves to the end of the change
+    feed, applied a few statements for the whole batch."""
 
     def __init__(self, db: Db) -> None:
         self._table = f"{db.value}_rows"
+        self._changes = f"{db.value}_changes"
         self.deletes: list[ViewRow] = []
         self.inserts: list[ViewRow] = []
+        self.changed: list[str] = []  # document ids, in the order written
 
     def replace(self, old: AbstractSet[ViewRow], new: AbstractSet[ViewRow]) -> None:
         self.deletes.extend(old - new)
@@ -188,7 +199,12 @@ class _IndexWrites:
                 f"INSERT OR REPLACE INTO {self._table} (view, key, doc_id) VALUES {values}",
                 [part for row in chunk for part in row],
             )
-        self.deletes, self.inserts = [], []
+        # REPLACE drops a document's previous change row: the feed holds each document once, at its latest.
+        # One statement for the batch: its rows take their sequence numbers in the order of the VALUES.
+        for start in range(0, len(self.changed), _ROWS_PER_STATEMENT):
+            ids = self.changed[start : start + _ROWS_PER_STATEMENT]
+            conn.execute(f"INSERT OR REPLACE INTO {self._changes} (id) VALUES {', '.join(['(?)'] * len(ids))}", ids)
+        self.deletes, self.inserts, self.changed = [], [], []
 
 
 def _chunks(rows: list[ViewRow]) -> Iterator[list[ViewRow]]:
@@ -381,7 +397,7 @@ class SqliteStore:
             cursor = conn.execute(f"SELECT id, rev, deleted, body FROM {db.value}_docs WHERE deleted = 0")
             while batch := cursor.fetchmany(_REBUILD_BATCH):
                 for row in batch:
-                    writes.replace(set(), _view_rows(db, _as_doc(*row)))
+                    writes.replace(frozenset(), _view_rows(db, _as_doc(*row), row[3]))
                 writes.flush(conn)
 
     def _get_many(self, db: Db, ids: list[str], held: dict[str, str]) -> dict[str, Doc]:
@@ -440,7 +456,7 @@ class SqliteStore:
              len(entries) if entries is not None else None),
         )
         self._store_trail(conn, db, doc_id, rev, trail, existed=current is not None)
-        return self._indexed(conn, db, doc_id, body, rev, deleted, replaced, writes)
+        return self._indexed(db, doc_id, body, text, rev, deleted, replaced, writes)
 
     def _put_over_known(
         self, conn: sqlite3.Connection, db: Db, doc_id: str, doc: Doc, known: Written, writes: _IndexWrites
@@ -463,7 +479,7 @@ class SqliteStore:
         if updated.rowcount != 1:
             return WriteResult(doc_id, ok=False, error="conflict")
         self._store_trail(conn, db, doc_id, rev, trail, existed=True)
-        return self._indexed(conn, db, doc_id, body, rev, deleted, known, writes)
+        return self._indexed(db, doc_id, body, text, rev, deleted, known, writes)
 
     def _revision(
         self, db: Db, doc_id: str, previous: str | None, text: str, entries: list[Any] | None, deleted: bool
@@ -484,16 +500,16 @@ class SqliteStore:
         self._written.wrote_trail(db, doc_id, rev, trail.trail if trail else None)
 
     def _indexed(
-        self, conn: sqlite3.Connection, db: Db, doc_id: str, body: Doc, rev: str, deleted: bool,
-        replaced: Written, writes: _IndexWrites,
+        self, db: Db, doc_id: str, body: Doc, text: str, rev: str, deleted: bool, replaced: Written,
+        writes: _IndexWrites,
     ) -> WriteResult:
-        """The rest of a write once its row is stored: its view rows (those of the replaced revision that
-        changed), the memo of what was written, and its place at the end of the change feed."""
-        new_rows = frozenset() if deleted else frozenset(_view_rows(db, {**body, "_id": doc_id}))
+        """The rest of a write once its row is stored (`text`: its body's): its view rows (those of the
+        replaced revision that changed), the memo of what was written, and its place at the end of the
+        change feed."""
+        new_rows = frozenset() if deleted else _view_rows(db, {**body, "_id": doc_id}, text)
         writes.replace(replaced.rows, new_rows)
         self._written.wrote(db, doc_id, None if deleted else Written(rev, new_rows, body.get("_attachments") or {}))
-        # REPLACE drops the document's previous change row: the feed holds each document once, at its latest.
-        conn.execute(f"INSERT OR REPLACE INTO {db.value}_changes (id) VALUES (?)", (doc_id,))
+        writes.changed.append(doc_id)
         return WriteResult(doc_id, ok=True, rev=rev)
 
     def _replaced(self, conn: sqlite3.Connection, db: Db, doc_id: str, current: tuple[str, int] | None) -> Written:
@@ -506,7 +522,7 @@ class SqliteStore:
             return remembered
         text = conn.execute(f"SELECT body FROM {db.value}_docs WHERE id = ?", (doc_id,)).fetchone()[0]
         previous = {**_body(text), "_id": doc_id}
-        return Written(current[0], frozenset(_view_rows(db, previous)), previous.get("_attachments") or {})
+        return Written(current[0], _view_rows(db, previous, text), previous.get("_attachments") or {})
 
     def _attachments(
         self, conn: sqlite3.Connection, db: Db, doc_id: str, wanted: Any, kept: dict[str, Any], deleted: bool

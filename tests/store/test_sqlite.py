@@ -204,6 +204,28 @@ def test_a_key_part_holding_the_separator_is_refused_rather_than_split(key: tupl
         encode_key(key)
 
 
+@pytest.mark.parametrize(
+    "change", [{"pvt_state": "in\x00service"}, {"pvt_assigned_to": "\x00"}, {"_id": "+1415\x00", "_rev": None}]
+)
+async def test_a_write_whose_index_key_would_hold_the_separator_is_refused_and_changes_nothing(
+    change: dict[str, str | None],
+) -> None:
+    store = SqliteStore(":memory:")
+    await store.open()
+    try:
+        [created] = await store.put_many(Db.NUMBERS, [NUMBER])
+        written = {key: value for key, value in {**NUMBER, "_rev": created.rev, **change}.items() if value is not None}
+        with pytest.raises(ValueError, match="contains NUL"):
+            await store.put_many(Db.NUMBERS, [written])
+        found = await store.get_many(Db.NUMBERS, [NUMBER["_id"], "+1415\x00"])
+        page = await store.changes(Db.NUMBERS, None, 10)
+    finally:
+        await store.close()
+
+    assert found == {NUMBER["_id"]: {**NUMBER, "_rev": created.rev}}
+    assert [(c.id, c.doc["_rev"]) for c in page.changes] == [(NUMBER["_id"], created.rev)]
+
+
 def test_the_empty_key_encodes_as_empty_text() -> None:
     assert encode_key(()) == ""
 

@@ -34,10 +34,10 @@ class CountingStore(ObservedStore):
         self.feed_reads = 0
 
     async def changes(
-        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None
+        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None, own: bool = False
     ) -> ChangePage:
         self.feed_reads += 1
-        return await super().changes(db, since, limit, held=held)
+        return await super().changes(db, since, limit, held=held, own=own)
 
 
 async def measure(url: str, prefix: str, *, mutations: int, subscribers: int, idle: float) -> dict[str, float]:

@@ -6,7 +6,8 @@ entries, ~24 KB of JSON), cycle available <-> in_service through the three store
 (the bulk engine's read, the write, and the change feed's read, here every second transition as the hub
 batches them), with no GraphQL and no domain. As numplane does, the caller builds each write on the
 document it wrote last (the bulk engine's WrittenNumbers: the same trail entry objects) and names that
-revision in its reads (`held`, on a store that takes it), whatever the store answers. It prints the
+revision in its reads (`held`, on a store that takes it), whatever the store answers; the feed's read asks
+instead for the store's own writes unparsed (`own`, as numplane.changes.hub does). It prints the
 process CPU per transition (both threads: the worker and the loop handing it work), the SQL statements
 the worker ran per transition, and the write-ahead log bytes a transition appends (what a commit writes).
 CPU, not a rate: comparable across runs on a busy machine when runs alternate (`--rounds`).
@@ -47,6 +48,7 @@ class Transitions:
         self.written: dict[str, dict[str, Any]] = {}  # the document each number was last written as
         # A store from before conditional reads is measured too (an A/B run): it is asked without `held`.
         self.takes_held = "held" in inspect.signature(store.get_many).parameters
+        self.takes_own = "own" in inspect.signature(store.changes).parameters
 
     async def seed(self) -> None:
         trail = tuple(entry(i, "available", "in_service") for i in range(TRAIL))
@@ -70,7 +72,8 @@ class Transitions:
             raise RuntimeError(f"the transition failed: {result}")
         self.written[e164] = {**doc, "_rev": result.rev}
         if index % 2:
-            self.cursor = (await self.store.changes(Db.NUMBERS, self.cursor, 100, **self.held(NUMBERS))).cursor
+            options = {"own": True} if self.takes_own else self.held(NUMBERS)
+            self.cursor = (await self.store.changes(Db.NUMBERS, self.cursor, 100, **options)).cursor
 
     def held(self, ids: list[str]) -> dict[str, Any]:
         if not self.takes_held:

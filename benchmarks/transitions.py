@@ -8,7 +8,8 @@ releasing its own number, as `make bench BENCH_ARGS=api` does over HTTP) and pri
   activate / release through the app            the whole path: body, GraphQL, resolvers, store, change feed
   activate / release through the resolvers      the same without HTTP and GraphQL
   { __typename } through the app                the floor of a GraphQL request
-and the CouchDB store's CPU per transition ÷ the SQLite store's. Process CPU, not rates: it does not
+the change feed's number documents through the app (read whole, or as just id and revision: the process's
+own writes) and the CouchDB store's CPU per transition ÷ the SQLite store's. Process CPU, not rates: it does not
 depend on how busy the shared machine is, so it compares runs that wrk's rates cannot. `--profile` adds
 a cProfile of transitions through the app (a separate run, before the measured one), for the event loop's
 thread and the SQLite store's worker thread, sorted by own time.
@@ -40,6 +41,7 @@ from numplane.resolvers import keys, numbers
 from numplane.resolvers.bulk import NumberRef
 from numplane.resolvers.context import Requester, Services
 from numplane.settings import Settings
+from numplane.store.base import ChangePage, Db, is_stub
 from numplane.store.coalesced import CoalescedStore
 
 
@@ -49,6 +51,7 @@ class Costs:
     through_resolvers: float
     typename: float
     groups: str  # callers per store call through the app, then through the resolvers (numplane.store.coalesced)
+    feed: str  # the change feed's number documents through the app: read whole, or as id and revision
 
 
 def innermost(store: Any) -> Any:
@@ -63,6 +66,31 @@ def merged_calls(store: Any) -> Counter[tuple[str, int]]:
     while not isinstance(store, CoalescedStore) and hasattr(store, "inner"):
         store = store.inner
     return store.group_sizes if isinstance(store, CoalescedStore) else Counter()
+
+
+class FeedDocuments:
+    """Counts the number documents the backend's change feed answers, whole or as just their id and
+    revision (the change hub's own writes: numplane.store.base `own`), each counted once per read."""
+
+    def __init__(self, store: Any) -> None:
+        self.whole = self.stubs = 0
+        backend = innermost(store)
+        read = backend.changes
+
+        async def changes(db: Db, since: str | None, limit: int, **options: Any) -> ChangePage:
+            page: ChangePage = await read(db, since, limit, **options)
+            if db is Db.NUMBERS:
+                stubs = sum(1 for change in page.changes if is_stub(change.doc))
+                self.stubs += stubs
+                self.whole += len(page.changes) - stubs
+            return page
+
+        backend.changes = changes
+
+    def report(self, transitions: int) -> str:
+        read = self.whole + self.stubs
+        return (f"{read / transitions:.2f} documents a transition, {self.whole / max(read, 1):.0%} of them whole"
+                f" ({self.whole} whole, {self.stubs} as id and revision)")
 
 
 def group_report(calls: Counter[tuple[str, int]]) -> str:
@@ -208,13 +236,15 @@ async def measure(store_url: str, transitions: int, profile: bool) -> Costs:
             await profiled(services, cpu_per_call(transitions // 2, cycle))
         calls = merged_calls(services.store)
         before = Counter(calls)
+        feed = FeedDocuments(services.store)
         through_app = await cpu_per_call(transitions // 2, cycle) / 2
+        feed_report = feed.report(transitions)
         groups = group_report(calls - before)
         before = Counter(calls)
         through_resolvers = await cpu_per_call(transitions // 2, cycle_resolvers) / 2
         groups += "\n           store calls through the resolvers: " + group_report(calls - before)
         floor = await cpu_per_call(transitions, typename)
-        return Costs(through_app, through_resolvers, floor, groups)
+        return Costs(through_app, through_resolvers, floor, groups, feed_report)
 
 
 def report(name: str, costs: Costs) -> str:
@@ -223,6 +253,7 @@ def report(name: str, costs: Costs) -> str:
         f" through the resolvers; {{ __typename }} {costs.typename:5.3f} ms"
         f" (transition ÷ __typename {costs.through_app / costs.typename:4.1f}x)"
         f"\n           store calls through the app: {costs.groups}"
+        f"\n           change feed through the app: {costs.feed}"
     )
 
 

@@ -13,8 +13,8 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Generic, TypeVar
 
@@ -23,9 +23,9 @@ from numplane.domain.numbers import Number
 from numplane.domain.port_requests import PortRequest
 from numplane.domain.states import State
 from numplane.domain.visibility import accounts_needed_for_change, number_before_change
-from numplane.domain.written_numbers import Held, WrittenNumbers
+from numplane.domain.written_numbers import WrittenNumbers
 from numplane.loop_turns import in_turns
-from numplane.store.base import Change, ChangePage, Db, Doc, Store, StoreUnavailable
+from numplane.store.base import Change, ChangePage, Db, Doc, Store, StoreUnavailable, is_stub
 from numplane.store.observed import ObservedStore
 from numplane.store.readable import read_or_skip, readable_by_id
 
@@ -432,17 +432,17 @@ class ChangeHub:
                 self._learn_accounts(account_changes)
                 await self._notify(Db.ACCOUNTS, account_changes)
             self._accounts_position = found.cursor
-        # This process's own latest writes: the store need not parse them, the feed takes them as they are.
-        held = self.written_numbers.holding()
-        numbers = await self.store.changes(Db.NUMBERS, self._position, self.batch, held=held.revisions)
+        # This process's own writes: the store need not parse them (`own`), the feed takes them as they are.
+        numbers = await self.store.changes(Db.NUMBERS, self._position, self.batch, own=True)
         if log.isEnabledFor(logging.DEBUG):
             _log_batch(Db.NUMBERS, numbers)
         port_count = await self._poll_ports() if ports else 0
         if numbers.changes:
-            entries = await self._decode(numbers.changes, held)
-            # A held change may come without its body: the listeners heard of that write from the store
-            # when it was made (ObservedStore.listen), so they are told only of the others.
-            await self._notify(Db.NUMBERS, [change for change in numbers.changes if not held.holds(change.doc)])
+            changes, written = await self._written_here(numbers.changes)
+            entries = await self._decode(changes, written)
+            # The listeners heard of this process's writes from the store when they were made
+            # (ObservedStore.listen), so they are told only of the others.
+            await self._notify(Db.NUMBERS, [change for change in changes if change.id not in written])
             self._remember(entries, numbers.cursor)
             for subscription in list(self._subscriptions):
                 subscription.offer(entries)
@@ -514,11 +514,50 @@ class ChangeHub:
             else:
                 self._ancestors[change.id] = account.tree
 
-    async def _decode(self, changes: Sequence[Change], held: Held | None = None) -> list[FeedEntry]:
+    async def _written_here(self, changes: Sequence[Change]) -> tuple[Sequence[Change], dict[str, Number]]:
+        """The changes to decode, and by id the numbers this process wrote at the revisions they are at.
+
+        This process keeps the Number it wrote at each revision (WrittenNumbers, by id and revision) until
+        it forgets it, and the store answers a revision it wrote itself as just its id and revision. But a
+        writer keeps its Number only once the store's answer reaches it, which may be a turn or two of the
+        loop after this read's answer (the coalesced store's merged call answers it through a task of its
+        own): the reader gives it those turns. A change still without its body then (forgotten, or written
+        by another writer than the bulk engine) is read again whole; one whose document moved on meanwhile
+        is left out of this page: its latest change is further in the feed, where a read a moment later
+        would find it alone."""
+        written: dict[str, Number] = {}
+        pending: dict[str, Change] = {}
+        for change in changes:
+            number = None if change.deleted else self.written_numbers.read(change.doc)
+            if number is not None:
+                written[change.id] = number
+            elif not change.deleted:
+                pending[change.id] = change
+        for _turn in range(WRITER_TURNS):
+            if not pending:
+                break
+            await asyncio.sleep(0)
+            for change_id, change in list(pending.items()):
+                number = self.written_numbers.read(change.doc)
+                if number is not None:
+                    written[change_id] = number
+                    del pending[change_id]
+        stubs = {change_id: change for change_id, change in pending.items() if is_stub(change.doc)}
+        if not stubs:
+            return changes, written
+        docs = await self.store.get_many(Db.NUMBERS, list(stubs))
+        whole = {
+            change_id: replace(change, doc=docs[change_id])
+            for change_id, change in stubs.items()
+            if change_id in docs and docs[change_id].get("_rev") == change.doc["_rev"]
+        }
+        return [whole.get(c.id, c) for c in changes if c.id not in stubs or c.id in whole], written
+
+    async def _decode(self, changes: Sequence[Change], written: Mapping[str, Number] | None = None) -> list[FeedEntry]:
         # A change to a document that cannot be read is left out of the feed (and logged): its readers
         # could not be told what it is, and the changes after it must still reach them.
         numbers: list[tuple[Change, Number, set[str]]] = []  # and the accounts its entry needs
-        number_of = partial(self._number, held=held)
+        number_of = partial(self._number, written=written or {})
         async for change in in_turns(changes):  # decoding a change costs ~0.1 ms: the loop gets turns
             number = read_or_skip(number_of, change, "change feed")
             if number is not None:
@@ -539,14 +578,16 @@ class ChangeHub:
             entries.append(FeedEntry(change.cursor, change.id, change.deleted, number, before, ancestors))
         return entries
 
-    def _number(self, change: Change, held: Held | None) -> Number:
+    def _number(self, change: Change, written: Mapping[str, Number]) -> Number:
         if not change.deleted:
-            return (held or self.written_numbers).number_of(change.doc)
+            number = written.get(change.id)
+            return number if number is not None else self.written_numbers.number_of(change.doc)
         # A tombstone without a body (deleted outside numplane) tells nothing but the id: admins only hear of it.
         doc = change.doc if "pvt_state" in change.doc else {"_id": change.id}
         return Number.from_doc(doc).with_changes(state=State.DELETED)
 
 
+WRITER_TURNS = 2  # turns of the loop a change this process wrote may wait for its writer to keep its Number
 LISTENER_SLICE = 50  # changes handed to the listeners between two turns of the loop
 LOGGED_IDS = 20  # of a batch of up to `batch` changes: enough to find a document, bounded in size
 

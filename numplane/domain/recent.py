@@ -30,9 +30,5 @@ class Recent(Generic[K, V]):
         if len(self._values) > self.size:
             del self._values[next(iter(self._values))]
 
-    def copy(self) -> dict[K, V]:
-        """Every entry, oldest first, as a dict of the caller's own."""
-        return dict(self._values)
-
     def clear(self) -> None:
         self._values.clear()

@@ -17,7 +17,11 @@ one write, one record, and every reader of numbers asks here (`number_of`).
 
 A reader that is about to read numbers it may hold tells the store which revisions it holds (`holding`):
 the store then need not even parse those documents (numplane.store.base, `held`), and the reader takes
-the Numbers taken out for that read, which stay its own even if the memory forgets them meanwhile.
+the Numbers taken out for that read, which stay its own even if the memory forgets them meanwhile. The
+change feed's reader cannot name them in advance: its read waits its turn in the store behind writes this
+memory hears of only once their answers come back. It asks the store instead to leave out the bodies of
+the revisions the store itself wrote (`own`) and finds each here by id and revision (`read`), reading
+whole again those it does not find (numplane.changes.hub).
 """
 
 from __future__ import annotations
@@ -37,10 +41,7 @@ REMEMBERED = 512  # revisions (and latest numbers): a poll's worth of writes of 
 class WrittenNumbers:
     def __init__(self, size: int = REMEMBERED, trails: CheckedTrails | None = None) -> None:
         self._numbers: Recent[tuple[str, str], Number] = Recent(size)
-        # The latest of each number, and its revision: copied whole for each feed read (a copy of a dict
-        # costs little beside building one from the Numbers of every poll).
-        self._latest: Recent[str, Number] = Recent(size)
-        self._latest_revs: Recent[str, str] = Recent(size)
+        self._latest: Recent[str, Number] = Recent(size)  # the latest of each number, for a read about to be made
         self.trails = trails if trails is not None else CheckedTrails()
 
     def wrote(self, number: Number) -> None:
@@ -49,7 +50,6 @@ class WrittenNumbers:
         if number.rev is not None:
             self._numbers.put((number.e164, number.rev), number)
             self._latest.put(number.e164, number)
-            self._latest_revs.put(number.e164, number.rev)
             self.trails.wrote(number.e164, number.rev)
 
     def number_of(self, doc: dict[str, Any]) -> Number:
@@ -61,10 +61,8 @@ class WrittenNumbers:
             return written
         return Number.from_doc(doc, trail_checked=self.trails.knows(doc))
 
-    def holding(self, ids: Iterable[str] | None = None) -> Held:
-        """The latest number written of each of `ids` (None: of every number remembered), for one read."""
-        if ids is None:
-            return Held(self._latest.copy(), self._latest_revs.copy(), self)
+    def holding(self, ids: Iterable[str]) -> Held:
+        """The latest number written of each of `ids`, for one read of them."""
         numbers: dict[str, Number] = {}
         revisions: dict[str, str] = {}
         for number_id in ids:

@@ -56,6 +56,12 @@ class ChangePage:
     cursor: str  # resume from here (equal to the input cursor when nothing changed)
 
 
+def is_stub(doc: Doc) -> bool:
+    """Whether a document read came as just its `_id` and `_rev` (a held or own revision, see `changes`):
+    every document numplane stores holds more than those two keys."""
+    return len(doc) == 2 and "_id" in doc and "_rev" in doc
+
+
 class StoreUnavailable(Exception):
     """The backend cannot be reached or failed; resolvers turn it into STORE_UNAVAILABLE."""
 
@@ -150,11 +156,14 @@ class Store(Protocol):
         """Live documents with start <= _id < end (and _id > after), ascending by id."""
 
     async def changes(
-        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None
+        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None, own: bool = False
     ) -> ChangePage:
         """Changes after `since` (None: from the beginning), oldest first, each document once at its
         latest change. Raises InvalidCursor for a cursor this store did not issue. `held`: as for
-        `get_many`, the change of a live document at a held revision may carry just `_id` and `_rev`."""
+        `get_many`, the change of a live document at a held revision may carry just `_id` and `_rev`.
+        `own`: so may the change of a live document at a revision this store object wrote itself (in this
+        process), for a reader that keeps what its process writes and reads whole again what it does not
+        keep (`is_stub` tells such a change apart; numplane.changes.hub)."""
 
     async def current_cursor(self, db: Db) -> str:
         """The cursor of "now": changes() from it returns only later changes."""

@@ -184,9 +184,9 @@ class CouchStore:
     # -- change feed -------------------------------------------------------------------------------
 
     async def changes(
-        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None
+        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None, own: bool = False
     ) -> ChangePage:
-        # `held`: answered whole, as get_many does.
+        # `held`, `own`: answered whole, as get_many does.
         seq = None if since is None else self._decode(db, since)
         if limit <= 0:
             return ChangePage(changes=[], cursor=since or await self.current_cursor(db))

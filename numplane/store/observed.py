@@ -104,9 +104,9 @@ class ObservedStore:
         )
 
     async def changes(
-        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None
+        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None, own: bool = False
     ) -> ChangePage:
-        return await self._timed("changes", db, self.inner.changes(db, since, limit, held=held))
+        return await self._timed("changes", db, self.inner.changes(db, since, limit, held=held, own=own))
 
     async def current_cursor(self, db: Db) -> str:
         return await self._timed("current_cursor", db, self.inner.current_cursor(db))

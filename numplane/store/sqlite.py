@@ -52,6 +52,10 @@ _BUSY_TIMEOUT_SECONDS = 10.0
 _IN_CHUNK = 500  # ids per `IN (...)`, well under SQLite's bound-parameter limit
 _REBUILD_BATCH = 1000
 _ROWS_PER_STATEMENT = 100  # view rows per DELETE or INSERT: 300 parameters, one prepared statement per size
+# Prepared statements kept: a statement per size of each batched one (index rows, feed rows, trail rows,
+# `IN (...)` reads) made ~210 under transitions, and sqlite3 keeps 128 by default, so the costliest (a
+# 100-row DELETE) were prepared again and again: ~11 % of a write's CPU in the store's thread.
+_STATEMENTS_KEPT = 1024
 
 _NOTHING = Written("", frozenset(), {})  # what a creation (or a write over a tombstone) replaces
 
@@ -101,16 +105,23 @@ StoredRow = tuple[str, str, int, str, int | None]  # id, rev, deleted, body, tra
 _DOC_COLUMNS = "id, rev, deleted, body, trail"
 
 
-def _docs(conn: sqlite3.Connection, db: Db, rows: Sequence[StoredRow], held: Mapping[str, str]) -> list[Doc]:
+def _docs(
+    conn: sqlite3.Connection, db: Db, rows: Sequence[StoredRow], held: Mapping[str, str],
+    own: WrittenRows | None = None,
+) -> list[Doc]:
     """The documents of stored rows, their trails put back (one read of the trail table for all of them);
-    a document at the revision the caller holds is just its id and revision: parsing a number's body is
-    most of a read's CPU, spent on what the caller has already (numplane.store.base)."""
-    wanted = [doc_id for doc_id, rev, deleted, _body, trail in rows
-              if trail is not None and (deleted or held.get(doc_id) != rev)]
+    a document at the revision the caller holds, or (`own`: this store's memo of its writes) at one this
+    store wrote, is just its id and revision: parsing a number's body is most of a read's CPU, spent on
+    what the caller has already (numplane.store.base)."""
+    stubbed = [
+        not deleted and (held.get(doc_id) == rev or (own is not None and own.of(db, doc_id, rev) is not None))
+        for doc_id, rev, deleted, _body, _trail in rows
+    ]
+    wanted = [row[0] for row, stub in zip(rows, stubbed, strict=True) if row[4] is not None and not stub]
     texts = trails.texts_of(conn, db, wanted) if wanted else {}
     docs: list[Doc] = []
-    for doc_id, rev, deleted, body, _trail in rows:
-        if not deleted and held.get(doc_id) == rev:
+    for (doc_id, rev, deleted, body, _trail), stub in zip(rows, stubbed, strict=True):
+        if stub:
             docs.append({"_id": doc_id, "_rev": rev})
             continue
         entries = texts.get(doc_id)
@@ -140,8 +151,16 @@ def _listing_text(db: Db, body: Doc) -> str | None:
 _VIEWS = {db: views_of(db) for db in Db}
 
 
-def _view_rows(db: Db, doc: Doc) -> set[ViewRow]:
-    return {(view.name, encode_key(key), doc["_id"]) for view in _VIEWS[db] for key in view.keys(doc)}
+def _view_rows(db: Db, doc: Doc, text: str | None = None) -> frozenset[ViewRow]:
+    """The index rows of a document; `text`: its stored JSON text, when at hand. A key part is made of the
+    document's strings (its id, values and names) and of literals, so without a NUL in the id and none
+    escaped in the text (JSON writes it `\\u0000`) no key holds one, and keys are joined without checking
+    each of them: that check was a third of this function's CPU, on every write."""
+    doc_id = doc["_id"]
+    if text is None or "\\u0000" in text or _SEPARATOR in doc_id:
+        return frozenset((view.name, encode_key(key), doc_id) for view in _VIEWS[db] for key in view.keys(doc))
+    join = _SEPARATOR.join
+    return frozenset((view.name, join(key), doc_id) for view in _VIEWS[db] for key in view.keys(doc))
 
 
 @contextmanager
@@ -157,12 +176,15 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 class _IndexWrites:
-    """View-row deletions and insertions of one batch, applied with executemany."""
+    """View-row deletions and insertions of one batch, and the documents it moves to the end of the change
+    feed, applied a few statements for the whole batch."""
 
     def __init__(self, db: Db) -> None:
         self._table = f"{db.value}_rows"
+        self._changes = f"{db.value}_changes"
         self.deletes: list[ViewRow] = []
         self.inserts: list[ViewRow] = []
+        self.changed: list[str] = []  # document ids, in the order written
 
     def replace(self, old: AbstractSet[ViewRow], new: AbstractSet[ViewRow]) -> None:
         self.deletes.extend(old - new)
@@ -181,7 +203,12 @@ class _IndexWrites:
                 f"INSERT OR REPLACE INTO {self._table} (view, key, doc_id) VALUES {values}",
                 [part for row in chunk for part in row],
             )
-        self.deletes, self.inserts = [], []
+        # REPLACE drops a document's previous change row: the feed holds each document once, at its latest.
+        # One statement for the batch: its rows take their sequence numbers in the order of the VALUES.
+        for start in range(0, len(self.changed), _ROWS_PER_STATEMENT):
+            ids = self.changed[start : start + _ROWS_PER_STATEMENT]
+            conn.execute(f"INSERT OR REPLACE INTO {self._changes} (id) VALUES {', '.join(['(?)'] * len(ids))}", ids)
+        self.deletes, self.inserts, self.changed = [], [], []
 
 
 def _chunks(rows: list[ViewRow]) -> Iterator[list[ViewRow]]:
@@ -271,10 +298,10 @@ class SqliteStore:
     # -- change feed -----------------------------------------------------------------------------
 
     async def changes(
-        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None
+        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None, own: bool = False
     ) -> ChangePage:
         seq = 0 if since is None else self._parse_cursor(db, since)
-        return await self._run(self._changes, db, seq, since, limit, dict(held or {}))
+        return await self._run(self._changes, db, seq, since, limit, dict(held or {}), own)
 
     async def current_cursor(self, db: Db) -> str:
         seq = await self._run(self._last_seq, db)
@@ -304,7 +331,9 @@ class SqliteStore:
         if self._path != ":memory:" and not os.path.isdir(folder):
             # sqlite3 says only "unable to open database file"; the usual cause is a folder not made yet.
             raise StoreUnavailable(f"the folder {folder} of the SQLite store does not exist (create it first)")
-        conn = sqlite3.connect(self._path, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        conn = sqlite3.connect(
+            self._path, timeout=_BUSY_TIMEOUT_SECONDS, isolation_level=None, cached_statements=_STATEMENTS_KEPT
+        )
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -374,7 +403,7 @@ class SqliteStore:
             cursor = conn.execute(f"SELECT id, rev, deleted, body FROM {db.value}_docs WHERE deleted = 0")
             while batch := cursor.fetchmany(_REBUILD_BATCH):
                 for row in batch:
-                    writes.replace(set(), _view_rows(db, _as_doc(*row)))
+                    writes.replace(frozenset(), _view_rows(db, _as_doc(*row), row[3]))
                 writes.flush(conn)
 
     def _get_many(self, db: Db, ids: list[str], held: dict[str, str]) -> dict[str, Doc]:
@@ -433,7 +462,7 @@ class SqliteStore:
              len(entries) if entries is not None else None),
         )
         self._store_trail(conn, db, doc_id, rev, trail, existed=current is not None)
-        return self._indexed(conn, db, doc_id, body, rev, deleted, replaced, writes)
+        return self._indexed(db, doc_id, body, text, rev, deleted, replaced, writes)
 
     def _put_over_known(
         self, conn: sqlite3.Connection, db: Db, doc_id: str, doc: Doc, known: Written, writes: _IndexWrites
@@ -456,7 +485,7 @@ class SqliteStore:
         if updated.rowcount != 1:
             return WriteResult(doc_id, ok=False, error="conflict")
         self._store_trail(conn, db, doc_id, rev, trail, existed=True)
-        return self._indexed(conn, db, doc_id, body, rev, deleted, known, writes)
+        return self._indexed(db, doc_id, body, text, rev, deleted, known, writes)
 
     def _revision(
         self, db: Db, doc_id: str, previous: str | None, text: str, entries: list[Any] | None, deleted: bool
@@ -477,16 +506,16 @@ class SqliteStore:
         self._written.wrote_trail(db, doc_id, rev, trail.trail if trail else None)
 
     def _indexed(
-        self, conn: sqlite3.Connection, db: Db, doc_id: str, body: Doc, rev: str, deleted: bool,
-        replaced: Written, writes: _IndexWrites,
+        self, db: Db, doc_id: str, body: Doc, text: str, rev: str, deleted: bool, replaced: Written,
+        writes: _IndexWrites,
     ) -> WriteResult:
-        """The rest of a write once its row is stored: its view rows (those of the replaced revision that
-        changed), the memo of what was written, and its place at the end of the change feed."""
-        new_rows = frozenset() if deleted else frozenset(_view_rows(db, {**body, "_id": doc_id}))
+        """The rest of a write once its row is stored (`text`: its body's): its view rows (those of the
+        replaced revision that changed), the memo of what was written, and its place at the end of the
+        change feed."""
+        new_rows = frozenset() if deleted else _view_rows(db, {**body, "_id": doc_id}, text)
         writes.replace(replaced.rows, new_rows)
         self._written.wrote(db, doc_id, None if deleted else Written(rev, new_rows, body.get("_attachments") or {}))
-        # REPLACE drops the document's previous change row: the feed holds each document once, at its latest.
-        conn.execute(f"INSERT OR REPLACE INTO {db.value}_changes (id) VALUES (?)", (doc_id,))
+        writes.changed.append(doc_id)
         return WriteResult(doc_id, ok=True, rev=rev)
 
     def _replaced(self, conn: sqlite3.Connection, db: Db, doc_id: str, current: tuple[str, int] | None) -> Written:
@@ -499,7 +528,7 @@ class SqliteStore:
             return remembered
         text = conn.execute(f"SELECT body FROM {db.value}_docs WHERE id = ?", (doc_id,)).fetchone()[0]
         previous = {**_body(text), "_id": doc_id}
-        return Written(current[0], frozenset(_view_rows(db, previous)), previous.get("_attachments") or {})
+        return Written(current[0], _view_rows(db, previous, text), previous.get("_attachments") or {})
 
     def _attachments(
         self, conn: sqlite3.Connection, db: Db, doc_id: str, wanted: Any, kept: dict[str, Any], deleted: bool
@@ -574,7 +603,9 @@ class SqliteStore:
         row = self._connection().execute(sql, (view, encode_key(start), encode_key(end))).fetchone()
         return int(row[0])
 
-    def _changes(self, db: Db, seq: int, since: str | None, limit: int, held: dict[str, str]) -> ChangePage:
+    def _changes(
+        self, db: Db, seq: int, since: str | None, limit: int, held: dict[str, str], own: bool
+    ) -> ChangePage:
         if limit <= 0:
             return ChangePage(changes=[], cursor=since if since is not None else self._cursor(db, seq))
         sql = (
@@ -585,7 +616,11 @@ class SqliteStore:
         rows = conn.execute(sql, (seq, limit)).fetchall()
         changes = [
             Change(cursor=self._cursor(db, row[0]), id=row[1], deleted=bool(row[3]), doc=doc)
-            for row, doc in zip(rows, _docs(conn, db, [row[1:] for row in rows], held), strict=True)
+            # `own`: the memo knows what this thread wrote up to this very read, where the reader's `held`
+            # was taken before its read waited its turn behind the writes queued here (numplane.changes.hub).
+            for row, doc in zip(
+                rows, _docs(conn, db, [row[1:] for row in rows], held, self._written if own else None), strict=True
+            )
         ]
         if changes:
             return ChangePage(changes=changes, cursor=changes[-1].cursor)

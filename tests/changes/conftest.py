@@ -24,14 +24,14 @@ class CountingStore(ObservedStore):
         self.failures_to_come = 0
 
     async def changes(
-        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None
+        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None, own: bool = False
     ) -> ChangePage:
         task = asyncio.current_task()
         self.reads[(db, task.get_name() if task else "?")] += 1
         if self.failures_to_come > 0:
             self.failures_to_come -= 1
             raise StoreUnavailable("simulated outage")
-        return await super().changes(db, since, limit, held=held)
+        return await super().changes(db, since, limit, held=held, own=own)
 
     def readers_of(self, db: Db) -> set[str]:
         return {task for (read_db, task), count in self.reads.items() if read_db is db and count}

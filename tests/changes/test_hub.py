@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pytest
 
 from numplane.changes import hub
 from numplane.changes.hub import ChangeHub
+from numplane.domain.numbers import Number
 from numplane.domain.states import State
-from numplane.domain.written_numbers import Held
 from numplane.loop_turns import UNITS_PER_TURN
 from numplane.resolvers import accounts, numbers
 from numplane.resolvers.changes import number_changes
@@ -102,9 +102,9 @@ async def test_a_page_of_many_changes_is_read_in_turns_of_the_event_loop(
     log: list[str] = []
     decode = feed.hub._number
 
-    def decoding(change: Change, held: Held | None) -> object:
+    def decoding(change: Change, written: Mapping[str, Number]) -> object:
         log.append("decode")
-        return decode(change, held)
+        return decode(change, written)
 
     def listener(db: Db, changes: Sequence[Change]) -> None:
         if db is Db.NUMBERS:

@@ -16,6 +16,7 @@ from numplane.domain.accounts import Account
 from numplane.domain.clock import format_time
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
+from numplane.store import store_from_url
 from numplane.store.base import HIGH, Db, Doc, InvalidCursor, Key, Store
 
 ROOT = "1" * 32
@@ -523,6 +524,34 @@ async def test_a_read_naming_held_revisions_answers_each_document_at_its_current
         assert doc["_rev"] == rev_moved2 and doc["pvt_state"] == "discovery"
     assert found[other]["pvt_state"] == "available"
     assert [c.id for c in page.changes] == [kept, other, moved]
+
+
+async def test_a_feed_read_asking_for_its_own_writes_answers_whole_every_change_another_process_made(
+    store: Store, store_url: tuple[str, str]
+) -> None:
+    mine, overwritten, theirs, deleted = "+14155550101", "+14155550102", "+14155550103", "+14155550104"
+    other = store_from_url(store_url[0], db_prefix=store_url[1])  # another process on the same database
+    await other.open()
+    try:
+        [rev_mine, rev_over, rev_deleted] = await put_ok(
+            store, Db.NUMBERS, number(mine), number(overwritten), number(deleted)
+        )
+        [rev_over2] = await put_ok(other, Db.NUMBERS, {**number(overwritten, State.DISCOVERY), "_rev": rev_over})
+        await put_ok(other, Db.NUMBERS, number(theirs, State.DISCOVERY))
+        await put_ok(store, Db.NUMBERS, {**number(deleted), "_rev": rev_deleted, "_deleted": True})
+
+        page = await store.changes(Db.NUMBERS, None, 10, own=True)
+    finally:
+        await other.close()
+
+    docs = {change.id: change.doc for change in page.changes}
+    assert list(docs) == [mine, overwritten, theirs, deleted]
+    # Its own revision may come as its id and revision alone (the reader keeps what it wrote) ...
+    assert docs[mine]["_rev"] == rev_mine and docs[mine].items() >= {"_id": mine}.items()
+    # ... what another process wrote comes whole, even over a revision this one wrote, and so do tombstones.
+    assert docs[overwritten]["_rev"] == rev_over2 and docs[overwritten]["pvt_state"] == "discovery"
+    assert docs[theirs]["pvt_state"] == "discovery"
+    assert docs[deleted]["_deleted"] is True and docs[deleted]["pvt_state"] == "available"
 
 
 async def test_change_feed_of_an_empty_database_is_empty_and_resumable(store: Store) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
-from numplane.store.base import HIGH, Db, InvalidCursor, StoreUnavailable
+from numplane.store.base import HIGH, Db, InvalidCursor, StoreUnavailable, is_stub
 from numplane.store.sqlite import SqliteStore, decode_key, encode_key
 
 NUMBER = {"_id": "+14155550100", "pvt_type": "number", "pvt_state": "available", "pvt_module_name": "local"}
@@ -142,6 +142,27 @@ async def test_a_document_at_a_held_revision_is_answered_unparsed_by_id_and_revi
     assert tombstone.doc["pvt_state"] == "available"  # a tombstone is never held: it is answered whole
 
 
+async def test_the_feed_answers_its_own_writes_by_id_and_revision_until_the_store_is_opened_again(
+    tmp_path: Path,
+) -> None:
+    theirs = {**NUMBER, "_id": "+14155550101"}
+    async with two_processes(tmp_path) as (one, other):
+        [mine] = await one.put_many(Db.NUMBERS, [NUMBER])
+        await other.put_many(Db.NUMBERS, [theirs])
+
+        page = await one.changes(Db.NUMBERS, None, 10, own=True)
+        asked_for_whole = await one.changes(Db.NUMBERS, None, 10)
+        await one.close()
+        await one.open()  # a new process on the file: it has written nothing yet
+        reopened = await one.changes(Db.NUMBERS, None, 10, own=True)
+
+    assert [change.doc for change in page.changes] == [{"_id": NUMBER["_id"], "_rev": mine.rev}, page.changes[1].doc]
+    assert is_stub(page.changes[0].doc) and not is_stub(page.changes[1].doc)
+    assert page.changes[1].doc["_id"] == theirs["_id"] and page.changes[1].doc["pvt_state"] == "available"
+    assert not any(is_stub(change.doc) for change in asked_for_whole.changes + reopened.changes)
+    assert reopened.changes[0].doc == {**NUMBER, "_rev": mine.rev}
+
+
 async def test_a_file_that_is_not_a_database_makes_the_store_unavailable(tmp_path: Path) -> None:
     path = tmp_path / "numplane.db"
     path.write_bytes(b"this is not an SQLite database, just some bytes" * 100)
@@ -181,6 +202,28 @@ def test_encoded_keys_sort_like_tuples(lower: tuple[str, ...], higher: tuple[str
 def test_a_key_part_holding_the_separator_is_refused_rather_than_split(key: tuple[str, ...]) -> None:
     with pytest.raises(ValueError, match="contains NUL"):
         encode_key(key)
+
+
+@pytest.mark.parametrize(
+    "change", [{"pvt_state": "in\x00service"}, {"pvt_assigned_to": "\x00"}, {"_id": "+1415\x00", "_rev": None}]
+)
+async def test_a_write_whose_index_key_would_hold_the_separator_is_refused_and_changes_nothing(
+    change: dict[str, str | None],
+) -> None:
+    store = SqliteStore(":memory:")
+    await store.open()
+    try:
+        [created] = await store.put_many(Db.NUMBERS, [NUMBER])
+        written = {key: value for key, value in {**NUMBER, "_rev": created.rev, **change}.items() if value is not None}
+        with pytest.raises(ValueError, match="contains NUL"):
+            await store.put_many(Db.NUMBERS, [written])
+        found = await store.get_many(Db.NUMBERS, [NUMBER["_id"], "+1415\x00"])
+        page = await store.changes(Db.NUMBERS, None, 10)
+    finally:
+        await store.close()
+
+    assert found == {NUMBER["_id"]: {**NUMBER, "_rev": created.rev}}
+    assert [(c.id, c.doc["_rev"]) for c in page.changes] == [(NUMBER["_id"], created.rev)]
 
 
 def test_the_empty_key_encodes_as_empty_text() -> None:

@@ -67,10 +67,10 @@ class CountingStore:
         return docs
 
     async def changes(
-        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None
+        self, db: Db, since: str | None, limit: int, *, held: Mapping[str, str] | None = None, own: bool = False
     ) -> ChangePage:
         self.calls["changes:" + db.value] += 1
-        page = await self.inner.changes(db, since, limit, held=held)
+        page = await self.inner.changes(db, since, limit, held=held, own=own)
         self.documents_read += len(page.changes)
         return page
 

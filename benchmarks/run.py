@@ -16,6 +16,7 @@ SUITES: dict[str, list[str]] = {
     "merges": [],  # CONFLICTs among 20 concurrent updateNumber merges, on a real server per store
     "fairness": [],  # another key's p99 while one key hammers the API, with the production budgets and without
     "fanout": [],  # a trivial query's p99 idle and while 100 WebSockets x 20 subscriptions hear changes
+    "couch_requests": [],  # store requests, pouchdb-server's and numplane's CPU per single-number addNumbers on CouchDB
     "stretches": [],  # the longest the event loop is held by a 1,000-number addNumbers, the hub reading it, rate limits
     "jobs": ["--skip-million"],  # job time for 1,000 due numbers among 100,000
     "idempotency": [],  # an updateNumber with an Idempotency-Key beside the same without, per store

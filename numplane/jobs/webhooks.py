@@ -46,6 +46,7 @@ from numplane.resolvers.context import Services
 from numplane.resolvers.rewrite import rewrite
 from numplane.resolvers.webhooks import abandon_queue
 from numplane.store.base import HIGH, Db, Doc, StoreUnavailable
+from numplane.store.observed import ObservedStore
 from numplane.store.readable import readable_by_id
 
 log = logging.getLogger("numplane.webhooks")
@@ -77,6 +78,10 @@ class Dispatcher:
         self._lease: Lease | None = None
         self._client: httpx.AsyncClient | None = None
         self._port_news = asyncio.Event()  # the hub read a port request change: read the ports feed
+        # While there is no endpoint (see _wait_for_endpoint): one may have come, in the list or written here.
+        self._endpoint_news = asyncio.Event()
+        self._endpoint_written = False  # by this process since the endpoint list was last read
+        self._unlisten_writes: Callable[[], None] | None = None
         self._unlisten_ports: Callable[[], None] | None = None
         self._saved: dict[str, Any] | None = None  # the cursor document as last written (while holding the lease)
         self._read_up_to: tuple[str, str] = ("", "")  # the numbers and port request cursors read up to
@@ -91,12 +96,17 @@ class Dispatcher:
     def start(self) -> None:
         self._client = http_client(self.settings.webhooks_timeout_seconds)
         self._unlisten_ports = self.hub.add_port_listener(lambda _entries: self._port_news.set())
+        if isinstance(self.services.store, ObservedStore):
+            self._unlisten_writes = self.services.store.listen(self._wrote)
         self._tasks = [
             asyncio.create_task(self._watch_endpoints(), name="numplane-webhook-endpoints"),
             asyncio.create_task(self._read_feed(), name="numplane-webhook-feed"),
         ]
 
     async def stop(self) -> None:
+        if self._unlisten_writes is not None:
+            self._unlisten_writes()
+            self._unlisten_writes = None
         if self._unlisten_ports is not None:
             self._unlisten_ports()
             self._unlisten_ports = None
@@ -137,6 +147,7 @@ class Dispatcher:
         # written since the last one, and this runs before every page of the feed.
         found: dict[str, Endpoint] = {}
         after = None
+        self._endpoint_written = False  # a write from here on may come after the read below
         while True:
             docs = await self.services.store.id_range(
                 Db.SYSTEM, start=DOC_PREFIX, end=DOC_PREFIX + HIGH, after=after, limit=500
@@ -150,6 +161,8 @@ class Dispatcher:
             accounts = await self.services.store.get_many(Db.ACCOUNTS, missing)
             self._viewers.update(readable_by_id(Account.from_doc, accounts, "webhooks dispatcher"))
         self._endpoints = found
+        if found:
+            self._endpoint_news.set()
         self._retired = {s for s in self._retired if any(not t.done() for t in s.tasks())}
         for endpoint_id in list(self._senders):
             current = found.get(endpoint_id)
@@ -237,7 +250,11 @@ class Dispatcher:
             self._saved = await self._save_cursor({**saved, "cursor": cursor, "ports_cursor": ports_cursor})
 
     async def _wait_for_news(self, cursor: str, timeout: float) -> None:
-        """Until a number change after `cursor` or a port request change is read, or `timeout` seconds."""
+        """Until a number change after `cursor` or a port request change is read, or `timeout` seconds;
+        while there is no endpoint, until the endpoint list is read again."""
+        if not self._endpoints and not self._endpoint_written:
+            await self._wait_for_endpoint()
+            return
         if self._port_news.is_set():
             return
         waits = [asyncio.create_task(self.hub.wait(cursor, timeout)), asyncio.create_task(self._port_news.wait())]
@@ -246,6 +263,24 @@ class Dispatcher:
         finally:
             for waiting in waits:
                 waiting.cancel()
+
+    async def _wait_for_endpoint(self) -> None:
+        """Until an endpoint appears, or the endpoint list's next read is due. With no endpoint nobody waits
+        for a page, and the reader woke after every mutation: on CouchDB its feed read and its read of the
+        endpoint list after each page were two store requests per mutation beside the mutation's own two,
+        for a writer nobody had subscribed to (issue 17 item 4). The pages are still read, and the list
+        read again after each, so an endpoint created before a change hears of it. An endpoint written by
+        this process ends the wait at once: from then on the reader wakes after every mutation again, and
+        hears of each revision rather than only the latest of a number that changed twice meanwhile."""
+        self._endpoint_news.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.settings.webhooks_poll_seconds):
+                await self._endpoint_news.wait()
+
+    def _wrote(self, db: Db, docs: list[Doc]) -> None:
+        if db is Db.SYSTEM and any(str(doc.get("_id", "")).startswith(DOC_PREFIX) for doc in docs):
+            self._endpoint_written = True
+            self._endpoint_news.set()
 
     async def _save_cursor(self, doc: dict[str, Any]) -> dict[str, Any]:
         (result,) = await self.services.store.put_many(Db.SYSTEM, [doc])

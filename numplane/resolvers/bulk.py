@@ -145,13 +145,20 @@ async def _settle_chunk(
     known: Mapping[str, Doc],
 ) -> None:
     carrier_calls = CarrierCalls(services)  # what was done upstream stays done across the rounds
+    # A creation is written first and read only where it conflicts: a write without a revision conflicts
+    # with every live document of its id, and one that lands found none, the very case the decision reads
+    # for (a tombstone reads as nothing, and is written over either way). On CouchDB that read was a
+    # request per single-number addNumbers beside its write (issue 17 item 4).
+    unread = plan.creates and plan.supply is None and not known
     for attempt in range(plan.rounds):
         if not pending:
             return
-        if attempt:
+        if attempt and not (unread and attempt == 1):  # no writer raced the unread round: no pause before it
             await asyncio.sleep(backoff(attempt))
         ctx = DecisionContext(actor=actor, config=config, now=services.clock())
         preread = known if attempt == 0 and known and all(i in known for i in pending) else None
+        if unread and attempt == 0:
+            preread = {}
         pending = await _round(services, ctx, pending, plan, accounts, outcome, carrier_calls, preread)
     for number in pending:
         outcome[number] = DomainError(

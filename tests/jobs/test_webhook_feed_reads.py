@@ -6,7 +6,9 @@ saves where the reader got to, so the next holder neither re-reads nor skips."""
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -32,12 +34,12 @@ class Reader:
     cursor_writes: list[Doc]
 
 
-@pytest.fixture
-async def reader(store: Store, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Reader]:
-    monkeypatch.setattr(webhooks, "CURSOR_SAVE_SECONDS", 3600)  # no timed save while the test runs
+@asynccontextmanager
+async def reading(store: Store, poll_seconds: float) -> AsyncIterator[Reader]:
+    """A hub and a dispatcher holding the feed lease, the hub and the endpoint list polled every `poll_seconds`."""
     counting = CountingStore(store)
-    world = await make_world(counting, Settings(carriers="simulated", webhooks_poll_seconds=0.05))
-    hub = world.services.hub = ChangeHub(counting, poll_interval=0.05)
+    world = await make_world(counting, Settings(carriers="simulated", webhooks_poll_seconds=poll_seconds))
+    hub = world.services.hub = ChangeHub(counting, poll_interval=poll_seconds)
     cursor_writes: list[Doc] = []
     counting.listen(lambda db, docs: cursor_writes.extend(d for d in docs if db is Db.SYSTEM and d["_id"] == CURSOR_ID))
     await hub.start()
@@ -51,6 +53,13 @@ async def reader(store: Store, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator
     finally:
         await asyncio.wait_for(dispatcher.stop(), 10)
         await asyncio.wait_for(hub.stop(), 10)
+
+
+@pytest.fixture
+async def reader(store: Store, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Reader]:
+    monkeypatch.setattr(webhooks, "CURSOR_SAVE_SECONDS", 3600)  # no timed save while the test runs
+    async with reading(store, 0.05) as reader:
+        yield reader
 
 
 async def until(condition: Callable[[], bool]) -> None:
@@ -71,3 +80,14 @@ async def test_changes_no_endpoint_hears_move_the_saved_cursor_only_at_a_clean_s
     stored = await reader.world.services.store.get_many(Db.SYSTEM, [CURSOR_ID])
     assert stored[CURSOR_ID]["cursor"] == reader.hub.position
 
+
+
+async def test_mutations_no_endpoint_hears_cost_no_feed_read_each(store: Store) -> None:
+    # Polled once an hour: whatever the store is asked below, the mutations asked it.
+    async with reading(store, 3600) as reader:
+        reads = reader.store.reads.copy()
+        for number in NUMBERS:
+            await stock(reader.world, number)
+        # The dispatcher's wait for news made the hub read the feed after every mutation (and the dispatcher
+        # read the endpoint list after each page); with no endpoint it waits for the list's next read.
+        assert reader.store.reads - reads == Counter()

@@ -75,6 +75,30 @@ async def test_bulk_of_many_numbers_reads_and_writes_in_batches(world: World) ->
     assert calls == {"get_many": 2, "put_many": 2}
 
 
+async def test_adding_numbers_reads_only_those_already_stored(world: World) -> None:
+    """A creation is written unread; only the numbers whose write conflicts are read and decided again:
+    a live number is NUMBER_EXISTS, a deleted one (a tombstone) is added again."""
+    new, live, gone = "+14155550191", "+14155550192", "+14155550193"
+    await stock(world, live, gone)
+    assert not (await numbers.delete_numbers(world.services, world.admin, refs(gone))).errors
+    store = world.services.store
+    original_get = store.get_many
+    read: list[str] = []
+
+    async def counting_get(db: Db, ids: list[str], *, held: dict[str, str] | None = None) -> dict[str, Doc]:
+        read.extend(ids if db is Db.NUMBERS else [])
+        return await original_get(db, ids, held=held)
+
+    store.get_many = counting_get  # type: ignore[method-assign,assignment]
+    try:
+        result = await numbers.add_numbers(world.services, world.admin, refs(new, live, gone), state=State.AVAILABLE)
+    finally:
+        store.get_many = original_get  # type: ignore[method-assign]
+    assert read == [live]
+    assert [(e.code, e.number) for e in result.errors] == [(ErrorCode.NUMBER_EXISTS, live)]
+    assert [(n.e164, n.state) for n in result.numbers] == [(new, State.AVAILABLE), (gone, State.AVAILABLE)]
+
+
 async def test_a_bulk_request_gives_the_loop_back_every_few_numbers(world: World) -> None:
     # Deciding a number costs up to half a millisecond: a 250-number chunk decided in one go held the
     # event loop (every other request) for tens of milliseconds.

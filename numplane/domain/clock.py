@@ -15,9 +15,19 @@ _FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # what format_time writes (from the year 1000
 def format_time(moment: datetime) -> str:
     # isoformat rather than strftime(_FORMAT): the same text (and fixed width below the year 1000 too) at
     # a third of the cost; a listing page formats a few hundred times, one for each time it shows.
-    if moment.tzinfo is not UTC:
-        moment = moment.astimezone(UTC)
-    return moment.isoformat(timespec="microseconds")[:-6] + "Z"
+    # A write stamps one `now` in several places (its audit entry, modified, state_changed_at, often
+    # created): the last moment's text is kept, so the same moment is formatted once.
+    global _last_formatted
+    last, text = _last_formatted
+    if moment is last:
+        return text
+    utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    text = utc.isoformat(timespec="microseconds")[:-6] + "Z"
+    _last_formatted = (moment, text)
+    return text
+
+
+_last_formatted: tuple[datetime | None, str] = (None, "")
 
 
 def parse_time(text: str) -> datetime:

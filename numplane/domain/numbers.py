@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from numplane.domain.clock import format_time, read_time
@@ -125,10 +126,15 @@ class Number:
     def with_changes(self, **changes: Any) -> Number:
         """A copy with `changes`: `dataclasses.replace` without its `__init__` (a transition copies its
         number three times, and the frozen `__init__` was most of each copy: numplane.domain.slot_builder).
-        Every other field is read as `replace` reads it, so a deferred part is converted here too."""
-        values = [changes.pop(name) if name in changes else getattr(self, name) for name in _FIELD_NAMES]
-        if changes:
-            raise TypeError(f"Number has no field {', '.join(sorted(changes))}")
+        Every other field is read as `replace` reads it, so a deferred part is converted here too: all of
+        them at once (one attrgetter call), then the changed ones put in place, since reading the 22 fields
+        one by one cost twice the copy itself."""
+        values = list(_all_fields(self))
+        for name, value in changes.items():
+            index = _FIELD_INDEX.get(name)
+            if index is None:
+                raise TypeError(f"Number has no field {', '.join(sorted(set(changes) - _FIELD_INDEX.keys()))}")
+            values[index] = value
         return _build_number(values)
 
     def to_doc(self) -> dict[str, Any]:
@@ -293,6 +299,8 @@ def _as_written(
 
 _build_number = builder(Number)
 _FIELD_NAMES = tuple(f.name for f in fields(Number))  # in declaration order, as the builder takes them
+_FIELD_INDEX = {name: index for index, name in enumerate(_FIELD_NAMES)}
+_all_fields = attrgetter(*_FIELD_NAMES)
 
 # The text fields and the lists of text `_as_written` reads, in the order it unpacks them.
 _TEXT_KEYS = ("pvt_module_name", "pvt_assigned_to", "pvt_previously_assigned_to", "pvt_used_by", "_rev",

@@ -24,7 +24,7 @@ from numplane.domain.states import State
 from numplane.domain.text import excerpt
 from numplane.domain.transitions import SYSTEM_ACTOR, Actor, ensure_active
 from numplane.domain.visibility import can_see_number
-from numplane.loop_turns import in_turns
+from numplane.loop_turns import each_in_turns, in_turns
 from numplane.resolvers.accounts import load_accounts
 from numplane.resolvers.carrier_effects import CarrierCalls
 from numplane.resolvers.context import Requester, Services
@@ -81,15 +81,19 @@ async def normalize_refs(
     seen: set[str] = set()
     good: list[tuple[str, NumberRef]] = []
     errors: dict[int, DomainError] = {}
-    async for index, ref in in_turns(enumerate(refs)):  # parsing a number costs ~0.1 ms
+
+    def normalize(indexed: tuple[int, NumberRef]) -> None:
+        index, ref = indexed
         try:
             number = e164.normalize(ref.number, region)
         except DomainError as error:
             errors[index] = error.for_number(excerpt(ref.number))  # a 900 KB input is not echoed
-            continue
+            return
         if number not in seen:
             seen.add(number)
             good.append((number, ref))
+
+    await each_in_turns(enumerate(refs), normalize)  # parsing a number costs ~0.1 ms
     return good, errors
 
 
@@ -220,13 +224,17 @@ async def _round(
         Db.NUMBERS, list(pending), held=held.revisions
     )
     numbers: dict[str, Number] = {}
-    async for number_id, doc in in_turns(docs.items()):
+
+    def read(item: tuple[str, Doc]) -> None:
+        number_id, doc = item
         try:
             numbers[number_id] = held.number_of(doc)
         except UnreadableDocument as error:
             skipped(error, "bulk change")
             if number_id in pending:
                 outcome[number_id] = _unreadable(error, doc, ctx, plan)
+
+    await each_in_turns(docs.items(), read)
     wanted = set().union(*(plan.needs(numbers.get(i)) for i in pending)) if pending else set()
     # An aging number's visibility and reclaim depend on its previous owner's lineage.
     wanted |= {n.previous_owner for n in numbers.values() if n.state is State.AGING and n.previous_owner}
@@ -328,12 +336,15 @@ async def _write(
             outcome[number_id] = decision.number
     if not to_write:
         return {}
-    docs = []
-    async for _number_id, decision in in_turns(to_write):  # a document's locality terms cost ~0.3 ms
-        doc = decision.number.to_doc()
-        if decision.delete:
+    docs: list[Doc] = []
+
+    def stored_form(item: tuple[str, Decision]) -> None:
+        doc = item[1].number.to_doc()
+        if item[1].delete:
             doc["_deleted"] = True
         docs.append(doc)
+
+    await each_in_turns(to_write, stored_form)  # a document's locality terms cost ~0.3 ms
     results = await services.store.put_many(Db.NUMBERS, docs)
     retry: dict[str, NumberRef] = {}
     for (number_id, decision), doc, result in zip(to_write, docs, results, strict=True):

@@ -40,7 +40,9 @@ class CarrierCalls:
             for number_id, decision in list(decisions.items())
             if decision.acquire or decision.disconnect or decision.deprovision
         ]
-        if calls:
+        if len(calls) == 1:
+            await calls[0]  # a single-number change: nothing to overlap, so no task to run it in
+        elif calls:
             await asyncio.gather(*calls)
 
     async def _effects(

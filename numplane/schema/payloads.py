@@ -7,24 +7,28 @@ from __future__ import annotations
 
 import strawberry
 
+from numplane.domain.numbers import Number
 from numplane.resolvers.bulk import BulkResult
 from numplane.schema.errors import UserError, user_error
 from numplane.schema.types import Account, HuntResult, PhoneNumber, SystemConfig
 
 
+def _numbers(root: NumbersPayload) -> list[PhoneNumber]:
+    # Converted when selected: a client changing one number often asks only for its userErrors.
+    return [PhoneNumber.from_domain(n) for n in root.changed]
+
+
 @strawberry.type
 class NumbersPayload:
-    numbers: list[PhoneNumber]
+    numbers: list[PhoneNumber] = strawberry.field(resolver=_numbers)
     user_errors: list[UserError]
+    changed: strawberry.Private[list[Number]]
 
     @classmethod
     def from_result(cls, result: BulkResult | list[UserError]) -> NumbersPayload:
         if isinstance(result, list):
-            return cls(numbers=[], user_errors=result)
-        return cls(
-            numbers=[PhoneNumber.from_domain(n) for n in result.numbers],
-            user_errors=[user_error(e) for e in result.errors],
-        )
+            return cls(user_errors=result, changed=[])
+        return cls(user_errors=[user_error(e) for e in result.errors], changed=result.numbers)
 
 
 @strawberry.type

@@ -26,6 +26,7 @@ from starlette.responses import Response
 from numplane.changes.hub import ChangeHub
 from numplane.domain.webhook_deliveries import DeliveryStats
 from numplane.resolvers.context import Services
+from numplane.web.store_call_times import StoreCallTimes
 
 STORE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Store calls: an embedded read takes well under a millisecond, a CouchDB write a few, an outage seconds."""
@@ -41,17 +42,16 @@ class Metrics:
         self.latency = Histogram(
             "numplane_http_request_seconds", "HTTP request latency", ["path", "method"], registry=self.registry
         )
-        self.store_calls = Histogram(
-            "numplane_store_call_seconds", "Store call latency by operation", ["operation"],
-            registry=self.registry, buckets=STORE_BUCKETS,
+        self.store_calls = StoreCallTimes(
+            "numplane_store_call_seconds", "Store call latency by operation", buckets=STORE_BUCKETS
         )
+        self.registry.register(self.store_calls)
         self.store_errors = Counter(
             "numplane_store_errors", "Store calls that found the store unavailable, by operation", ["operation"],
             registry=self.registry,
         )
         self._counted: dict[tuple[str, str, int], Counter] = {}
         self._timed: dict[tuple[str, str], Histogram] = {}
-        self._store_timed: dict[str, Histogram] = {}
         self.websockets = Gauge("numplane_websocket_connections", "Open WebSocket connections", registry=self.registry)
         # The collectors prometheus_client registers in its global registry, here in this app's.
         self.registry.register(PROCESS_COLLECTOR)
@@ -76,10 +76,7 @@ class Metrics:
 
     def store_call(self, operation: str, seconds: float, failed: bool) -> None:
         """An ObservedStore watcher: one call's latency, and whether it failed."""
-        timed = self._store_timed.get(operation)  # kept, as in request(): a transition makes four calls
-        if timed is None:
-            timed = self._store_timed[operation] = self.store_calls.labels(operation)
-        timed.observe(seconds)
+        self.store_calls.observe(operation, seconds)
         if failed:
             self.store_errors.labels(operation).inc()
 

@@ -24,3 +24,10 @@ def test_text_order_is_time_order_across_offsets() -> None:
     earlier = datetime(2026, 11, 1, 9, 0, tzinfo=timezone(timedelta(hours=5)))  # 04:00 UTC
     later = datetime(2026, 11, 1, 1, 0, tzinfo=timezone(timedelta(hours=-8)))  # 09:00 UTC
     assert format_time(earlier) < format_time(later)
+
+
+def test_moments_formatted_in_turn_each_keep_their_own_text() -> None:
+    # A write formats one moment several times in a row; the text of the last one is kept for it.
+    first, second = datetime(2026, 11, 29, 21, 0, tzinfo=UTC), datetime(2026, 11, 29, 21, 0, 1, 5, tzinfo=UTC)
+    texts = [format_time(m) for m in (first, first, second, first, second, second)]
+    assert texts == [m.strftime(_FORMAT) for m in (first, first, second, first, second, second)]

@@ -32,6 +32,7 @@ import httpx
 
 from benchmarks.budgets import UNLIMITED_ENV
 from benchmarks.figures import cpu_seconds
+from benchmarks.lifespans import around_lifespan
 from benchmarks.seeding import gql
 from benchmarks.ws_tally import Subscriber
 from tests.support.couch import CouchServer
@@ -86,24 +87,15 @@ def serve(output: Path, serve_args: list[str]) -> None:
     from numplane import cli
 
     write = count_requests(output)
-    factory = numplane.app.served_app
 
-    def build() -> Any:
-        app = factory()
-        inner = app.router.lifespan_context
+    @asynccontextmanager
+    async def writing() -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            write()
 
-        @asynccontextmanager
-        async def lifespan(app_: Any) -> AsyncIterator[None]:
-            async with inner(app_):
-                try:
-                    yield
-                finally:
-                    write()
-
-        app.router.lifespan_context = lifespan
-        return app
-
-    numplane.app.served_app = build  # type: ignore[method-assign]
+    numplane.app.served_app = around_lifespan(numplane.app.served_app, writing)  # type: ignore[method-assign]
     sys.argv = ["numplane", *serve_args]
     cli.main()
 

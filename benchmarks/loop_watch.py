@@ -34,6 +34,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from benchmarks.lifespans import around_lifespan
+
 INTERVAL = 0.001
 NOTED_AFTER = 0.0005
 SLOW_CALLBACK = 0.002
@@ -123,24 +125,16 @@ def where(task: asyncio.Task[Any]) -> str:
 
 
 def watched(factory: Callable[[], Any], watch: Watch, output: Path) -> Callable[[], Any]:
-    def build() -> Any:
-        app = factory()
-        inner = app.router.lifespan_context
+    @asynccontextmanager
+    async def watching() -> AsyncIterator[None]:
+        beat = asyncio.create_task(watch.beat())
+        try:
+            yield
+        finally:
+            beat.cancel()
+            watch.write(output)
 
-        @asynccontextmanager
-        async def lifespan(app_: Any) -> AsyncIterator[None]:
-            async with inner(app_):
-                beat = asyncio.create_task(watch.beat())
-                try:
-                    yield
-                finally:
-                    beat.cancel()
-                    watch.write(output)
-
-        app.router.lifespan_context = lifespan
-        return app
-
-    return build
+    return around_lifespan(factory, watching)
 
 
 def main() -> None:

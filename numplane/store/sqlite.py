@@ -22,7 +22,6 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -43,6 +42,7 @@ from numplane.store.base import (
 from numplane.store.listing import LEFT_OUT, listing_form
 from numplane.store.views import VIEWS_VERSION, views_of
 from numplane.store.worker_calls import submit
+from numplane.store.worker_thread import WorkerThread
 from numplane.store.written_rows import ViewRow, Written, WrittenRows
 
 T = TypeVar("T")
@@ -221,7 +221,7 @@ class SqliteStore:
 
     def __init__(self, path: str) -> None:
         self._path = path
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: WorkerThread | None = None
         self._conn: sqlite3.Connection | None = None
         self._instance = ""
         self._written = WrittenRows()
@@ -231,7 +231,7 @@ class SqliteStore:
     async def open(self) -> None:
         if self._executor is not None:
             return
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="numplane-sqlite")
+        self._executor = WorkerThread("numplane-sqlite")
         try:
             self._instance = await self._run(self._open)
         except BaseException:

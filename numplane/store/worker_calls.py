@@ -16,6 +16,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar
 
+from numplane.store.worker_thread import WorkerThread
+
 T = TypeVar("T")
 
 
@@ -36,7 +38,10 @@ def submit(executor: Executor, work: Callable[..., T], *args: Any) -> asyncio.Fu
         else:
             _answer(loop, _settle, answer, result)
 
-    executor.submit(run)
+    if isinstance(executor, WorkerThread):
+        executor.post(run)  # no concurrent Future: nobody would read it
+    else:
+        executor.submit(run)
     return answer
 
 

@@ -19,10 +19,10 @@ from functools import partial
 from typing import Generic, TypeVar
 
 from numplane.domain.accounts import Account
-from numplane.domain.numbers import Number
+from numplane.domain.numbers import Number, Transition
 from numplane.domain.port_requests import PortRequest
 from numplane.domain.states import State
-from numplane.domain.visibility import accounts_needed_for_change, number_before_change
+from numplane.domain.visibility import accounts_needed_after, number_before
 from numplane.domain.written_numbers import WrittenNumbers
 from numplane.loop_turns import in_turns
 from numplane.store.base import Change, ChangePage, Db, Doc, Store, StoreUnavailable, is_stub
@@ -556,13 +556,16 @@ class ChangeHub:
     async def _decode(self, changes: Sequence[Change], written: Mapping[str, Number] | None = None) -> list[FeedEntry]:
         # A change to a document that cannot be read is left out of the feed (and logged): its readers
         # could not be told what it is, and the changes after it must still reach them.
-        numbers: list[tuple[Change, Number, set[str]]] = []  # and the accounts its entry needs
+        # With each number its latest audit entry, parsed once for both of its uses, and the accounts its
+        # entry needs.
+        numbers: list[tuple[Change, Number, Transition | None, set[str]]] = []
         number_of = partial(self._number, written=written or {})
         async for change in in_turns(changes):  # decoding a change costs ~0.1 ms: the loop gets turns
             number = read_or_skip(number_of, change, "change feed")
             if number is not None:
-                numbers.append((change, number, accounts_needed_for_change(number)))
-        needed = set().union(*(wanted for _c, _n, wanted in numbers)) if numbers else set()
+                last = number.last_transition
+                numbers.append((change, number, last, accounts_needed_after(number, last)))
+        needed = set().union(*(wanted for _c, _n, _l, wanted in numbers)) if numbers else set()
         missing = sorted(needed - self._ancestors.keys())
         if missing:  # one batched read per page, and only for accounts not seen before
             docs = await self.store.get_many(Db.ACCOUNTS, missing)
@@ -572,9 +575,9 @@ class ChangeHub:
                 {i: a.tree for i, a in readable_by_id(Account.from_doc, docs, "change feed").items()}
             )
         entries = []
-        async for change, number, wanted in in_turns(numbers):
+        async for change, number, last, wanted in in_turns(numbers):
             ancestors = {i: self._ancestors[i] for i in wanted if i in self._ancestors}
-            before = number_before_change(number, ancestors)
+            before = number_before(number, last, ancestors)
             entries.append(FeedEntry(change.cursor, change.id, change.deleted, number, before, ancestors))
         return entries
 

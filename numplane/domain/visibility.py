@@ -120,7 +120,12 @@ def accounts_needed_for_change(number: Number) -> set[str]:
     """Accounts whose ancestors the change rules need and the document does not carry: the owner before
     the latest change (when it changed hands), the previous owner (when aging before or after), and the
     change's requester (a receiver is told who made the change only if it may see that account)."""
-    last = number.last_transition
+    return accounts_needed_after(number, number.last_transition)
+
+
+def accounts_needed_after(number: Number, last: Transition | None) -> set[str]:
+    """`accounts_needed_for_change` given the number's latest audit entry, `last`, already parsed: the
+    change feed parses it once for this and `number_before`."""
     needed: set[str] = set()
     if last is not None and last.requester and last.requester not in (SYSTEM, number.owner):
         needed.add(last.requester)
@@ -135,7 +140,11 @@ def accounts_needed_for_change(number: Number) -> set[str]:
 def number_before_change(number: Number, ancestors: Mapping[str, tuple[str, ...]]) -> Number | None:
     """The number just before its latest change, as its last audit entry tells (None: it was created then,
     or it carries no audit trail). `ancestors` maps account ids to their ancestors (root first)."""
-    last = number.last_transition
+    return number_before(number, number.last_transition, ancestors)
+
+
+def number_before(number: Number, last: Transition | None, ancestors: Mapping[str, tuple[str, ...]]) -> Number | None:
+    """`number_before_change` given the number's latest audit entry, `last`, already parsed."""
     if last is None or last.from_state is None:
         return None
     owner = last.owner_before

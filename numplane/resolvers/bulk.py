@@ -24,6 +24,7 @@ from numplane.domain.states import State
 from numplane.domain.text import excerpt
 from numplane.domain.transitions import SYSTEM_ACTOR, Actor, ensure_active
 from numplane.domain.visibility import can_see_number
+from numplane.domain.written_numbers import Held
 from numplane.loop_turns import each_in_turns, in_turns
 from numplane.resolvers.accounts import load_accounts
 from numplane.resolvers.carrier_effects import CarrierCalls
@@ -68,6 +69,9 @@ class Plan:
     creates: bool = False  # the action makes numbers that do not exist (add, port in)
     supply: Supply | None = None  # finds a missing number upstream (acquiring from a carrier)
     rounds: int = MAX_ROUNDS  # reads and decisions a number gets before its conflicts are the caller's
+    # Numbers this process wrote last are decided on as written, before any read (`_settle_held`): for
+    # actions whose decisions seldom call a carrier, since one that does is decided again on a read.
+    held_first: bool = False
 
 
 def actor_of(requester: Requester | None) -> Actor:
@@ -154,12 +158,20 @@ async def _settle_chunk(
     unread = plan.creates and plan.supply is None and not known and all(
         ref.expected_revision is None for ref in pending.values()
     )
+    # The first round of an action that decides first on what this process wrote (`_settle_held`), when
+    # it holds every number: like the unread round, it counts as a round (a number another writer keeps
+    # changing still gets `plan.rounds` writes in all) and is followed by a read without a pause.
+    held_first = plan.held_first and plan.rounds > 1 and not plan.creates and not known
     for attempt in range(plan.rounds):
         if not pending:
             return
-        if attempt and not (unread and attempt == 1):  # no writer raced the unread round: no pause before it
+        if attempt and not ((unread or held_first) and attempt == 1):  # nobody raced a first unread round
             await asyncio.sleep(backoff(attempt))
         ctx = DecisionContext(actor=actor, config=config, now=services.clock())
+        if held_first and attempt == 0:
+            held_first = await _settle_held(services, ctx, pending, plan, accounts, outcome, carrier_calls)
+            if held_first:
+                continue
         preread = known if attempt == 0 and known and all(i in known for i in pending) else None
         if unread and attempt == 0:
             preread, tried = {}, dict(pending)
@@ -176,6 +188,39 @@ async def _settle_chunk(
             ErrorCode.CONFLICT, f"{number} kept changing while this request ran; read it again and retry.",
             number=number,
         )
+
+
+async def _settle_held(
+    services: Services,
+    ctx: DecisionContext,
+    pending: dict[str, NumberRef],
+    plan: Plan,
+    accounts: dict[str, Account],
+    outcome: dict[str, Number | DomainError],
+    carrier_calls: CarrierCalls,
+) -> bool:
+    """Decide the numbers on the revisions this process wrote last (WrittenNumbers) and write them on
+    those revisions, without reading them; False when not every number is held, at the revision the
+    request names if it names one (nothing is done then). `pending` keeps the numbers still to read and
+    decide. A read would mostly answer those very revisions (the store need not even send their bodies):
+    what it cost was the call itself, a store round trip and turns of the loop.
+
+    Only a landed write proves the store held the revision decided on, so only a landed write is kept:
+    a refusal, a no-op, a conflict (another writer, another replica) and a decision that would call a
+    carrier (never made upstream on a number that may have moved on) go on to the read, as a creation's
+    unread refusal does (SPEC §3.5: a number that moved may answer otherwise)."""
+    held = services.written_numbers.holding(pending)
+    if len(held.revisions) != len(pending) or any(
+        ref.expected_revision not in (None, held.revisions[number_id]) for number_id, ref in pending.items()
+    ):
+        return False
+    landed: set[str] = set()
+    await _round(services, ctx, dict(pending), plan, accounts, outcome, carrier_calls, held=held, landed=landed)
+    for number_id in landed:
+        del pending[number_id]
+    for number_id in pending:
+        outcome.pop(number_id, None)
+    return True
 
 
 def backoff(attempt: int) -> float:
@@ -216,13 +261,22 @@ async def _round(
     outcome: dict[str, Number | DomainError],
     carrier_calls: CarrierCalls,
     preread: Mapping[str, Doc] | None = None,
+    *,
+    held: Held | None = None,
+    landed: set[str] | None = None,
 ) -> dict[str, NumberRef]:
-    """Decide and write every pending number once; return the ones to retry after a conflict."""
-    # This process's own last writes: taken as they are, and the store need not even parse them.
-    held = services.written_numbers.holding(() if preread is not None else pending)
-    docs = preread if preread is not None else await services.store.get_many(
-        Db.NUMBERS, list(pending), held=held.revisions
-    )
+    """Decide and write every pending number once; return the ones to retry after a conflict. `held`: the
+    numbers are decided on these, unread, and a decision that calls a carrier is left undecided
+    (`_settle_held`); `landed` collects the numbers written."""
+    docs: Mapping[str, Doc]
+    if held is not None:
+        docs = {number_id: {"_id": number_id, "_rev": rev} for number_id, rev in held.revisions.items()}
+    else:
+        # This process's own last writes: taken as they are, and the store need not even parse them.
+        held = services.written_numbers.holding(() if preread is not None else pending)
+        docs = preread if preread is not None else await services.store.get_many(
+            Db.NUMBERS, list(pending), held=held.revisions
+        )
     numbers: dict[str, Number] = {}
 
     def read(item: tuple[str, Doc]) -> None:
@@ -255,8 +309,12 @@ async def _round(
             continue
         if number is not None:
             decided_on[number_id] = number
+    if landed is not None:
+        for number_id, decision in list(decisions.items()):
+            if decision.acquire or decision.disconnect or decision.deprovision:
+                del decisions[number_id]
     await carrier_calls.apply(decisions, decided_on, outcome)
-    return await _write(services, pending, decisions, outcome)
+    return await _write(services, pending, decisions, outcome, landed)
 
 
 async def _decide_one(
@@ -329,6 +387,7 @@ async def _write(
     pending: dict[str, NumberRef],
     decisions: dict[str, Decision],
     outcome: dict[str, Number | DomainError],
+    landed: set[str] | None = None,
 ) -> dict[str, NumberRef]:
     to_write = [(i, d) for i, d in decisions.items() if d.write]
     for number_id, decision in decisions.items():
@@ -355,6 +414,8 @@ async def _write(
             )
             if not decision.delete:
                 services.written_numbers.wrote(written)
+            if landed is not None:
+                landed.add(number_id)
         elif pending[number_id].expected_revision is not None:
             outcome[number_id] = DomainError(
                 ErrorCode.CONFLICT, f"{number_id} changed since revision {pending[number_id].expected_revision}.",

@@ -122,7 +122,7 @@ def _acquisition(
         previous = accounts.get(number.previous_owner) if number.previous_owner else None
         return lifecycle.acquire(number, to_state, ctx, chosen, public=public, previous_owner=previous)
 
-    return Plan(decide=decide, needs=needs, supply=supplier(services))
+    return Plan(decide=decide, needs=needs, supply=supplier(services), held_first=True)
 
 
 def _actor(requester: Requester) -> Actor:

@@ -10,6 +10,7 @@ from numplane.domain import lifecycle
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.lifecycle import Decision, DecisionContext
 from numplane.domain.states import State
+from numplane.domain.written_numbers import WrittenNumbers
 from numplane.loop_turns import UNITS_PER_TURN
 from numplane.resolvers import accounts, bulk, numbers
 from numplane.resolvers.bulk import NumberRef
@@ -63,6 +64,7 @@ async def test_bulk_of_many_numbers_reads_and_writes_in_batches(world: World) ->
         return await original_put(db, docs)
 
     await stock(world, *many)
+    world.services.written_numbers = WrittenNumbers()  # stocked by another process: none of them held here
     store.get_many = counting_get  # type: ignore[method-assign,assignment]
     store.put_many = counting_put  # type: ignore[method-assign,assignment]
     try:
@@ -244,3 +246,86 @@ async def test_a_number_that_keeps_changing_gives_up_after_bounded_rounds_with_a
     assert interloper.interruptions == bulk.MAX_ROUNDS
     stored = (await store.get_many(Db.NUMBERS, [N]))[N]
     assert stored["pvt_state"] == "available" and not stored.get("pvt_assigned_to")
+
+
+class NumberReads:
+    """Counts the numbers read from a store (account reads depend on how long the account cache held them)."""
+
+    def __init__(self, store: Store) -> None:
+        self.ids: list[str] = []
+        self._store = store
+        self._read = store.get_many
+
+    async def get_many(self, db: Db, ids: list[str], *, held: dict[str, str] | None = None) -> dict[str, Doc]:
+        self.ids.extend(ids if db is Db.NUMBERS else [])
+        return await self._read(db, ids, held=held)
+
+    def __enter__(self) -> NumberReads:
+        self._store.get_many = self.get_many  # type: ignore[method-assign,assignment]
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._store.get_many = self._read  # type: ignore[method-assign]
+
+
+async def test_activating_a_number_this_process_just_wrote_decides_on_it_without_reading_it(world: World) -> None:
+    await stock(world, N)
+    await numbers.reserve_numbers(world.services, world.child, refs(N))
+    with NumberReads(world.services.store) as reads:
+        result = await numbers.activate_numbers(world.services, world.child, refs(N))
+    assert reads.ids == []
+    assert [(n.state, n.owner) for n in result.numbers] == [(State.IN_SERVICE, world.child.id)]
+    stored = (await world.services.store.get_many(Db.NUMBERS, [N]))[N]
+    assert (stored["_rev"], stored["pvt_state"]) == (result.numbers[0].rev, "in_service")
+    assert [entry["action"] for entry in stored["pvt_history"]][-2:] == ["reserve", "activate"]
+
+
+async def test_a_number_another_writer_changed_since_this_process_wrote_it_is_read_and_decided_again(
+    world: World,
+) -> None:
+    """The revision held is stale: its write conflicts, and the number is read and decided on as it is now
+    (here released by another replica, so the activation takes it from available, without a pause)."""
+    await stock(world, N)
+    await numbers.reserve_numbers(world.services, world.child, refs(N))
+    store = world.services.store
+    current = (await store.get_many(Db.NUMBERS, [N]))[N]
+    released = {**current, "pvt_state": "available"}
+    for key in ("pvt_assigned_to", "pvt_assigned_tree"):
+        released.pop(key, None)
+    assert (await store.put_many(Db.NUMBERS, [released]))[0].ok  # written behind this process's memory
+    with NumberReads(store) as reads:
+        result = await numbers.activate_numbers(world.services, world.child, refs(N))
+    assert reads.ids == [N]
+    assert not result.errors
+    assert [t.from_state for t in result.numbers[0].history][-1] is State.AVAILABLE
+
+
+async def test_a_refusal_decided_on_a_held_number_is_not_the_answer_until_the_number_is_read(world: World) -> None:
+    """Held, the number is in service for another account (the child may not see it); the store has it
+    available again: the answer is the read's, not NOT_FOUND."""
+    await stock(world, N)
+    await numbers.activate_numbers(world.services, world.reseller, refs(N))
+    store = world.services.store
+    current = (await store.get_many(Db.NUMBERS, [N]))[N]
+    available = {**current, "pvt_state": "available", "pvt_assigned_to": None, "pvt_assigned_tree": None}
+    available = {key: value for key, value in available.items() if value is not None}
+    assert (await store.put_many(Db.NUMBERS, [available]))[0].ok
+    with NumberReads(store) as reads:
+        taken = await numbers.activate_numbers(world.services, world.unrelated, refs(N))
+    assert reads.ids == [N]
+    assert not taken.errors
+    assert taken.numbers[0].owner == world.unrelated.id
+
+
+async def test_a_held_decision_that_calls_a_carrier_is_made_upstream_only_once_decided_on_a_read(
+    world: World,
+) -> None:
+    from numplane.carriers.simulated import offers
+
+    await update_config(world.services, world.admin, {"carriers": ["simulated"]})
+    (offered,) = offers("+1332555", 1)
+    await numbers.reserve_numbers(world.services, world.reseller, refs(offered))  # acquired upstream, held here
+    with NumberReads(world.services.store) as reads:
+        moved = await numbers.reserve_numbers(world.services, world.reseller, refs(offered), account_id=world.child.id)
+    assert reads.ids == [offered]  # reserved -> reserved acquires upstream: decided again on a read first
+    assert [(n.state, n.owner) for n in moved.numbers] == [(State.RESERVED, world.child.id)]

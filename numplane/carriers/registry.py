@@ -10,6 +10,7 @@ from numplane.carriers.legacy import LegacyCarrier
 from numplane.carriers.local import LocalCarrier
 from numplane.carriers.mdn import MdnCarrier
 from numplane.carriers.simulated import SimulatedCarrier
+from numplane.carriers.stored import StoredCarrier
 from numplane.domain.e164 import prefix_of
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.kazoo import is_legacy_module
@@ -78,6 +79,14 @@ class CarrierSet:
         if carrier is None:
             raise UnknownCarrier(f"no carrier module named {excerpt(module_name)!r}; known: {list(self._by_name)}")
         return carrier
+
+    def acts_upstream(self, module_name: str) -> bool:
+        """Whether the module's acquire, disconnect and deprovision reach anything beyond numplane's store:
+        a stored module's do nothing (numplane.carriers.stored). An unknown module counts as acting."""
+        carrier = self._by_name.get(module_name)
+        if carrier is None:
+            return not is_legacy_module(module_name)  # a legacy module is stored
+        return not isinstance(carrier, StoredCarrier)
 
     @property
     def accepted(self) -> tuple[str, ...]:

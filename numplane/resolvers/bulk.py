@@ -70,7 +70,7 @@ class Plan:
     supply: Supply | None = None  # finds a missing number upstream (acquiring from a carrier)
     rounds: int = MAX_ROUNDS  # reads and decisions a number gets before its conflicts are the caller's
     # Numbers this process wrote last are decided on as written, before any read (`_settle_held`): for
-    # actions whose decisions seldom call a carrier, since one that does is decided again on a read.
+    # actions whose decisions seldom call an upstream carrier, since one that does is decided again on a read.
     held_first: bool = False
 
 
@@ -206,9 +206,10 @@ async def _settle_held(
     what it cost was the call itself, a store round trip and turns of the loop.
 
     Only a landed write proves the store held the revision decided on, so only a landed write is kept:
-    a refusal, a no-op, a conflict (another writer, another replica) and a decision that would call a
-    carrier (never made upstream on a number that may have moved on) go on to the read, as a creation's
-    unread refusal does (SPEC §3.5: a number that moved may answer otherwise)."""
+    a refusal, a no-op, a conflict (another writer, another replica) and a decision that would call an
+    upstream carrier (never called on a number that may have moved on; a stored module's calls do nothing)
+    go on to the read, as a creation's unread refusal does (SPEC §3.5: a number that moved may answer
+    otherwise)."""
     held = services.written_numbers.holding(pending)
     if len(held.revisions) != len(pending) or any(
         ref.expected_revision not in (None, held.revisions[number_id]) for number_id, ref in pending.items()
@@ -266,7 +267,7 @@ async def _round(
     landed: set[str] | None = None,
 ) -> dict[str, NumberRef]:
     """Decide and write every pending number once; return the ones to retry after a conflict. `held`: the
-    numbers are decided on these, unread, and a decision that calls a carrier is left undecided
+    numbers are decided on these, unread, and a decision that calls an upstream carrier is left undecided
     (`_settle_held`); `landed` collects the numbers written."""
     docs: Mapping[str, Doc]
     if held is not None:
@@ -309,9 +310,11 @@ async def _round(
             continue
         if number is not None:
             decided_on[number_id] = number
-    if landed is not None:
+    if landed is not None:  # decided on held numbers: nothing is done upstream on what may have moved on
+        carriers = services.carriers
         for number_id, decision in list(decisions.items()):
-            if decision.acquire or decision.disconnect or decision.deprovision:
+            effects = decision.acquire or decision.disconnect or decision.deprovision
+            if effects and carriers.acts_upstream(decision.number.module):
                 del decisions[number_id]
     await carrier_calls.apply(decisions, decided_on, outcome)
     return await _write(services, pending, decisions, outcome, landed)

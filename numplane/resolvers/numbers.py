@@ -170,7 +170,7 @@ async def release_numbers(services: Services, requester: Requester | None, refs:
         assert number is not None
         return release.release(number, ctx, accounts)
 
-    return await run(services, requester, refs, Plan(decide=decide, needs=needs))
+    return await run(services, requester, refs, Plan(decide=decide, needs=needs, held_first=True))
 
 
 def _bulk_action(move: Move) -> Callable[[Services, Requester, Sequence[NumberRef]], Awaitable[BulkResult]]:

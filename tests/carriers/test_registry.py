@@ -72,3 +72,11 @@ def test_new_numbers_may_carry_only_a_known_carrier_name() -> None:
     with pytest.raises(DomainError) as caught:
         carriers.ensure_accepted("nope")
     assert caught.value.code is ErrorCode.INVALID_FIELD and caught.value.field == ("carrier",)
+
+
+def test_only_upstream_and_unknown_modules_act_beyond_the_store() -> None:
+    carriers = CarrierSet.build()
+    assert [carriers.acts_upstream(name) for name in ("local", "inventory", "mdn", "simulated")] == [
+        False, False, False, True,
+    ]
+    assert carriers.acts_upstream("no-such-module")

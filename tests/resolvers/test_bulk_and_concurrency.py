@@ -329,3 +329,35 @@ async def test_a_held_decision_that_calls_a_carrier_is_made_upstream_only_once_d
         moved = await numbers.reserve_numbers(world.services, world.reseller, refs(offered), account_id=world.child.id)
     assert reads.ids == [offered]  # reserved -> reserved acquires upstream: decided again on a read first
     assert [(n.state, n.owner) for n in moved.numbers] == [(State.RESERVED, world.child.id)]
+
+
+async def test_releasing_a_number_of_a_stored_module_this_process_just_wrote_reads_nothing(world: World) -> None:
+    """A release disconnects, but an inventory number has nothing upstream to disconnect: decided on as held."""
+    await stock(world, N)
+    await numbers.activate_numbers(world.services, world.child, refs(N))
+    with NumberReads(world.services.store) as reads:
+        released = await numbers.release_numbers(world.services, world.child, refs(N))
+    assert reads.ids == []
+    assert not released.errors and released.numbers[0].owner is None
+    stored = (await world.services.store.get_many(Db.NUMBERS, [N]))[N]
+    assert stored["_rev"] == released.numbers[0].rev and "pvt_assigned_to" not in stored
+
+
+async def test_releasing_a_number_of_an_upstream_carrier_is_decided_on_a_read_before_the_carrier_is_called(
+    world: World,
+) -> None:
+    from numplane.carriers.registry import CarrierSet
+    from numplane.carriers.simulated import SimulatedCarrier, offers
+
+    carriers = CarrierSet.build()
+    world.services.carriers = carriers
+    await update_config(world.services, world.admin, {"carriers": ["simulated"]})
+    (offered,) = offers("+1332555", 1)
+    await numbers.activate_numbers(world.services, world.child, refs(offered), public={"cnam": {"display_name": "A"}})
+    with NumberReads(world.services.store) as reads:
+        released = await numbers.release_numbers(world.services, world.child, refs(offered))
+    assert reads.ids == [offered]
+    assert not released.errors
+    simulated = carriers.get("simulated")
+    assert isinstance(simulated, SimulatedCarrier)
+    assert list(simulated.deprovisioned) == [(offered, {"cnam": {"display_name": "A"}})]  # once

@@ -35,6 +35,7 @@ SUITES: dict[str, list[str]] = {
     "compiled": ["--profile"],  # compiled execution beside graphql-core's executor, in process, with a cProfile
     "transitions": [],  # numplane CPU per single-number transition in-process, per store (add --profile by hand)
     "coalesced": [],  # the same with concurrent store calls merged and not, batches taking turns in one process
+    "held_first": [],  # the same with numbers just written decided on unread and read first, batches taking turns
     "transition_layers": [],  # a transition's CPU through the app, GraphQL alone, the resolvers; GC per request
     "store_writes": [],  # the SQLite store's CPU, statements and log bytes per single-number transition, alone
     "shell": [],  # CPU per request of the middleware shell (GET /hunt, { __typename }, a 429) beside bare Starlette

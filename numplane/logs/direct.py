@@ -30,8 +30,10 @@ def write(logger: logging.Logger, level: int, message: str, facts: dict[str, Any
     line = formatter.line(time.time(), logging.getLevelName(level), logger.name, message, context_fields() | facts)
     handler.acquire()
     try:
-        handler.stream.write(line + handler.terminator)
-        handler.flush()
+        stream = handler.stream
+        stream.write(line + handler.terminator)
+        if not getattr(stream, "line_buffering", False):  # a line-buffered stream (stderr) flushed on the newline
+            handler.flush()
     except Exception:  # logging reports a broken stream its own way: let it try
         return False
     finally:

@@ -40,7 +40,9 @@ from numplane.web.errors import error_response
 from numplane.web.rate_counts import SlidingWindows
 
 
-@dataclass(frozen=True, slots=True)
+# Quota and Admission are made for every API request and never changed after; not frozen, because a frozen
+# dataclass sets each field through object.__setattr__ (four times the cost of making a plain one).
+@dataclass(slots=True)
 class Quota:
     """What one hit found: whether the request may run, and the RateLimit-* figures for its response."""
 
@@ -131,7 +133,7 @@ def limited(path: str) -> bool:
     return path == "/graphql" or path.startswith("/hunt/")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Admission:
     """What the rate limits found of a request: whose budget it spent and how that went, and its requester."""
 

@@ -111,7 +111,10 @@ class RequestShell:
     ) -> None:
         """The route, if the request's budget has one left; otherwise HTTP 429 after a hold."""
         path: str = scope["path"]
-        admission = await self.rate_limits.admit(path, authorization, scope)
+        # A cached key is admitted without a coroutine; any other is checked (and may wait for the store).
+        admission = self.rate_limits.admit_known(path, authorization) or await self.rate_limits.admit(
+            path, authorization, scope
+        )
         if admission.checked:
             scope[REQUESTER] = admission.requester
         note_requester(admission.requester)

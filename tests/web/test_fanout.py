@@ -12,7 +12,8 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection
 
-from numplane.web.fanout import Outbox, Pacer
+from numplane.web.fanout import MESSAGES_PER_WRITE, Outbox, Pacer
+from numplane.web.ws_protocol import Text
 from tests.support.api import Api
 from tests.support.served import served_ws as served
 from tests.support.websocket import acknowledged, subscribe
@@ -124,8 +125,8 @@ async def test_a_peer_that_stops_reading_is_closed_once_its_outbox_is_full_and_t
     sent: list[str] = []
     closes: list[str] = []
 
-    async def send(text: str) -> None:
-        sent.append(text)
+    async def send(texts: list[Text]) -> None:
+        sent.extend(b"".join(text).decode() for text in texts)
         await never.wait()  # the peer's TCP window stays full
 
     async def overflow() -> None:
@@ -140,6 +141,49 @@ async def test_a_peer_that_stops_reading_is_closed_once_its_outbox_is_full_and_t
     assert sent == ["m0"]  # the writer is stuck on the first; m1..m3 waited, m4 overflowed
     assert closes == ["too slow"]
     assert outbox.overflowed
+
+
+async def test_messages_waiting_for_a_connection_go_out_together_in_order_at_most_a_write_apiece() -> None:
+    writes: list[list[str]] = []
+    release = asyncio.Event()
+
+    async def send(texts: list[Text]) -> None:
+        writes.append([b"".join(text).decode() for text in texts])
+        await release.wait()  # the first write is slow: everything put meanwhile waits for the next
+
+    pacer = Pacer(per_turn=4 * MESSAGES_PER_WRITE)  # enough for whole writes
+    outbox = Outbox(send, overflow=asyncio.sleep, limit=1000, pacer=pacer)  # type: ignore[arg-type]
+    outbox.start()
+    outbox.put("first")
+    await asyncio.sleep(0)
+    for index in range(MESSAGES_PER_WRITE + 5):
+        outbox.put_parts((b'{"id":"', str(index).encode(), b'"}'))
+    release.set()
+    await outbox.drain(5)
+    await outbox.stop()
+    following = [f'{{"id":"{index}"}}' for index in range(MESSAGES_PER_WRITE + 5)]
+    assert writes == [["first"], following[:MESSAGES_PER_WRITE], following[MESSAGES_PER_WRITE:]]
+
+
+async def test_a_turn_grants_messages_so_a_connection_with_many_waiting_writes_only_the_turns_budget() -> None:
+    order: list[object] = []
+
+    async def send(texts: list[Text]) -> None:
+        order.append(len(texts))
+
+    async def bystander() -> None:
+        order.append("request")
+
+    outbox = Outbox(send, overflow=asyncio.sleep, limit=1000, pacer=Pacer(per_turn=10))  # type: ignore[arg-type]
+    for index in range(25):
+        outbox.put(str(index))
+    outbox.start()
+    await asyncio.sleep(0)  # the writer takes its first turn
+    await asyncio.create_task(bystander())
+    await outbox.drain(5)
+    await outbox.stop()
+    # A write never takes more than a turn's ten messages, and other work runs between two turns.
+    assert order == [10, "request", 10, 5]
 
 
 async def test_a_burst_of_sends_lets_other_work_run_between_turns() -> None:

@@ -3,7 +3,8 @@
 Three pieces, each bounding one cost of a change that many subscribers hear of:
   Broadcasts  one execution of a subscription per distinct shape (document, variables, operation name and
               the requester's visibility: account and role), its every result encoded to JSON once and
-              handed to each follower as text. A hundred identical subscriptions cost one.
+              handed to each follower as text. A hundred identical subscriptions cost one. The broadcasts
+              take turns handing results out: at most MEMBERS_PER_TURN followers per turn of the loop.
   Outbox      each WebSocket's bounded queue of text messages and the one task that writes them, several
               at a time. A client that does not read fills only its own queue, and is closed when that
               is full.
@@ -31,7 +32,9 @@ from numplane.web.ws_protocol import Text
 
 log = logging.getLogger(__name__)
 
-MEMBERS_PER_STEP = 64  # followers handed a result between two yields of a broadcast
+MEMBERS_PER_TURN = 64
+"""Followers handed a result per turn of the event loop, by every broadcast together: ten broadcasts each
+handing out 64 in the same turn held it for ~8 ms (asyncio's loop) while another tenant's request waited."""
 MESSAGES_PER_WRITE = 32  # messages one WebSocket writes in one go: bounds a turn's work and a write's size
 
 
@@ -257,11 +260,14 @@ class Delivery:
 
 
 class Broadcast:
-    def __init__(self, shape: Shape, results: Callable[[], Results], forget: Callable[[Broadcast], None]) -> None:
+    def __init__(
+        self, shape: Shape, results: Callable[[], Results], forget: Callable[[Broadcast], None], handouts: Pacer
+    ) -> None:
         self.shape = shape
         self._followers: dict[Follower, None] = {}
         self._results = results
         self._forget = forget
+        self._handouts = handouts
         self._task = asyncio.create_task(self._run(), name="numplane-broadcast")
 
     def join(self, follower: Follower) -> None:
@@ -281,10 +287,13 @@ class Broadcast:
                     errors = [e.formatted for e in delivery.errors]
                     break
                 payload = json_body.dumps(delivery.payload)  # once for every follower
-                for index, follower in enumerate(list(self._followers)):
-                    follower.next(payload)
-                    if index % MEMBERS_PER_STEP == MEMBERS_PER_STEP - 1:
-                        await asyncio.sleep(0)
+                followers = list(self._followers)
+                handed = 0
+                while handed < len(followers):
+                    granted = await self._handouts.turn(len(followers) - handed)
+                    for follower in followers[handed:handed + granted]:
+                        follower.next(payload)
+                    handed += granted
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -301,6 +310,7 @@ class Broadcasts:
 
     def __init__(self) -> None:
         self._running: dict[Shape, Broadcast] = {}
+        self._handouts = Pacer(MEMBERS_PER_TURN)  # shared: the broadcasts take turns
 
     def __len__(self) -> int:
         return len(self._running)
@@ -312,7 +322,7 @@ class Broadcasts:
         it completed, else the errors that ended it) or this task is cancelled."""
         broadcast = self._running.get(shape)
         if broadcast is None:
-            broadcast = self._running[shape] = Broadcast(shape, results, self._forget)
+            broadcast = self._running[shape] = Broadcast(shape, results, self._forget, self._handouts)
         broadcast.join(follower)
         try:
             return await follower.ended()

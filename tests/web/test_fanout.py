@@ -10,9 +10,11 @@ import json
 from collections import defaultdict
 from typing import Any
 
+import pytest
 from websockets.asyncio.client import ClientConnection
 
-from numplane.web.fanout import MESSAGES_PER_WRITE, Outbox, Pacer
+from numplane.web import fanout
+from numplane.web.fanout import MESSAGES_PER_WRITE, Broadcasts, Delivery, Follower, Outbox, Pacer, Results, Shape
 from numplane.web.ws_protocol import Text
 from tests.support.api import Api
 from tests.support.served import served_ws as served
@@ -184,6 +186,43 @@ async def test_a_turn_grants_messages_so_a_connection_with_many_waiting_writes_o
     await outbox.stop()
     # A write never takes more than a turn's ten messages, and other work runs between two turns.
     assert order == [10, "request", 10, 5]
+
+
+async def test_broadcasts_hand_a_result_out_in_turns_shared_by_every_broadcast(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fanout, "MEMBERS_PER_TURN", 10)
+    broadcasts = Broadcasts()
+    handed: list[int] = []  # followers handed a result in each turn of the loop, by every broadcast
+    counting = True
+
+    async def turns() -> None:
+        while counting:
+            handed.append(0)
+            await asyncio.sleep(0)
+
+    class Counted(Outbox):
+        def put_parts(self, text: Text) -> None:
+            handed[-1] += 1
+
+    def one_result() -> Results:
+        async def results() -> Results:
+            yield Delivery(payload={"data": {"n": 1}})
+        return results()
+
+    outbox = Counted(send=None, overflow=None, limit=100, pacer=Pacer(16))  # type: ignore[arg-type]
+    counter = asyncio.create_task(turns())
+    await asyncio.sleep(0)
+    shapes = [Shape("subscription { n }", "{}", None, account, "user") for account in ("a", "b")]
+    following = [
+        asyncio.create_task(broadcasts.follow(shape, one_result, Follower(str(index), outbox)))
+        for shape in shapes for index in range(25)
+    ]
+    assert await asyncio.gather(*following) == [None] * 50
+    counting = False
+    await counter
+    assert sum(handed) == 50
+    assert max(handed) <= 10  # two broadcasts of 25 followers: never more than a turn's ten together
 
 
 async def test_a_burst_of_sends_lets_other_work_run_between_turns() -> None:

@@ -10,8 +10,8 @@ Three pieces, each bounding one cost of a change that many subscribers hear of:
               is full.
   Pacer       a process-wide budget of WebSocket messages per turn of the event loop: a burst of deliveries
               is spread over many turns, and an HTTP request waiting in between waits for a few messages,
-              not for the whole burst. It counts messages, not writes: a write of 32 messages costs about
-              as much loop time as a few single ones, but far less than 32 of them.
+              not for the whole burst. It counts messages, not writes: a write carries up to
+              MESSAGES_PER_WRITE of them, and a turn stays as short as its budget however they are batched.
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ SUITES: dict[str, list[str]] = {
     "transition_layers": [],  # a transition's CPU through the app, GraphQL alone, the resolvers; GC per request
     "store_writes": [],  # the SQLite store's CPU, statements and log bytes per single-number transition, alone
     "shell": [],  # CPU per request of the middleware shell (GET /hunt, { __typename }, a 429) beside bare Starlette
+    "hunt_floor": [],  # server CPU per GET /hunt over HTTP beside bare uvicorn answering the same GET (the floor)
 }
 
 

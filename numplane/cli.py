@@ -223,6 +223,8 @@ def serve(
 
     import uvicorn
 
+    from numplane.web.ws_protocol import PROTOCOL as WS_PROTOCOL
+
     if store:
         os.environ["NUMPLANE_STORE"] = store  # worker processes read their settings from the environment
     settings = cli_failure.reported(lambda: settings_for(store))
@@ -258,6 +260,7 @@ def serve(
         # reading it whole (the app checks again, for servers started otherwise).
         ws_max_size=settings.max_body_bytes,
         ws_per_message_deflate=False,
+        ws=WS_PROTOCOL,  # uvicorn's, writing a subscription fan-out's messages several at a time
         # uvicorn's supervisor kills a worker that does not answer its ping within 5 s, and a worker still
         # starting (a fresh interpreter importing numplane) on a busy machine took longer: at a load of 15,
         # `--workers 2` killed and restarted its children for over 20 s before serving.

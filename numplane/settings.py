@@ -71,9 +71,11 @@ class Settings(BaseSettings):
     ws_key_check_seconds: float = 2.0  # open WebSockets re-check their key this often (revoked: closed, 4403)
     max_websockets_per_key: int = 10  # open WebSockets one API key may hold, counted per process
     ws_outbox_messages: int = 20_000  # waiting for one WebSocket (1,000 per subscription); more: closed, too slow
-    ws_sends_per_turn: int = 16  # WebSocket sends per event-loop turn, so deliveries never starve requests
+    # WebSocket messages per event-loop turn (a connection's waiting messages go in one write), so deliveries
+    # never starve requests.
+    ws_sends_per_turn: int = 32  # one full write (numplane.web.fanout.MESSAGES_PER_WRITE)
     # The same while an HTTP request is in flight (1: requests go first, but deliveries crawl under steady traffic).
-    ws_sends_per_turn_serving: int = 16
+    ws_sends_per_turn_serving: int = 32
     ws_delivery_share: float = 0.5  # at most this share of time spent sending in a long burst of deliveries
 
     # Webhooks (issue 12): signed HTTP calls to customers' endpoints for number changes.

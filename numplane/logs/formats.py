@@ -56,10 +56,11 @@ def _time(created: float) -> str:
     if second != cached_second:
         text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
         _last_second = (second, text)
-    return f"{text}.{micro // 1000:03d}Z"
+    return text + _MILLISECONDS[micro // 1000]
 
 
 _last_second: tuple[int, str] = (-1, "")
+_MILLISECONDS = tuple(f".{millisecond:03d}Z" for millisecond in range(1000))  # made once, not formatted per line
 
 
 class LineFormatter(logging.Formatter):

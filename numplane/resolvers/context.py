@@ -19,6 +19,7 @@ from numplane.domain.config import SystemConfig
 from numplane.domain.errors import DomainError, ErrorCode
 from numplane.domain.webhook_deliveries import DeliveryStats
 from numplane.domain.written_numbers import WrittenNumbers
+from numplane.resolvers.expiring import Expiring
 from numplane.resolvers.listed_numbers import ListedNumbers
 from numplane.resolvers.single_flight import SingleFlight
 from numplane.routing.cache import RoutingCache
@@ -68,7 +69,7 @@ AUTH_CACHE_SECONDS = 2.0
 """Authenticating costs two store reads; a router sending many hunts per second should not pay them on
 every call. Revocation in this process takes effect at once, on other replicas within this window."""
 AUTH_CACHE_SIZE = 10_000
-"""Keys in use at once; beyond this the least recently used are checked again (bounded memory)."""
+"""Keys in use at once; beyond this the longest cached are checked again (bounded memory)."""
 CONFIG_CACHE_SECONDS = 2.0
 """Every mutation needs the config; re-reading it each time would double the store requests of a
 single-number transition. A change made here is seen at once; one made by another replica within this."""
@@ -96,8 +97,8 @@ class Services:
     clock: Callable[[], datetime] = system_clock
     carriers: CarrierSet = field(default_factory=CarrierSet.build)
     # Small process-local caches, one per concern, so that changing one never empties the other.
-    authenticated: TTLCache[str, Requester] = field(
-        default_factory=lambda: TTLCache(AUTH_CACHE_SIZE, AUTH_CACHE_SECONDS)
+    authenticated: Expiring[str, Requester] = field(
+        default_factory=lambda: Expiring(AUTH_CACHE_SIZE, AUTH_CACHE_SECONDS)
     )
     config: TTLCache[str, SystemConfig] = field(default_factory=lambda: TTLCache(1, CONFIG_CACHE_SECONDS))
     # Their refills: one store read per entry however many requests find it expired at once.

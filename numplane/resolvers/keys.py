@@ -20,9 +20,16 @@ from numplane.store.base import Db, Doc
 PREFIX = "np_"
 
 
+_SHA256 = hashlib.sha256()
+"""Never updated: each hash starts from a copy. hashlib.sha256() looks the digest up in OpenSSL 3 anew each
+time (EVP_MD_fetch), 1.5 % of a served GET /hunt's samples; a copy does not."""
+
+
 def _hash(secret: str) -> str:
     # Tokens carry 256 random bits, so a fast hash is safe: there is nothing to brute-force.
-    return hashlib.sha256(secret.encode()).hexdigest()
+    digest = _SHA256.copy()
+    digest.update(secret.encode())
+    return digest.hexdigest()
 
 
 def _doc_id(key_id: str) -> str:

@@ -26,7 +26,7 @@ from starlette.responses import Response
 from numplane.changes.hub import ChangeHub
 from numplane.domain.webhook_deliveries import DeliveryStats
 from numplane.resolvers.context import Services
-from numplane.web.store_call_times import StoreCallTimes
+from numplane.web.plain_metrics import PlainCounter, PlainHistogram
 
 STORE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Store calls: an embedded read takes well under a millisecond, a CouchDB write a few, an outage seconds."""
@@ -36,22 +36,19 @@ class Metrics:
     def __init__(self, webhooks: DeliveryStats | None = None) -> None:
         # A registry per app, so several apps in one process (tests) never clash on metric names.
         self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "numplane_http_requests", "HTTP requests", ["path", "method", "status"], registry=self.registry
+        self.requests = PlainCounter("numplane_http_requests", "HTTP requests", ["path", "method", "status"])
+        self.latency = PlainHistogram(
+            "numplane_http_request_seconds", "HTTP request latency", ["path", "method"], Histogram.DEFAULT_BUCKETS
         )
-        self.latency = Histogram(
-            "numplane_http_request_seconds", "HTTP request latency", ["path", "method"], registry=self.registry
+        self.store_calls = PlainHistogram(
+            "numplane_store_call_seconds", "Store call latency by operation", ["operation"], STORE_BUCKETS
         )
-        self.store_calls = StoreCallTimes(
-            "numplane_store_call_seconds", "Store call latency by operation", buckets=STORE_BUCKETS
-        )
-        self.registry.register(self.store_calls)
+        for plain in (self.requests, self.latency, self.store_calls):
+            self.registry.register(plain)
         self.store_errors = Counter(
             "numplane_store_errors", "Store calls that found the store unavailable, by operation", ["operation"],
             registry=self.registry,
         )
-        self._counted: dict[tuple[str, str, int], Counter] = {}
-        self._timed: dict[tuple[str, str], Histogram] = {}
         self.websockets = Gauge("numplane_websocket_connections", "Open WebSocket connections", registry=self.registry)
         # The collectors prometheus_client registers in its global registry, here in this app's.
         self.registry.register(PROCESS_COLLECTOR)
@@ -62,17 +59,9 @@ class Metrics:
     def request(self, path: str, method: str, status: int, seconds: float) -> None:
         """One HTTP request answered (the request shell, numplane.web.shell, reports every one)."""
         # Paths are the few fixed routes of this app (unknown ones count as "other"), so labels stay bounded.
-        # The labelled children are kept: finding them anew (a lock, a tuple of label values) cost as much
-        # as counting.
         route = _route(path)
-        counted = self._counted.get((route, method, status))
-        if counted is None:
-            counted = self._counted[(route, method, status)] = self.requests.labels(route, method, str(status))
-        timed = self._timed.get((route, method))
-        if timed is None:
-            timed = self._timed[(route, method)] = self.latency.labels(route, method)
-        counted.inc()
-        timed.observe(seconds)
+        self.requests.inc((route, method, status))
+        self.latency.observe((route, method), seconds)
 
     def store_call(self, operation: str, seconds: float, failed: bool) -> None:
         """An ObservedStore watcher: one call's latency, and whether it failed."""

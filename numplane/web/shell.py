@@ -57,7 +57,9 @@ class RequestShell:
         else:
             await self.app(scope, receive, send)
 
-    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def http(self, scope: Scope, receive: Receive, send: Send, direct: str | None = None) -> None:
+        """One HTTP request; `direct`, the direct route's parameter when the caller found the request is a
+        GET of that route's path (ShellFirst), so it is not looked for again."""
         sent_id = origin = authorization = None
         for name, value in scope["headers"]:  # the first of each, as Starlette's Headers reads them
             if name == HEADER:
@@ -90,7 +92,7 @@ class RequestShell:
             elif cross_origin and (preflight := self.cors.preflight(scope)) is not None:
                 await preflight(scope, receive, answer)  # a preflight spends no budget
             else:
-                await self.admitted(scope, receive, answer, authorization, added)
+                await self.admitted(scope, receive, answer, authorization, added, direct)
         except Exception:
             log_unhandled(scope["method"], path)
             if status:
@@ -104,31 +106,38 @@ class RequestShell:
             current_request.reset(context)
 
     async def admitted(
-        self, scope: Scope, receive: Receive, send: Send, authorization: bytes | None, added: HeaderList
+        self, scope: Scope, receive: Receive, send: Send, authorization: bytes | None, added: HeaderList,
+        direct: str | None = None,
     ) -> None:
         """The route, if the request's budget has one left; otherwise HTTP 429 after a hold."""
         path: str = scope["path"]
-        admission = await self.rate_limits.admit(path, authorization, scope)
+        # A cached key is admitted without a coroutine; any other is checked (and may wait for the store).
+        admission = self.rate_limits.admit_known(path, authorization) or await self.rate_limits.admit(
+            path, authorization, scope
+        )
         if admission.checked:
             scope[REQUESTER] = admission.requester
         note_requester(admission.requester)
         quota = admission.quota
         added.extend(quota.headers())
         if quota.allowed:
-            await self.route(scope, receive, send)
+            await self.route(scope, receive, send, direct)
             return
         await self.rate_limits.hold(admission.identity)
         await self.rate_limits.refusal(path, quota)(scope, receive, send)
 
-    async def route(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def route(self, scope: Scope, receive: Receive, send: Send, value: str | None = None) -> None:
         """The direct route for a GET of its path (as Starlette's router would call it), else the app behind
         the shell. Matched by its prefix and a parameter without a slash (what Starlette's route regex and
-        str convertor accept) without running them; HEAD and the other methods go to Starlette."""
+        str convertor accept) without running them; HEAD and the other methods go to Starlette. `value`: the
+        parameter, when the caller already matched the request."""
         direct = self.direct
-        value = self.direct_value(scope)
+        if value is None:
+            value = self.direct_value(scope)
         if direct is not None and value is not None:
             scope["endpoint"] = direct.endpoint
-            scope["path_params"] = {**scope.get("path_params", {}), self.direct_param: value}
+            params = scope.get("path_params")
+            scope["path_params"] = {**params, self.direct_param: value} if params else {self.direct_param: value}
             await direct.app(scope, receive, send)
             return
         await self.app(scope, receive, send)
@@ -191,9 +200,9 @@ class ShellFirst(Starlette):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         shell = self.shell
-        if shell is not None and scope["type"] == "http" and shell.direct_value(scope) is not None:
+        if shell is not None and scope["type"] == "http" and (value := shell.direct_value(scope)) is not None:
             scope["app"] = self
-            await shell.http(scope, receive, send)
+            await shell.http(scope, receive, send, value)
             return
         await super().__call__(scope, receive, send)
 

@@ -11,8 +11,9 @@ how results reach it.
   disabled, through any replica, ends every running operation with an `error` message (code
   UNAUTHENTICATED or ACCOUNT_DISABLED) and closes the connection with 4403 Forbidden; a disabled
   account's connection is refused at connection_init the same way.
-- Every outgoing message goes through the connection's Outbox (numplane.web.fanout); subscription
-  operations of the same shape share one Broadcast.
+- Every outgoing message goes through the connection's Outbox (numplane.web.fanout), several to a write
+  under `numplane serve` (numplane.web.ws_protocol); subscription operations of the same shape share one
+  Broadcast.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from numplane.schema.errors import graphql_error
 from numplane.schema.request_errors import BAD_REQUEST, RATE_LIMITED, limit_extensions, parse_document
 from numplane.web.fanout import Delivery, Follower, Outbox, Results, Shape
 from numplane.web.persisted import PersistedQueryRefused, wants_persisted
+from numplane.web.ws_protocol import TEXTS, Text
 
 if TYPE_CHECKING:
     from numplane.web.graphql import NumplaneGraphQL
@@ -159,7 +161,7 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
         self.unwatch: Callable[[], None] | None = None  # stops re-checking the key (numplane.web.key_watch)
         self.ending = False  # the key was refused: the connection is being closed
         self.outbox = Outbox(
-            self.send_text, self.close_too_slow, limit=self.settings.ws_outbox_messages, pacer=self.view.pacer
+            self.send_texts, self.close_too_slow, limit=self.settings.ws_outbox_messages, pacer=self.view.pacer
         )
 
     async def handle(self) -> None:
@@ -360,8 +362,14 @@ class NumplaneTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
     async def send_message(self, message: ProtocolMessage) -> None:
         self.outbox.put(json.dumps(message, separators=(",", ":")))
 
-    async def send_text(self, text: str) -> None:
-        await cast("ASGIWebSocketAdapter", self.websocket).ws.send_text(text)
+    async def send_texts(self, texts: list[Text]) -> None:
+        """Several messages in one write where the server offers it (numplane.web.ws_protocol), else one by one."""
+        socket = cast("ASGIWebSocketAdapter", self.websocket).ws
+        if TEXTS in socket.scope.get("extensions", {}):
+            await socket.send({"type": "websocket.send", TEXTS: texts})
+        else:
+            for text in texts:
+                await socket.send_text(b"".join(text).decode())
 
     async def close(self, code: int, reason: str) -> None:
         with contextlib.suppress(RuntimeError, WebSocketDisconnect):  # already closed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 
 import pytest
 
@@ -131,3 +132,36 @@ async def test_a_page_of_many_changes_is_read_in_turns_of_the_event_loop(
     assert max(len(run) for run in runs) <= UNITS_PER_TURN
     slices = [int(entry.split()[1]) for entry in log if entry.startswith("listen")]
     assert sum(slices) == 120 and max(slices) <= hub.LISTENER_SLICE
+
+
+async def test_subscribers_woken_by_one_change_run_in_turns_of_the_event_loop(feed: Feed) -> None:
+    # Each subscriber's reader runs a GraphQL execution when it wakes: woken all at once, ten distinct
+    # subscriptions held every request for ten executions.
+    log: list[str] = []
+    subscriptions = [feed.hub.subscribe(lambda _entry: True) for _ in range(3)]
+    feed.hub.subscribe(lambda _entry: False)  # hears nothing, wakes no one
+
+    async def reader(index: int) -> None:
+        async for _entry in subscriptions[index]:
+            log.append(f"heard {index}")
+            return
+
+    reading = True
+
+    async def another_request() -> None:
+        while reading:
+            log.append("turn")
+            await asyncio.sleep(0)
+
+    readers = [asyncio.create_task(reader(index)) for index in range(3)]
+    other = asyncio.create_task(another_request())
+    try:
+        await stock(feed.world, N)
+        async with asyncio.timeout(10):
+            await asyncio.gather(*readers)
+    finally:
+        reading = False
+        await other
+    heard = [index for index, entry in enumerate(log) if entry.startswith("heard")]
+    assert len(heard) == 3
+    assert all(later - earlier > 1 for earlier, later in pairwise(heard))  # a turn between each two

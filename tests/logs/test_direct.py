@@ -3,6 +3,7 @@ through logging, and goes through logging whenever anything else (a filter, anot
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -127,3 +128,29 @@ def test_nothing_is_written_when_the_level_drops_the_line(stream: io.StringIO, r
     with configured_alone("WARNING", "text", stream):
         write_line("GET", "/healthz", 200, 0.001, record)
     assert stream.getvalue() == ""
+
+
+class CountedWrites(io.StringIO):
+    """A stream that counts the writes made to it."""
+
+    writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+async def test_the_lines_of_one_loop_turn_are_written_together_in_order_when_the_turn_ends(
+    stream: io.StringIO, record: RequestRecord
+) -> None:
+    counted = CountedWrites()
+    with configured_alone("INFO", "text", counted):
+        write_line("GET", "/hunt/+14155550001", 200, 0.001, record)
+        write_line("GET", "/hunt/+14155550002", 404, 0.001, record)
+        assert counted.getvalue() == ""  # queued while the turn runs
+        await asyncio.sleep(0)  # the turn ends
+    lines = counted.getvalue().splitlines()
+    assert [line.split(": ", 1)[1].split(" request_id")[0] for line in lines] == [
+        "GET /hunt/+14155550001 200", "GET /hunt/+14155550002 404"
+    ]
+    assert counted.writes == 1

@@ -13,6 +13,7 @@ import pytest
 import uvicorn
 
 from numplane.app import create_app
+from numplane.web.ws_protocol import PROTOCOL as WS_PROTOCOL
 from tests.support.api import Api, build_tree, services_for, settings_for
 from tests.support.couch import free_port
 
@@ -22,8 +23,12 @@ async def served(store_url: tuple[str, str], **settings: Any) -> AsyncIterator[A
     """An Api whose client speaks HTTP over a socket to uvicorn; `api.client.base_url` is the server."""
     services = services_for(settings_for(store_url, **settings))
     port = free_port()
-    # log_config=None: uvicorn's loggers then propagate to the root logger, where caplog listens.
-    config = uvicorn.Config(create_app(services=services), host="127.0.0.1", port=port, log_config=None)
+    # log_config=None: uvicorn's loggers then propagate to the root logger, where caplog listens. The
+    # WebSocket protocol and its settings are those `numplane serve` runs with.
+    config = uvicorn.Config(
+        create_app(services=services), host="127.0.0.1", port=port, log_config=None, ws=WS_PROTOCOL,
+        ws_per_message_deflate=False,
+    )
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
     while not server.started:

@@ -10,9 +10,12 @@ import json
 from collections import defaultdict
 from typing import Any
 
+import pytest
 from websockets.asyncio.client import ClientConnection
 
-from numplane.web.fanout import Outbox, Pacer
+from numplane.web import fanout
+from numplane.web.fanout import MESSAGES_PER_WRITE, Broadcasts, Delivery, Follower, Outbox, Pacer, Results, Shape
+from numplane.web.ws_protocol import Text
 from tests.support.api import Api
 from tests.support.served import served_ws as served
 from tests.support.websocket import acknowledged, subscribe
@@ -124,8 +127,8 @@ async def test_a_peer_that_stops_reading_is_closed_once_its_outbox_is_full_and_t
     sent: list[str] = []
     closes: list[str] = []
 
-    async def send(text: str) -> None:
-        sent.append(text)
+    async def send(texts: list[Text]) -> None:
+        sent.extend(b"".join(text).decode() for text in texts)
         await never.wait()  # the peer's TCP window stays full
 
     async def overflow() -> None:
@@ -140,6 +143,86 @@ async def test_a_peer_that_stops_reading_is_closed_once_its_outbox_is_full_and_t
     assert sent == ["m0"]  # the writer is stuck on the first; m1..m3 waited, m4 overflowed
     assert closes == ["too slow"]
     assert outbox.overflowed
+
+
+async def test_messages_waiting_for_a_connection_go_out_together_in_order_at_most_a_write_apiece() -> None:
+    writes: list[list[str]] = []
+    release = asyncio.Event()
+
+    async def send(texts: list[Text]) -> None:
+        writes.append([b"".join(text).decode() for text in texts])
+        await release.wait()  # the first write is slow: everything put meanwhile waits for the next
+
+    pacer = Pacer(per_turn=4 * MESSAGES_PER_WRITE)  # enough for whole writes
+    outbox = Outbox(send, overflow=asyncio.sleep, limit=1000, pacer=pacer)  # type: ignore[arg-type]
+    outbox.start()
+    outbox.put("first")
+    await asyncio.sleep(0)
+    for index in range(MESSAGES_PER_WRITE + 5):
+        outbox.put_parts((b'{"id":"', str(index).encode(), b'"}'))
+    release.set()
+    await outbox.drain(5)
+    await outbox.stop()
+    following = [f'{{"id":"{index}"}}' for index in range(MESSAGES_PER_WRITE + 5)]
+    assert writes == [["first"], following[:MESSAGES_PER_WRITE], following[MESSAGES_PER_WRITE:]]
+
+
+async def test_a_turn_grants_messages_so_a_connection_with_many_waiting_writes_only_the_turns_budget() -> None:
+    order: list[object] = []
+
+    async def send(texts: list[Text]) -> None:
+        order.append(len(texts))
+
+    async def bystander() -> None:
+        order.append("request")
+
+    outbox = Outbox(send, overflow=asyncio.sleep, limit=1000, pacer=Pacer(per_turn=10))  # type: ignore[arg-type]
+    for index in range(25):
+        outbox.put(str(index))
+    outbox.start()
+    await asyncio.sleep(0)  # the writer takes its first turn
+    await asyncio.create_task(bystander())
+    await outbox.drain(5)
+    await outbox.stop()
+    # A write never takes more than a turn's ten messages, and other work runs between two turns.
+    assert order == [10, "request", 10, 5]
+
+
+async def test_broadcasts_hand_a_result_out_in_turns_shared_by_every_broadcast(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fanout, "MEMBERS_PER_TURN", 10)
+    broadcasts = Broadcasts()
+    handed: list[int] = []  # followers handed a result in each turn of the loop, by every broadcast
+    counting = True
+
+    async def turns() -> None:
+        while counting:
+            handed.append(0)
+            await asyncio.sleep(0)
+
+    class Counted(Outbox):
+        def put_parts(self, text: Text) -> None:
+            handed[-1] += 1
+
+    def one_result() -> Results:
+        async def results() -> Results:
+            yield Delivery(payload={"data": {"n": 1}})
+        return results()
+
+    outbox = Counted(send=None, overflow=None, limit=100, pacer=Pacer(16))  # type: ignore[arg-type]
+    counter = asyncio.create_task(turns())
+    await asyncio.sleep(0)
+    shapes = [Shape("subscription { n }", "{}", None, account, "user") for account in ("a", "b")]
+    following = [
+        asyncio.create_task(broadcasts.follow(shape, one_result, Follower(str(index), outbox)))
+        for shape in shapes for index in range(25)
+    ]
+    assert await asyncio.gather(*following) == [None] * 50
+    counting = False
+    await counter
+    assert sum(handed) == 50
+    assert max(handed) <= 10  # two broadcasts of 25 followers: never more than a turn's ten together
 
 
 async def test_a_burst_of_sends_lets_other_work_run_between_turns() -> None:

@@ -32,8 +32,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -245,17 +245,18 @@ def serving(store: str, **kwargs: Any) -> Iterator[Server]:
 
 
 @contextmanager
-def bare_app() -> Iterator[tuple[str, int]]:
-    """The bare app's URL and process id."""
+def benchmark_process(module: str, *args: str, ready: Callable[[str], object]) -> Iterator[tuple[str, int]]:
+    """`python -m module --port P *args` started beside numplane (the bare app, the hunt's floor): its URL and
+    process id once `ready(url)` answers over HTTP."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "benchmarks.bare", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", module, "--port", str(port), *args],
                                cwd=Path(__file__).resolve().parents[1])
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                httpx.post(url + "/graphql", json={"query": "{ __typename }"}, timeout=1)
+                ready(url)
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline:
@@ -265,6 +266,13 @@ def bare_app() -> Iterator[tuple[str, int]]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def bare_app() -> AbstractContextManager[tuple[str, int]]:
+    """The bare app's URL and process id."""
+    return benchmark_process(
+        "benchmarks.bare", ready=lambda url: httpx.post(url + "/graphql", json={"query": "{ __typename }"}, timeout=1)
+    )
 
 
 def measure(seconds: int, rounds: int, round_seconds: int, only_ratios: bool = False, workers: bool = True,

@@ -11,15 +11,11 @@ callers each merged store call served.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 from collections import Counter
 from collections.abc import Awaitable, Callable
 
-import uvloop
-
-from benchmarks.stores import each_store
-from benchmarks.transitions import STORE_NAMES, cpu_per_call, cycles, group_report, running
+from benchmarks.transitions import cpu_per_call, cycles, group_report, run_sides, running
 from numplane.resolvers import keys
 from numplane.store.coalesced import CoalescedStore
 from numplane.store.observed import ObservedStore
@@ -58,20 +54,13 @@ async def measure(store_url: str, batches: int, transitions: int) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batches", type=int, default=8, help="batches per side and path")
-    parser.add_argument("--transitions", type=int, default=320, help="transitions per batch")
-    parser.add_argument("--no-couch", action="store_true", help="only the SQLite store")
-    args = parser.parse_args()
-    results = {
-        STORE_NAMES[store]: uvloop.run(measure(url, args.batches, args.transitions))
-        for store, url in each_store(couch=not args.no_couch)
-    }
-    print("numplane process CPU per single-number transition, 16 concurrent callers, store calls merged or not")
-    for name, lines in results.items():
-        print(f"  {name}")
-        for line in lines:
-            print(f"    {line}")
+    run_sides(
+        __doc__.splitlines()[0],
+        "numplane process CPU per single-number transition, 16 concurrent callers, "
+        "store calls merged or not",
+        measure,
+        batches=8,
+    )
 
 
 if __name__ == "__main__":

@@ -12,15 +12,11 @@ median of the batches' ratios, the numbers read per transition on each side, and
 
 from __future__ import annotations
 
-import argparse
 import statistics
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-import uvloop
-
-from benchmarks.stores import each_store
-from benchmarks.transitions import STORE_NAMES, call, cpu_per_call, cycles, running
+from benchmarks.transitions import call, cpu_per_call, cycles, run_sides, running
 from numplane.resolvers import bulk, keys
 from numplane.store.base import Db, Doc
 
@@ -82,20 +78,13 @@ async def measure(store_url: str, batches: int, transitions: int) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batches", type=int, default=12, help="batches per side and path")
-    parser.add_argument("--transitions", type=int, default=320, help="transitions per batch")
-    parser.add_argument("--no-couch", action="store_true", help="only the SQLite store")
-    args = parser.parse_args()
-    results = {
-        STORE_NAMES[store]: uvloop.run(measure(url, args.batches, args.transitions))
-        for store, url in each_store(couch=not args.no_couch)
-    }
-    print("numplane process CPU per single-number transition, 16 concurrent callers, held numbers decided on or read")
-    for name, lines in results.items():
-        print(f"  {name}")
-        for line in lines:
-            print(f"    {line}")
+    run_sides(
+        __doc__.splitlines()[0],
+        "numplane process CPU per single-number transition, 16 concurrent callers, "
+        "held numbers decided on or read",
+        measure,
+        batches=12,
+    )
 
 
 if __name__ == "__main__":

@@ -19,21 +19,17 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
 
 from benchmarks import wrk
-from benchmarks.api import CLIENTS, HUNT, THREADS, add, admin_client, body, serving
+from benchmarks.api import CLIENTS, HUNT, THREADS, add, admin_client, benchmark_process, body, serving
 from benchmarks.figures import Column, table
 from benchmarks.seeding import gql
-from tests.support.server import free_port
 
 NUMBER = "+14155550001"
 ROWS = ("floor", "hunt_get", "hunt_graphql")
@@ -48,27 +44,11 @@ def cpu_split(pid: int) -> tuple[float, float]:
     return int(fields[11]) / tick, int(fields[12]) / tick
 
 
-@contextmanager
-def floor_server(key: str) -> Iterator[tuple[str, int]]:
+def floor_server(key: str) -> AbstractContextManager[tuple[str, int]]:
     """The floor's URL and process id."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "benchmarks.floor", "--port", str(port), "--key", key],
-                               cwd=Path(__file__).resolve().parents[1])
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "/hunt/" + NUMBER, timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        yield url, process.pid
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    return benchmark_process(
+        "benchmarks.floor", "--key", key, ready=lambda url: httpx.get(url + "/hunt/" + NUMBER, timeout=1)
+    )
 
 
 Sample = tuple[float, float, float]  # user, kernel, total CPU µs per request

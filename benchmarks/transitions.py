@@ -130,6 +130,27 @@ async def call(app: ASGIApp, key: str, query: str, variables: dict[str, Any] | N
     return b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
 
 
+def run_sides(
+    description: str, heading: str, measure: Callable[[str, int, int], Awaitable[list[str]]], batches: int
+) -> None:
+    """The `main` of an in-process benchmark that measures two sides of a switch in batches taken in turns,
+    on each store: `measure(store_url, batches, transitions)` answers the lines printed under the store."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--batches", type=int, default=batches, help="batches per side and path")
+    parser.add_argument("--transitions", type=int, default=320, help="transitions per batch")
+    parser.add_argument("--no-couch", action="store_true", help="only the SQLite store")
+    args = parser.parse_args()
+    results = {
+        STORE_NAMES[store]: uvloop.run(measure(url, args.batches, args.transitions))
+        for store, url in each_store(couch=not args.no_couch)
+    }
+    print(heading)
+    for name, lines in results.items():
+        print(f"  {name}")
+        for line in lines:
+            print(f"    {line}")
+
+
 @asynccontextmanager
 async def running(store_url: str) -> Any:
     """The app `numplane serve` runs, started (lifespan), with the benchmark's pool seeded: (app, services, key)."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import gc
 import io
 import pstats
 import tempfile
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.api import ACTIVATE, HUNT, PAGE, PAGE_TEN, POOL, RELEASE
-from numplane.app import GC_GEN0_THRESHOLD
+from numplane.app import collect_as_served
 from numplane.domain.history import SYSTEM, ownership, record
 from numplane.domain.numbers import Number
 from numplane.domain.states import State
@@ -74,9 +73,7 @@ def served_gc() -> None:
     """The garbage collector as `numplane serve` sets it (numplane.app.served_app): without that, a
     collection of every long-lived object lands in whichever operation allocates at the time, and the
     figures measure the collector more than the operations."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_GEN0_THRESHOLD, *gc.get_threshold()[1:])
+    collect_as_served()
 
 
 def caller(label: str, requester: Requester) -> Requester:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import gc
 import logging
 import os
 import pstats
@@ -56,7 +55,7 @@ from starlette.types import ASGIApp, Message
 from uvicorn.server import ServerState
 
 from benchmarks.budgets import UNLIMITED_SETTINGS
-from numplane.app import GC_GEN0_THRESHOLD, create_app
+from numplane.app import collect_as_served, create_app
 from numplane.logs.setup import configure_logging
 from numplane.resolvers import keys
 from numplane.resolvers.context import Role, Services
@@ -251,9 +250,7 @@ async def measure(
         }
         await Driver(limited_app, router_key).call("GET", hunt_path)  # spends the one request the budget has
 
-        gc.collect()
-        gc.freeze()  # as served_app does after start-up
-        gc.set_threshold(GC_GEN0_THRESHOLD, *gc.get_threshold()[1:])
+        collect_as_served()
         results = []
         for name, (method, path, body, status, ours, bare) in cases.items():
             for driver in (ours, bare):  # warm caches (auth, parser, validation, routes)

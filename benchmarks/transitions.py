@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import gc
 import json
 import pstats
 import time
@@ -36,7 +35,7 @@ from starlette.types import ASGIApp, Message
 from benchmarks.api import ACTIVATE, ADD, CLIENTS, POOL, RELEASE
 from benchmarks.budgets import UNLIMITED_SETTINGS
 from benchmarks.stores import each_store
-from numplane.app import GC_GEN0_THRESHOLD, create_app
+from numplane.app import collect_as_served, create_app
 from numplane.resolvers import keys, numbers
 from numplane.resolvers.bulk import NumberRef
 from numplane.resolvers.context import Requester, Services
@@ -176,9 +175,7 @@ async def running(store_url: str) -> Any:
         await call(app, key, "mutation { updateSystemConfig(input: {shouldAge: false}) { userErrors { code } } }")
         # The collector as `numplane serve` sets it (numplane.app.served_app): at the default threshold a
         # transition paid for ~3x more collections than it does served, most of them in the SQLite thread.
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(GC_GEN0_THRESHOLD, *gc.get_threshold()[1:])
+        collect_as_served()
         yield app, services, key
     finally:
         await events.put({"type": "lifespan.shutdown"})

@@ -39,9 +39,14 @@ log = logging.getLogger(__name__)
 
 # Generation-0 collections ran ~5 times per listing page at the default threshold of 700 allocations. Each
 # collection holds the event loop for as long as it takes to free the cycles requests leave behind: at
-# 50,000, 20-70 ms (CPU) under subscription fan-out; at 2,000, under 6 ms, with one every ~30 listing pages
-# and no CPU per page measurably added.
-GC_GEN0_THRESHOLD = 2_000
+# 50,000, 20-70 ms (CPU) under subscription fan-out; at 2,000, under 6 ms, with one every ~30 listing pages.
+# At 2,000 a served single-number transition paid ~10 % of its CPU in collections: each one rescans the
+# objects of the requests in flight. At 10,000 alone, a generation-1 collection (every tenth) gathered ten
+# times as many survivors and took ~50 ms while 2,000 subscriptions were being served; collecting generation 1
+# every second young collection keeps it at every 20,000 allocations, as before, and under 9 ms
+# (`python -m benchmarks.fanout`, `python -m benchmarks.api --only ratios`, side by side).
+GC_GEN0_THRESHOLD = 10_000
+GC_GEN1_THRESHOLD = 2
 
 
 def served_app() -> Starlette:
@@ -50,10 +55,16 @@ def served_app() -> Starlette:
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)  # each worker process configures its own
     app = create_app(settings)
+    collect_as_served()
+    return app
+
+
+def collect_as_served() -> None:
+    """The garbage collector as a served process runs it, once its long-lived objects are built (benchmarks
+    that measure in process set it the same way)."""
     gc.collect()
     gc.freeze()  # start-up objects (schema, modules, caches) never become garbage: stop rescanning them
-    gc.set_threshold(GC_GEN0_THRESHOLD, *gc.get_threshold()[1:])
-    return app
+    gc.set_threshold(GC_GEN0_THRESHOLD, GC_GEN1_THRESHOLD, gc.get_threshold()[2])
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:

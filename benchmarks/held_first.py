@@ -1,5 +1,5 @@
 """Deciding first on the number this process wrote last, on and off in one process, batches taking turns
-(numplane.resolvers.bulk `_settle_held`, issue 18).
+(numplane.resolvers.bulk `_unread_round`, issue 18).
 
 Run with `make bench BENCH_ARGS=held_first` or `python -m benchmarks.held_first [--no-couch]`. For each store
 it builds the app numplane serves, as benchmarks.transitions does (16 concurrent callers, each activating
@@ -21,8 +21,8 @@ from numplane.resolvers import bulk, keys
 from numplane.store.base import Db, Doc
 
 
-async def _reads_first(*_args: Any) -> bool:
-    return False  # `_settle_held`'s answer when it holds nothing: every number is read first
+def _reads_first(*_args: Any) -> None:
+    return None  # `_unread_round`'s answer when it holds nothing: every number is read first
 
 
 async def measure(store_url: str, batches: int, transitions: int) -> list[str]:
@@ -47,19 +47,19 @@ async def measure(store_url: str, batches: int, transitions: int) -> list[str]:
         paths: dict[str, Callable[[int], Awaitable[None]]] = {"app": through_app, "resolvers": through_resolvers}
         costs: dict[tuple[str, bool], list[float]] = {(path, held): [] for path in paths for held in (True, False)}
         floor: list[float] = []
-        settle_held = bulk._settle_held
+        unread_round = bulk._unread_round
         await cpu_per_call(transitions, through_app)  # warm caches and connections
         try:
             for batch in range(batches):
                 for path, cycle in paths.items():
                     # Which side goes first alternates, so neither always follows the other.
                     for held in ((True, False) if batch % 2 == 0 else (False, True)):
-                        bulk._settle_held = settle_held if held else _reads_first  # type: ignore[assignment]
+                        bulk._unread_round = unread_round if held else _reads_first  # type: ignore[assignment]
                         side[0] = held
                         costs[path, held].append(await cpu_per_call(transitions // 2, cycle) / 2)
                 floor.append(await cpu_per_call(transitions // 2, typename))
         finally:
-            bulk._settle_held = settle_held
+            bulk._unread_round = unread_round
             services.store.get_many = read
         lines = []
         for path in paths:

@@ -69,7 +69,7 @@ class Plan:
     creates: bool = False  # the action makes numbers that do not exist (add, port in)
     supply: Supply | None = None  # finds a missing number upstream (acquiring from a carrier)
     rounds: int = MAX_ROUNDS  # reads and decisions a number gets before its conflicts are the caller's
-    # Numbers this process wrote last are decided on as written, before any read (`_settle_held`): for
+    # Numbers this process wrote last are decided on as written, before any read (`_unread_round`): for
     # actions whose decisions seldom call an upstream carrier, since one that does is decided again on a read.
     held_first: bool = False
 
@@ -149,40 +149,28 @@ async def _settle_chunk(
     known: Mapping[str, Doc],
 ) -> None:
     carrier_calls = CarrierCalls(services)  # what was done upstream stays done across the rounds
-    # A creation is written first and read only where it conflicts: a write without a revision conflicts
-    # with every live document of its id, and one that lands found none, the very case the decision reads
-    # for (a tombstone reads as nothing, and is written over either way). On CouchDB that read was a
-    # request per single-number addNumbers beside its write (issue 17 item 4).
-    # Only without expected revisions: a stale one is a CONFLICT on a number the requester sees, but a number
-    # it may not see answers NUMBER_EXISTS, which only a read can tell apart.
-    unread = plan.creates and plan.supply is None and not known and all(
-        ref.expected_revision is None for ref in pending.values()
-    )
-    # The first round of an action that decides first on what this process wrote (`_settle_held`), when
-    # it holds every number: like the unread round, it counts as a round (a number another writer keeps
-    # changing still gets `plan.rounds` writes in all) and is followed by a read without a pause.
-    held_first = plan.held_first and plan.rounds > 1 and not plan.creates and not known
+    first = _unread_round(services, pending, plan, known)
     for attempt in range(plan.rounds):
         if not pending:
             return
-        if attempt and not ((unread or held_first) and attempt == 1):  # nobody raced a first unread round
+        if attempt and not (first is not None and attempt == 1):  # nobody raced an unread first round
             await asyncio.sleep(backoff(attempt))
         ctx = DecisionContext(actor=actor, config=config, now=services.clock())
-        if held_first and attempt == 0:
-            held_first = await _settle_held(services, ctx, pending, plan, accounts, outcome, carrier_calls)
-            if held_first:
-                continue
+        if first is not None and attempt == 0:
+            landed: set[str] = set()
+            await _round(services, ctx, dict(pending), plan, accounts, outcome, carrier_calls, unread=first,
+                         landed=landed)
+            # Only a landed write proves what the round decided on: every other answer is read and decided
+            # again (a refusal decided on no document is not the answer for a number that exists, and a
+            # number that moved on may answer otherwise: SPEC §3.5).
+            for number_id in list(pending):
+                if number_id in landed:
+                    del pending[number_id]
+                else:
+                    outcome.pop(number_id, None)
+            continue
         preread = known if attempt == 0 and known and all(i in known for i in pending) else None
-        if unread and attempt == 0:
-            preread, tried = {}, dict(pending)
         pending = await _round(services, ctx, pending, plan, accounts, outcome, carrier_calls, preread)
-        if unread and attempt == 0:
-            # A refusal decided on no document is not the answer for a number that exists (NUMBER_EXISTS
-            # comes first, SPEC §3.5): those numbers are read and decided again like a conflicting write.
-            for number_id, ref in tried.items():
-                if isinstance(outcome.get(number_id), DomainError):
-                    del outcome[number_id]
-                    pending[number_id] = ref
     for number in pending:
         outcome[number] = DomainError(
             ErrorCode.CONFLICT, f"{number} kept changing while this request ran; read it again and retry.",
@@ -190,38 +178,36 @@ async def _settle_chunk(
         )
 
 
-async def _settle_held(
-    services: Services,
-    ctx: DecisionContext,
-    pending: dict[str, NumberRef],
-    plan: Plan,
-    accounts: dict[str, Account],
-    outcome: dict[str, Number | DomainError],
-    carrier_calls: CarrierCalls,
-) -> bool:
-    """Decide the numbers on the revisions this process wrote last (WrittenNumbers) and write them on
-    those revisions, without reading them; False when not every number is held, at the revision the
-    request names if it names one (nothing is done then). `pending` keeps the numbers still to read and
-    decide. A read would mostly answer those very revisions (the store need not even send their bodies):
-    what it cost was the call itself, a store round trip and turns of the loop.
+def _unread_round(
+    services: Services, pending: dict[str, NumberRef], plan: Plan, known: Mapping[str, Doc]
+) -> Held | None:
+    """What a first round may decide on without reading the numbers, if anything. It counts as one of the
+    plan's rounds (a number another writer keeps changing still gets `plan.rounds` writes in all), and only
+    its landed writes are kept: the rest are read and decided in the next round, with no pause.
 
-    Only a landed write proves the store held the revision decided on, so only a landed write is kept:
-    a refusal, a no-op, a conflict (another writer, another replica) and a decision that would call an
-    upstream carrier (never called on a number that may have moved on; a stored module's calls do nothing)
-    go on to the read, as a creation's unread refusal does (SPEC §3.5: a number that moved may answer
-    otherwise)."""
+    - A creation is decided on no document: a write without a revision conflicts with every live document of
+      its id, and one that lands found none, the very case the decision reads for (a tombstone reads as
+      nothing, and is written over either way). On CouchDB that read was a request per single-number
+      addNumbers beside its write (issue 17 item 4). Only without expected revisions: a stale one is a
+      CONFLICT on a number the requester sees, but a number it may not see answers NUMBER_EXISTS, which only
+      a read can tell apart.
+    - An action that decides first on what this process wrote (`Plan.held_first`) is decided on the revisions
+      it wrote last (WrittenNumbers) and written on them, when it holds every number at the revision the
+      request names, if it names one. A read would mostly answer those very revisions (the store need not
+      even send their bodies): what it cost was the call itself, a store round trip and turns of the loop."""
+    if known:
+        return None
+    if plan.creates:
+        unread = plan.supply is None and all(ref.expected_revision is None for ref in pending.values())
+        return services.written_numbers.holding(()) if unread else None
+    if not plan.held_first or plan.rounds < 2:
+        return None
     held = services.written_numbers.holding(pending)
     if len(held.revisions) != len(pending) or any(
         ref.expected_revision not in (None, held.revisions[number_id]) for number_id, ref in pending.items()
     ):
-        return False
-    landed: set[str] = set()
-    await _round(services, ctx, dict(pending), plan, accounts, outcome, carrier_calls, held=held, landed=landed)
-    for number_id in landed:
-        del pending[number_id]
-    for number_id in pending:
-        outcome.pop(number_id, None)
-    return True
+        return None
+    return held
 
 
 def backoff(attempt: int) -> float:
@@ -263,14 +249,15 @@ async def _round(
     carrier_calls: CarrierCalls,
     preread: Mapping[str, Doc] | None = None,
     *,
-    held: Held | None = None,
+    unread: Held | None = None,
     landed: set[str] | None = None,
 ) -> dict[str, NumberRef]:
-    """Decide and write every pending number once; return the ones to retry after a conflict. `held`: the
-    numbers are decided on these, unread, and a decision that calls an upstream carrier is left undecided
-    (`_settle_held`); `landed` collects the numbers written."""
+    """Decide and write every pending number once; return the ones to retry after a conflict. `unread`: the
+    numbers are decided on these, unread (`_unread_round`), and a decision that calls an upstream carrier is
+    left undecided: nothing is done upstream on what may have moved on. `landed` collects the numbers written."""
     docs: Mapping[str, Doc]
-    if held is not None:
+    if unread is not None:
+        held = unread
         docs = {number_id: {"_id": number_id, "_rev": rev} for number_id, rev in held.revisions.items()}
     else:
         # This process's own last writes: taken as they are, and the store need not even parse them.
@@ -310,7 +297,7 @@ async def _round(
             continue
         if number is not None:
             decided_on[number_id] = number
-    if landed is not None:  # decided on held numbers: nothing is done upstream on what may have moved on
+    if unread is not None:
         carriers = services.carriers
         for number_id, decision in list(decisions.items()):
             effects = decision.acquire or decision.disconnect or decision.deprovision
